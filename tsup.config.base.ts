@@ -1,0 +1,16 @@
+import type { Options } from 'tsup';
+
+/**
+ * Shared tsup options, spread by every package's tsup.config.ts (as changesets shares its baseConfig).
+ * Dual ESM + CJS with declarations for each; `target: node20` matches `engines.node`.
+ */
+export const baseConfig: Options = {
+  entry: ['src/index.ts'],
+  format: ['esm', 'cjs'],
+  dts: true,
+  clean: true,
+  sourcemap: true,
+  target: 'node20',
+  platform: 'node',
+  splitting: false,
+};
