@@ -13,4 +13,6 @@ export const baseConfig: Options = {
   target: 'node20',
   platform: 'node',
   splitting: false,
+  // import.meta.url in the CJS build (CLI modules read their package.json, entries resolve worker files).
+  shims: true,
 };

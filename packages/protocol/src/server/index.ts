@@ -1,4 +1,16 @@
 // @socketlab/protocol/server: machinery every server design shares, written once.
+// A design package supplies a `Design` (how a connection is served, where its tasks run);
+// everything else (listening, limits, accounting, logging, CLI, shutdown) lives here.
 export { ProtocolConnection } from './connection.ts';
 export type { ConnectionOptions, ConnectionCounters, TaskRunner, TaskValue, CloseReason } from './connection.ts';
+export { serveSocket, ConnectionSet } from './serve.ts';
+export type { ServeOptions } from './serve.ts';
+export { TaskServer } from './task-server.ts';
+export type { Design, ConnectionContext, ServerStats } from './task-server.ts';
+export { Logger, peerName } from './logger.ts';
+export type { LogFormat, LogFields } from './logger.ts';
+export { DEFAULT_COMMON_SERVER_OPTIONS, resolveCommonOptions, resolveServerOptions } from './options.ts';
+export type { CommonServerOptions, ResolvedCommonServerOptions } from './options.ts';
+export { runServerCli, parseServerArgs, helpText, COMMON_FLAGS } from './cli.ts';
+export type { FlagSpec, CliDefinition, ParsedArgs } from './cli.ts';
 export { checkInteger, checkOneOf, checkString, checkBoolean, checkKnownKeys, deepFreeze } from '../options.ts';

@@ -1,0 +1,68 @@
+import type { Socket } from 'node:net';
+import type { Limits } from '../limits.ts';
+import { ProtocolConnection, type ConnectionCounters, type TaskRunner } from './connection.ts';
+import { Logger, peerName } from './logger.ts';
+
+export interface ServeOptions {
+  limits: Readonly<Limits>;
+  idleTimeoutMs: number;
+  run: TaskRunner;
+  logger: Logger;
+  counters?: ConnectionCounters;
+}
+
+/**
+ * Serves one accepted socket with the lesson's log lines around it. Used wherever a design serves a
+ * socket: the main thread, a child process, the iterative loop.
+ */
+export function serveSocket(socket: Socket, options: ServeOptions): ProtocolConnection {
+  const { logger } = options;
+  const peer = peerName(socket);
+  if (logger.enabled) logger.info('connection', `TCP connection established with ${peer}`, { peer });
+  const connection = new ProtocolConnection(socket, {
+    limits: options.limits,
+    idleTimeoutMs: options.idleTimeoutMs,
+    run: options.run,
+    counters: options.counters,
+    onRequest: logger.enabled ? (request) => logger.info('request', `Received task from ${peer}: ${request}`, { peer, request }) : undefined,
+    onError: logger.enabled
+      ? (err) => logger.error('error', `Error handling client ${peer}: ${'code' in err && err.code ? `${err.code} ` : ''}${err.message}`, { peer, code: 'code' in err ? String(err.code) : null })
+      : undefined,
+  });
+  if (logger.enabled) {
+    void connection.closed.then((reason) => {
+      if (reason === 'exit') logger.info('close', `Closing connection with ${peer}`, { peer, reason });
+      else logger.info('disconnect', `Client ${peer} disconnected.`, { peer, reason });
+    });
+  }
+  return connection;
+}
+
+/** The connections a design serves on this thread, so drain/stop reach each one. */
+export class ConnectionSet {
+  readonly #conns = new Set<ProtocolConnection>();
+  #draining = false;
+
+  get size(): number {
+    return this.#conns.size;
+  }
+
+  /** Tracks a connection; resolves once its socket has closed. */
+  add(connection: ProtocolConnection): Promise<void> {
+    this.#conns.add(connection);
+    if (this.#draining) connection.shutdown();
+    return connection.closed.then(() => {
+      this.#conns.delete(connection);
+    });
+  }
+
+  /** Graceful: every connection finishes its in-flight requests, then closes. */
+  shutdownAll(): void {
+    this.#draining = true;
+    for (const c of this.#conns) c.shutdown();
+  }
+
+  destroyAll(): void {
+    for (const c of this.#conns) c.destroy();
+  }
+}

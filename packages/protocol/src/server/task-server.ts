@@ -1,0 +1,181 @@
+import net, { type AddressInfo, type Socket } from 'node:net';
+import { encodeError } from '../encode.ts';
+import { TooManyConnectionsError } from '../errors.ts';
+import type { ConnectionCounters } from './connection.ts';
+import { Logger } from './logger.ts';
+import type { ResolvedCommonServerOptions } from './options.ts';
+
+/** Live statistics of a server. */
+export interface ServerStats {
+  design: string;
+  strategy: string;
+  connections: {
+    /** Open now (served or waiting). */
+    active: number;
+    /** Accepted since start (including rejected ones). */
+    total: number;
+    /** Closed since start. */
+    closed: number;
+    /** Turned away with TOO_MANY_CONNECTIONS or BACKLOG_FULL. */
+    rejected: number;
+  };
+  /** Requests answered (with OK or ERR). For server-mp, counted when each connection ends. */
+  tasks: number;
+  /** ERR replies sent, plus socket errors. */
+  errors: number;
+  /** Worker threads or processes: alive now, started since start, died unexpectedly. */
+  workers: { alive: number; started: number; crashed: number };
+}
+
+/** What a design shares with the engine about one connection. */
+export interface ConnectionContext {
+  readonly id: number;
+  readonly logger: Logger;
+  readonly counters: ConnectionCounters;
+}
+
+/**
+ * The part of a server that makes a design different. The engine (TaskServer) owns listening,
+ * connection accounting, maxConnections, stats and the shutdown sequence; a design decides how a
+ * connection is served and where its tasks run.
+ */
+export interface Design {
+  readonly design: string;
+  readonly strategy: string;
+  /** Accept sockets without reading from them (they are queued, or handed to another process). */
+  readonly pauseOnConnect: boolean;
+  /** Start pools and the like, before listening. */
+  start?(logger: Logger): Promise<void>;
+  /** Called once listening; by default the engine logs "Waiting for a client to connect..." once. */
+  onListening?(logger: Logger): void;
+  /** Serve one accepted connection; resolve once it is over and its socket closed. */
+  serve(socket: Socket, context: ConnectionContext): Promise<void>;
+  /** Graceful stop: finish in-flight tasks, then close every connection. */
+  drain(): void;
+  /** Hard stop: close every connection and stop every worker; resolves when none is left. */
+  stop(): Promise<void>;
+  /** Worker counts (0s for designs without workers). */
+  workerStats(): ServerStats['workers'];
+}
+
+/**
+ * The engine every design runs on. Written once: listen, learn the bound address, count and cap
+ * connections, expose stats, and shut down gracefully (stop accepting, drain, then cut).
+ */
+export class TaskServer {
+  readonly options: Readonly<ResolvedCommonServerOptions>;
+  readonly logger: Logger;
+  readonly #design: Design;
+  readonly #server: net.Server;
+  readonly #counters: ConnectionCounters = { tasks: 0, errors: 0 };
+  readonly #conns = { active: 0, total: 0, closed: 0, rejected: 0 };
+  #nextId = 1;
+  #closing: Promise<void> | null = null;
+  readonly #idle = new Set<() => void>();
+
+  constructor(design: Design, options: Readonly<ResolvedCommonServerOptions>) {
+    this.#design = design;
+    this.options = options;
+    this.logger = new Logger(options.log, { design: design.design, strategy: design.strategy, pid: process.pid });
+    this.#server = net.createServer({ pauseOnConnect: design.pauseOnConnect, allowHalfOpen: true }, (socket) => this.#onConnection(socket));
+    this.#server.on('error', (err) => this.logger.error('server-error', `Server error: ${err.message}`));
+  }
+
+  async listen(): Promise<AddressInfo> {
+    await this.#design.start?.(this.logger);
+    await new Promise<void>((resolve, reject) => {
+      const onError = (err: Error) => reject(err);
+      this.#server.once('error', onError);
+      this.#server.listen({ host: this.options.host, port: this.options.port, backlog: this.options.backlog }, () => {
+        this.#server.off('error', onError);
+        resolve();
+      });
+    }).catch(async (err) => {
+      await this.#design.stop();
+      throw err;
+    });
+    const address = this.address;
+    this.logger.info('listening', `Server is running on ${address.address}:${address.port}...`, { host: address.address, port: address.port });
+    if (this.#design.onListening) this.#design.onListening(this.logger);
+    else this.logger.info('waiting', 'Waiting for a client to connect...');
+    return address;
+  }
+
+  get address(): AddressInfo {
+    return this.#server.address() as AddressInfo;
+  }
+
+  get listening(): boolean {
+    return this.#server.listening;
+  }
+
+  stats(): ServerStats {
+    return {
+      design: this.#design.design,
+      strategy: this.#design.strategy,
+      connections: { ...this.#conns },
+      tasks: this.#counters.tasks,
+      errors: this.#counters.errors,
+      workers: this.#design.workerStats(),
+    };
+  }
+
+  /** Stops accepting, lets in-flight tasks finish for up to `drainTimeoutMs`, then closes everything. */
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
+    const listening = new Promise<void>((resolve) => (this.#server.listening ? this.#server.close(() => resolve()) : resolve()));
+    this.logger.info('shutdown', 'Shutting down: no new connections; finishing in-flight tasks...');
+    this.#design.drain();
+    const drained = this.#conns.active === 0 ? Promise.resolve() : new Promise<void>((resolve) => this.#idle.add(resolve));
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), this.options.drainTimeoutMs)));
+    const cut = await Promise.race([drained.then(() => false), timedOut]);
+    clearTimeout(timer);
+    if (cut) this.logger.info('shutdown', `Drain timeout (${this.options.drainTimeoutMs} ms): closing remaining connections.`);
+    await this.#design.stop();
+    await listening;
+    this.logger.info('closed', 'Server closed.');
+  }
+
+  #onConnection(socket: Socket): void {
+    this.#conns.total++;
+    if (this.#closing || this.#conns.active >= this.options.maxConnections) {
+      this.#conns.rejected++;
+      this.#counters.errors++;
+      const err = new TooManyConnectionsError(this.#closing ? 'server is shutting down' : `server is at maxConnections (${this.options.maxConnections})`);
+      socket.on('error', () => {});
+      socket.end(encodeError('text', err));
+      return;
+    }
+    this.#conns.active++;
+    const context: ConnectionContext = { id: this.#nextId++, logger: this.logger, counters: this.#counters };
+    this.#design.serve(socket, context).then(
+      () => this.#onClosed(),
+      (err: unknown) => {
+        this.#counters.errors++;
+        this.logger.error('error', `Error serving connection: ${err instanceof Error ? err.message : String(err)}`);
+        socket.destroy();
+        this.#onClosed();
+      },
+    );
+  }
+
+  #onClosed(): void {
+    this.#conns.active--;
+    this.#conns.closed++;
+    if (this.#conns.active === 0) {
+      for (const resolve of this.#idle) resolve();
+      this.#idle.clear();
+    }
+  }
+
+  /** Counts a connection a design turned away itself (the iterative server's full wait queue). */
+  countRejected(): void {
+    this.#conns.rejected++;
+    this.#counters.errors++;
+  }
+}

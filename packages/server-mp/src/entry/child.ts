@@ -1,0 +1,49 @@
+/**
+ * Entry of a server-mp child process (a tsup entry of its own: dist/entry/child.js). The parent hands
+ * it accepted sockets; it owns and serves them entirely (reads, runs tasks, writes) on its own event
+ * loop, with the same executor the other designs call. A `per-connection` child exits when its one
+ * client leaves; a `pool` child serves many clients until told to drain.
+ */
+import type { Socket } from 'node:net';
+import { executeTask } from '@socketlab/protocol';
+import { ConnectionSet, Logger, serveSocket } from '@socketlab/protocol/server';
+import { isSocketlabMessage, type ChildConfig, type FromChild, type ToChild } from '../messages.ts';
+
+if (!process.send) throw new Error('@socketlab/server-mp: entry/child.js must be started with an IPC channel (child_process.fork)');
+const send = (msg: FromChild) => process.send!(msg);
+const config = JSON.parse(process.argv[2] ?? '{}') as ChildConfig;
+const context = { design: 'mp', strategy: config.strategy };
+const logger = new Logger(config.log, { design: 'mp', strategy: config.strategy, pid: process.pid });
+const connections = new ConnectionSet();
+let draining = false;
+
+function exitWhenIdle(): void {
+  if (connections.size === 0) process.exit(0);
+}
+
+process.on('message', (msg: ToChild, handle?: Socket) => {
+  if (!isSocketlabMessage(msg)) return;
+  if (msg.type === 'connection' && handle) {
+    const counters = { tasks: 0, errors: 0 };
+    const connection = serveSocket(handle, {
+      limits: config.limits,
+      idleTimeoutMs: config.idleTimeoutMs,
+      run: (task) => executeTask(task, context),
+      logger,
+      counters,
+    });
+    void connections.add(connection).then(() => {
+      send({ __socketlab: true, type: 'closed', id: msg.id, tasks: counters.tasks, errors: counters.errors });
+      if (config.strategy === 'per-connection' || draining) exitWhenIdle();
+    });
+  } else if (msg.type === 'drain') {
+    draining = true;
+    connections.shutdownAll();
+    exitWhenIdle();
+  }
+});
+
+// No orphans: when the parent goes away (even by SIGKILL) the IPC channel closes, and so do we.
+process.on('disconnect', () => process.exit(0));
+
+send({ __socketlab: true, type: 'ready' });

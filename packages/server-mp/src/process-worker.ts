@@ -1,0 +1,122 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import type { Socket } from 'node:net';
+import { WorkerCrashedError, encodeError } from '@socketlab/protocol';
+import type { ConnectionCounters } from '@socketlab/protocol/server';
+import { isSocketlabMessage, type ChildConfig, type FromChild, type ToChild } from './messages.ts';
+
+/** Loads {@link file://./entry/child.ts}, built to dist/entry/child.js next to this module's bundle. */
+const CHILD_ENTRY = new URL('./entry/child.js', import.meta.url);
+
+/** After SIGTERM, how long a child gets before SIGKILL (tinypool uses 1000 ms too). */
+export const SIGKILL_TIMEOUT_MS = 1000;
+
+interface Handed {
+  socket: Socket;
+  counters: ConnectionCounters;
+  done: () => void;
+}
+
+/**
+ * One child process, seen from the parent. The parent keeps its own reference to each socket it hands
+ * over (keepOpen), never reading from it, so that if the child dies mid-task the parent can still answer
+ * that client with SOCKETLAB_ERR_WORKER_CRASHED before closing.
+ */
+export class ProcessWorker {
+  readonly child: ChildProcess;
+  readonly ready: Promise<void>;
+  readonly exited: Promise<void>;
+  readonly #handed = new Map<number, Handed>();
+  #stopping = false;
+
+  constructor(config: ChildConfig, onExit: (worker: ProcessWorker, crashed: boolean, detail: string) => void) {
+    // execArgv: [] keeps the parent's loaders (e.g. tsx under test) out of the child, so start-up is Node's own.
+    this.child = fork(CHILD_ENTRY, [JSON.stringify(config)], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'json' });
+    this.ready = new Promise((resolve, reject) => {
+      const onMessage = (msg: FromChild) => {
+        if (isSocketlabMessage(msg) && msg.type === 'ready') {
+          this.child.off('message', onMessage);
+          resolve();
+        }
+      };
+      this.child.on('message', onMessage);
+      this.child.once('exit', () => reject(new WorkerCrashedError(`child process ${this.child.pid} exited before it was ready`)));
+    });
+    this.ready.catch(() => {});
+    this.child.on('message', (msg: FromChild) => {
+      if (!isSocketlabMessage(msg) || msg.type !== 'closed') return;
+      const entry = this.#handed.get(msg.id);
+      if (!entry) return;
+      this.#handed.delete(msg.id);
+      entry.counters.tasks += msg.tasks;
+      entry.counters.errors += msg.errors;
+      entry.socket.destroy(); // the parent's copy; the child has already closed the connection
+      entry.done();
+    });
+    this.child.on('error', () => {}); // surfaced through 'exit'
+    this.exited = new Promise((resolve) => {
+      // 'close' (not 'exit'): it comes after the IPC channel has delivered every message, so a child's
+      // last 'closed' report is never mistaken for a crash.
+      this.child.once('close', (code, signal) => {
+        const crashed = !this.#stopping && !(code === 0 && this.#handed.size === 0);
+        const detail = signal ? `killed by ${signal}` : `exited with code ${code}`;
+        for (const entry of this.#handed.values()) {
+          // The child died holding this client: answer for it if the socket still works.
+          entry.counters.errors++;
+          if (!entry.socket.destroyed) {
+            entry.socket.on('error', () => {});
+            entry.socket.end(encodeError('text', new WorkerCrashedError(`server process ${this.child.pid} ${detail}`)));
+            entry.socket.once('close', entry.done);
+          } else {
+            entry.done();
+          }
+        }
+        this.#handed.clear();
+        onExit(this, crashed, detail);
+        resolve();
+      });
+    });
+  }
+
+  get pid(): number {
+    return this.child.pid ?? -1;
+  }
+
+  /** Connections this child is serving. */
+  get load(): number {
+    return this.#handed.size;
+  }
+
+  /** Hands `socket` to the child; resolves once the connection is over. */
+  async handOff(socket: Socket, id: number, counters: ConnectionCounters): Promise<void> {
+    await this.ready;
+    return new Promise((resolve) => {
+      this.#handed.set(id, { socket, counters, done: resolve });
+      const msg: ToChild = { __socketlab: true, type: 'connection', id };
+      this.child.send(msg, socket, { keepOpen: true }, (err) => {
+        if (err) socket.destroy();
+      });
+    });
+  }
+
+  drain(): void {
+    if (this.child.connected) this.child.send({ __socketlab: true, type: 'drain' } satisfies ToChild, (err) => void err);
+  }
+
+  /** SIGTERM, then SIGKILL after SIGKILL_TIMEOUT_MS; resolves once the process is gone. */
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    if (this.child.exitCode === null && this.child.signalCode === null) {
+      this.child.kill('SIGTERM');
+      const timer = setTimeout(() => this.child.kill('SIGKILL'), SIGKILL_TIMEOUT_MS);
+      await this.exited;
+      clearTimeout(timer);
+    } else {
+      await this.exited;
+    }
+  }
+
+  /** Lets this child exit once it is idle (drain), without it counting as a crash. */
+  markStopping(): void {
+    this.#stopping = true;
+  }
+}

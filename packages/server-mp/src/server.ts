@@ -1,0 +1,170 @@
+import { availableParallelism } from 'node:os';
+import type { Socket } from 'node:net';
+import {
+  TaskServer, checkInteger, checkOneOf, resolveServerOptions,
+  type CommonServerOptions, type ConnectionContext, type Design, type Logger, type ResolvedCommonServerOptions,
+} from '@socketlab/protocol/server';
+import type { ChildConfig } from './messages.ts';
+import { ProcessWorker } from './process-worker.ts';
+
+export type MpStrategy = 'per-connection' | 'pool';
+
+export interface MpServerOptions extends CommonServerOptions {
+  /**
+   * `per-connection` (default, the lesson's design): a fresh child process per client owns that
+   * client's socket and exits when the client leaves. `pool`: `poolSize` pre-started processes that
+   * connections are handed to; a process that dies is replaced.
+   */
+  strategy?: MpStrategy;
+  /** Processes in the pool (strategy `pool`). Default: one per core (`os.availableParallelism()`). */
+  poolSize?: number;
+}
+
+export type ResolvedMpServerOptions = Readonly<ResolvedCommonServerOptions & { strategy: MpStrategy; poolSize: number }>;
+
+export const DEFAULT_OPTIONS = Object.freeze({
+  strategy: 'per-connection' as MpStrategy,
+  poolSize: availableParallelism(), // processes
+});
+
+export const STRATEGIES: readonly MpStrategy[] = ['per-connection', 'pool'];
+
+/**
+ * The parent accepts (paused: it never reads) and hands each socket to a child process, which owns it
+ * from then on. Both strategies share this; they differ in when children are started and stopped.
+ */
+abstract class ProcessDesign implements Design {
+  readonly design = 'mp';
+  abstract readonly strategy: MpStrategy;
+  readonly pauseOnConnect = true;
+  protected readonly options: ResolvedMpServerOptions;
+  protected readonly workers = new Set<ProcessWorker>();
+  protected readonly counts = { alive: 0, started: 0, crashed: 0 };
+  protected logger: Logger | null = null;
+  protected stopping = false;
+
+  constructor(options: ResolvedMpServerOptions) {
+    this.options = options;
+  }
+
+  protected get childConfig(): ChildConfig {
+    return { strategy: this.strategy, limits: this.options.limits, idleTimeoutMs: this.options.idleTimeoutMs, log: this.options.log };
+  }
+
+  protected spawn(onCrash?: (w: ProcessWorker) => void): ProcessWorker {
+    this.counts.alive++;
+    this.counts.started++;
+    const worker = new ProcessWorker(this.childConfig, (w, crashed, detail) => {
+      this.counts.alive--;
+      this.workers.delete(w);
+      if (crashed) {
+        this.counts.crashed++;
+        this.logger?.error('worker-crash', `Worker process ${w.pid} ${detail}`, { workerPid: w.pid });
+        onCrash?.(w);
+      }
+    });
+    this.workers.add(worker);
+    return worker;
+  }
+
+  abstract serve(socket: Socket, context: ConnectionContext): Promise<void>;
+
+  drain(): void {
+    this.stopping = true;
+    for (const w of this.workers) {
+      w.markStopping();
+      w.drain();
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await Promise.all([...this.workers].map((w) => w.stop()));
+  }
+
+  workerStats() {
+    return { ...this.counts };
+  }
+}
+
+/** The lesson's design: fork() per client; the child owns the socket and exits when the client leaves. */
+class PerConnectionDesign extends ProcessDesign {
+  readonly strategy = 'per-connection';
+
+  async serve(socket: Socket, context: ConnectionContext): Promise<void> {
+    this.logger ??= context.logger;
+    const worker = this.spawn();
+    await worker.handOff(socket, context.id, context.counters);
+  }
+}
+
+/** Pre-forked processes; each connection goes to the one serving the fewest. A dead one is replaced. */
+class PoolDesign extends ProcessDesign {
+  readonly strategy = 'pool';
+  #pool: ProcessWorker[] = [];
+
+  async start(logger: Logger): Promise<void> {
+    this.logger = logger;
+    for (let i = 0; i < this.options.poolSize; i++) this.#pool.push(this.#spawnAt(i));
+    await Promise.all(this.#pool.map((w) => w.ready));
+  }
+
+  #spawnAt(index: number): ProcessWorker {
+    return this.spawn((dead) => {
+      if (this.stopping || this.#pool[index] !== dead) return;
+      this.#pool[index] = this.#spawnAt(index);
+      this.logger?.info('worker-replaced', `Worker process ${dead.pid} replaced by ${this.#pool[index]!.pid}`);
+    });
+  }
+
+  serve(socket: Socket, context: ConnectionContext): Promise<void> {
+    let best = this.#pool[0]!;
+    for (const w of this.#pool) if (w.load < best.load) best = w;
+    return best.handOff(socket, context.id, context.counters);
+  }
+
+  killWorker(index: number): number | null {
+    const w = this.#pool[index];
+    if (!w) return null;
+    w.child.kill('SIGKILL');
+    return w.pid;
+  }
+}
+
+export function resolveOptions(options?: MpServerOptions): ResolvedMpServerOptions {
+  return resolveServerOptions(options, { ...DEFAULT_OPTIONS }, {
+    strategy: (name, v) => checkOneOf(name, v, STRATEGIES),
+    poolSize: (name, v) => checkInteger(name, v, 1, 1024),
+  });
+}
+
+/** A running multi-process server. */
+export class MpServer extends TaskServer {
+  readonly #design: ProcessDesign;
+  constructor(design: ProcessDesign, options: ResolvedMpServerOptions) {
+    super(design, options);
+    this.#design = design;
+  }
+
+  /** Experimental, for tests and demos: SIGKILLs pool process `index` (strategy `pool`); returns its pid or null. */
+  experimental_killWorker(index: number): number | null {
+    return this.#design instanceof PoolDesign ? this.#design.killWorker(index) : null;
+  }
+
+  /** Pids of the child processes alive now. */
+  get workerPids(): number[] {
+    return [...this.#design['workers']].map((w) => w.pid);
+  }
+}
+
+/**
+ * Starts a multi-process server and resolves once it is listening (and, for `pool`, once every process
+ * is ready). Read the bound port from `server.address.port`.
+ */
+export async function startServer(options?: MpServerOptions): Promise<MpServer> {
+  const resolved = resolveOptions(options);
+  const design = resolved.strategy === 'pool' ? new PoolDesign(resolved) : new PerConnectionDesign(resolved);
+  const server = new MpServer(design, resolved);
+  await server.listen();
+  return server;
+}

@@ -1,0 +1,20 @@
+import type { ExecutionContext, SerializedError, Task } from '@socketlab/protocol';
+
+/**
+ * Messages between the main thread and a task worker thread: one tagged union, declared once and
+ * imported by both sides. Tasks travel in batches (one postMessage per worker per event-loop turn)
+ * because postMessage, not the task, dominates the cost of an instant task like PING.
+ */
+export type ToWorker = { __socketlab: true; type: 'run'; batch: [id: number, task: Task][] };
+
+export type TaskResult = [id: number, ok: 1, value: string | Uint8Array] | [id: number, ok: 0, error: SerializedError];
+
+export type FromWorker = { __socketlab: true; type: 'results'; batch: TaskResult[] };
+
+export interface WorkerConfig {
+  context: ExecutionContext;
+}
+
+export function isSocketlabMessage(msg: unknown): msg is { __socketlab: true; type: string } {
+  return typeof msg === 'object' && msg !== null && (msg as { __socketlab?: unknown }).__socketlab === true;
+}

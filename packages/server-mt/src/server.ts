@@ -1,0 +1,199 @@
+import { availableParallelism } from 'node:os';
+import type { Socket } from 'node:net';
+import type { Task } from '@socketlab/protocol';
+import {
+  ConnectionSet, TaskServer, checkInteger, checkOneOf, resolveServerOptions, serveSocket,
+  type CommonServerOptions, type ConnectionContext, type Design, type Logger, type ResolvedCommonServerOptions, type TaskValue,
+} from '@socketlab/protocol/server';
+import { ThreadWorker } from './thread-worker.ts';
+
+export type MtStrategy = 'per-connection' | 'pool';
+
+export interface MtServerOptions extends CommonServerOptions {
+  /**
+   * `per-connection` (default, the lesson's design): a dedicated worker thread per client runs that
+   * client's tasks. `pool`: a fixed pool of `poolSize` threads runs every client's tasks.
+   */
+  strategy?: MtStrategy;
+  /** Threads in the pool (strategy `pool`). Default: one per core (`os.availableParallelism()`). */
+  poolSize?: number;
+}
+
+export type ResolvedMtServerOptions = Readonly<ResolvedCommonServerOptions & { strategy: MtStrategy; poolSize: number }>;
+
+export const DEFAULT_OPTIONS = Object.freeze({
+  strategy: 'per-connection' as MtStrategy,
+  poolSize: availableParallelism(), // threads
+});
+
+export const STRATEGIES: readonly MtStrategy[] = ['per-connection', 'pool'];
+
+interface WorkerCounts {
+  alive: number;
+  started: number;
+  crashed: number;
+}
+
+/**
+ * Shared by both strategies: socket I/O stays on the main thread (Node 20 cannot move a socket into a
+ * worker thread), and each task is posted to a thread that runs it.
+ */
+abstract class ThreadDesign implements Design {
+  readonly design = 'mt';
+  abstract readonly strategy: MtStrategy;
+  readonly pauseOnConnect = false;
+  protected readonly options: ResolvedMtServerOptions;
+  protected readonly connections = new ConnectionSet();
+  protected readonly counts: WorkerCounts = { alive: 0, started: 0, crashed: 0 };
+  protected logger: Logger | null = null;
+
+  constructor(options: ResolvedMtServerOptions) {
+    this.options = options;
+  }
+
+  protected spawn(onCrash?: (w: ThreadWorker) => void): ThreadWorker {
+    this.counts.alive++;
+    this.counts.started++;
+    return new ThreadWorker({ design: this.design, strategy: this.strategy }, (w, crashed, error) => {
+      this.counts.alive--;
+      if (crashed) {
+        this.counts.crashed++;
+        this.logger?.error('worker-crash', `Worker thread ${w.threadId} died${error ? `: ${error.message}` : ''}`, { thread: w.threadId });
+        onCrash?.(w);
+      }
+    });
+  }
+
+  protected serveWith(socket: Socket, context: ConnectionContext, run: (task: Task) => Promise<TaskValue>) {
+    this.logger ??= context.logger;
+    const connection = serveSocket(socket, {
+      limits: this.options.limits,
+      idleTimeoutMs: this.options.idleTimeoutMs,
+      run,
+      logger: context.logger,
+      counters: context.counters,
+    });
+    return { connection, closed: this.connections.add(connection) };
+  }
+
+  abstract serve(socket: Socket, context: ConnectionContext): Promise<void>;
+  abstract stop(): Promise<void>;
+
+  drain(): void {
+    this.connections.shutdownAll();
+  }
+
+  workerStats(): WorkerCounts {
+    return { ...this.counts };
+  }
+}
+
+/** The lesson's design: a thread per client, started when it connects and stopped when it leaves. */
+class PerConnectionDesign extends ThreadDesign {
+  readonly strategy = 'per-connection';
+  readonly #workers = new Set<ThreadWorker>();
+
+  async serve(socket: Socket, context: ConnectionContext): Promise<void> {
+    let worker = this.#start();
+    const { closed } = this.serveWith(socket, context, (task) => {
+      // A crashed thread is replaced for this client's next task; the task it held got WORKER_CRASHED.
+      if (!this.#workers.has(worker)) worker = this.#start();
+      return worker.run(task);
+    });
+    await closed;
+    this.#workers.delete(worker);
+    await worker.terminate();
+  }
+
+  #start(): ThreadWorker {
+    const worker = this.spawn((w) => this.#workers.delete(w));
+    this.#workers.add(worker);
+    return worker;
+  }
+
+  async stop(): Promise<void> {
+    this.connections.destroyAll();
+    await Promise.all([...this.#workers].map((w) => w.terminate()));
+  }
+}
+
+/** A fixed pool of threads runs every client's tasks; each task goes to the least busy thread. */
+class PoolDesign extends ThreadDesign {
+  readonly strategy = 'pool';
+  #pool: ThreadWorker[] = [];
+  #stopping = false;
+
+  async start(logger: Logger): Promise<void> {
+    this.logger = logger;
+    for (let i = 0; i < this.options.poolSize; i++) this.#pool.push(this.#spawnAt(i));
+    await Promise.all(this.#pool.map((w) => new Promise((resolve) => w.worker.once('online', resolve))));
+  }
+
+  #spawnAt(index: number): ThreadWorker {
+    return this.spawn((dead) => {
+      if (this.#stopping || this.#pool[index] !== dead) return;
+      this.#pool[index] = this.#spawnAt(index);
+      this.logger?.info('worker-replaced', `Worker thread ${dead.threadId} replaced by ${this.#pool[index]!.threadId}`);
+    });
+  }
+
+  #pick(): ThreadWorker {
+    let best = this.#pool[0]!;
+    for (let i = 1; i < this.#pool.length; i++) if (this.#pool[i]!.inFlight < best.inFlight) best = this.#pool[i]!;
+    return best;
+  }
+
+  serve(socket: Socket, context: ConnectionContext): Promise<void> {
+    return this.serveWith(socket, context, (task) => this.#pick().run(task)).closed;
+  }
+
+  /** For tests and demos: kill pool thread `index` as a crash would. */
+  killWorker(index: number): number | null {
+    const w = this.#pool[index];
+    if (!w) return null;
+    void w.worker.terminate();
+    return w.threadId;
+  }
+
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    this.connections.destroyAll();
+    await Promise.all(this.#pool.map((w) => w.terminate()));
+  }
+}
+
+export function resolveOptions(options?: MtServerOptions): ResolvedMtServerOptions {
+  return resolveServerOptions(options, { ...DEFAULT_OPTIONS }, {
+    strategy: (name, v) => checkOneOf(name, v, STRATEGIES),
+    poolSize: (name, v) => checkInteger(name, v, 1, 1024),
+  });
+}
+
+/** A running multi-threaded server. */
+export class MtServer extends TaskServer {
+  readonly #design: ThreadDesign;
+  constructor(design: ThreadDesign, options: ResolvedMtServerOptions) {
+    super(design, options);
+    this.#design = design;
+  }
+
+  /**
+   * Experimental, for tests and demos: kills pool thread `index` as a crash would (strategy `pool`
+   * only). Resolves with the killed thread's id, or null.
+   */
+  experimental_killWorker(index: number): number | null {
+    return this.#design instanceof PoolDesign ? this.#design.killWorker(index) : null;
+  }
+}
+
+/**
+ * Starts a multi-threaded server and resolves once it is listening (and, for `pool`, once every thread
+ * is online). Read the bound port from `server.address.port`.
+ */
+export async function startServer(options?: MtServerOptions): Promise<MtServer> {
+  const resolved = resolveOptions(options);
+  const design = resolved.strategy === 'pool' ? new PoolDesign(resolved) : new PerConnectionDesign(resolved);
+  const server = new MtServer(design, resolved);
+  await server.listen();
+  return server;
+}
