@@ -1,7 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';
-import { WorkerCrashedError, encodeError } from '@socketlab/protocol';
-import type { ConnectionCounters } from '@socketlab/protocol/server';
+import { ShuttingDownError, WorkerCrashedError } from '@socketlab/protocol';
+import { rejectSocket, type ConnectionCounters } from '@socketlab/protocol/server';
 import { isSocketlabMessage, type ChildConfig, type FromChild, type ToChild } from './messages.ts';
 
 /** Loads {@link file://./entry/child.ts}, built to dist/entry/child.js next to this module's bundle. */
@@ -62,13 +62,10 @@ export class ProcessWorker {
         for (const entry of this.#handed.values()) {
           // The child died holding this client: answer for it if the socket still works.
           entry.counters.errors++;
-          if (!entry.socket.destroyed) {
-            entry.socket.on('error', () => {});
-            entry.socket.end(encodeError('text', new WorkerCrashedError(`server process ${this.child.pid} ${detail}`)));
-            entry.socket.once('close', entry.done);
-          } else {
-            entry.done();
-          }
+          const error = this.#stopping
+            ? new ShuttingDownError(`server is shutting down; process ${this.child.pid} ${detail}`)
+            : new WorkerCrashedError(`server process ${this.child.pid} ${detail}`);
+          void rejectSocket(entry.socket, error).then(entry.done);
         }
         this.#handed.clear();
         onExit(this, crashed, detail);

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import type { Socket } from 'node:net';
-import type { Task } from '@socketlab/protocol';
+import { ShuttingDownError, type Task } from '@socketlab/protocol';
 import {
   ConnectionSet, TaskServer, checkInteger, checkOneOf, resolveServerOptions, serveSocket,
   type CommonServerOptions, type ConnectionContext, type Design, type Logger, type ResolvedCommonServerOptions, type TaskValue,
@@ -112,7 +112,7 @@ class PerConnectionDesign extends ThreadDesign {
   }
 
   async stop(): Promise<void> {
-    this.connections.destroyAll();
+    this.connections.destroyAll(new ShuttingDownError('drain timeout passed; the server is closing'));
     await Promise.all([...this.#workers].map((w) => w.terminate()));
   }
 }
@@ -157,7 +157,7 @@ class PoolDesign extends ThreadDesign {
 
   async stop(): Promise<void> {
     this.#stopping = true;
-    this.connections.destroyAll();
+    this.connections.destroyAll(new ShuttingDownError('drain timeout passed; the server is closing'));
     await Promise.all(this.#pool.map((w) => w.terminate()));
   }
 }

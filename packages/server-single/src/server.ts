@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
-import { BacklogFullError, ShuttingDownError, encodeError, executeTask, type ExecutionContext, type Task } from '@socketlab/protocol';
+import { BacklogFullError, ShuttingDownError, executeTask, type ExecutionContext, type Task } from '@socketlab/protocol';
 import {
-  ConnectionSet, TaskServer, checkOneOf, resolveServerOptions, serveSocket,
+  ConnectionSet, TaskServer, checkOneOf, rejectSocket, resolveServerOptions, serveSocket,
   type CommonServerOptions, type ConnectionContext, type Design, type Logger, type ProtocolConnection, type ResolvedCommonServerOptions,
 } from '@socketlab/protocol/server';
 
@@ -54,10 +54,8 @@ class IterativeDesign implements Design {
 
   serve(socket: Socket, context: ConnectionContext): Promise<void> {
     if (this.#queue.length >= this.#options.backlog) {
-      socket.on('error', () => {});
-      socket.end(encodeError('text', new BacklogFullError(`wait queue is full (backlog ${this.#options.backlog})`)));
       context.counters.errors++;
-      return new Promise((resolve) => socket.once('close', resolve));
+      return rejectSocket(socket, new BacklogFullError(`wait queue is full (backlog ${this.#options.backlog})`));
     }
     return new Promise((resolve) => {
       const entry = { socket, context, done: resolve };
@@ -98,15 +96,12 @@ class IterativeDesign implements Design {
   drain(): void {
     this.#draining = true;
     this.#current?.shutdown();
-    for (const entry of this.#queue.splice(0)) {
-      entry.socket.end(encodeError('text', new ShuttingDownError()));
-      entry.socket.once('close', entry.done);
-    }
+    for (const entry of this.#queue.splice(0)) void rejectSocket(entry.socket, new ShuttingDownError()).then(entry.done);
   }
 
   async stop(): Promise<void> {
     this.#draining = true;
-    this.#current?.destroy();
+    this.#current?.destroy(new ShuttingDownError('drain timeout passed; the server is closing'));
     for (const entry of this.#queue.splice(0)) {
       entry.socket.destroy();
       entry.done();
@@ -149,7 +144,7 @@ class EventLoopDesign implements Design {
   }
 
   async stop(): Promise<void> {
-    this.#connections.destroyAll();
+    this.#connections.destroyAll(new ShuttingDownError('drain timeout passed; the server is closing'));
   }
 
   workerStats() {

@@ -1,2 +1,4 @@
-// Shared test helpers land here with the server designs (the conformance suite).
-export {};
+// Shared test helpers for the server packages (private; never published).
+export { runConformanceSuite } from './conformance.ts';
+export type { Variant, StartedServer } from './conformance.ts';
+export { rawExchange, timedRequests, commonInstant, waitFor, pidAlive, procCpuMs } from './helpers.ts';

@@ -32,6 +32,7 @@ export interface ConnectionOptions {
 interface Slot {
   buf: Buffer | null;
   close: boolean;
+  framing: Framing;
 }
 
 export type CloseReason = 'exit' | 'peer' | 'error' | 'fatal' | 'idle' | 'shutdown';
@@ -107,17 +108,29 @@ export class ProtocolConnection {
     this.#reason = 'shutdown';
     if (!this.#stopped) {
       this.#stopped = true;
-      if (this.#decoder.buffered > 0) this.#push({ buf: encodeError('text', new ShuttingDownError()), close: true });
+      if (this.#decoder.buffered > 0) this.#push({ buf: encodeError('text', new ShuttingDownError()), close: true, framing: 'text' });
     }
     this.#setPaused(true);
     this.#flush();
     this.#maybeEnd();
   }
 
-  /** Closes at once, dropping anything unanswered. */
-  destroy(): void {
+  /**
+   * Closes now. With `error`, the oldest unanswered request gets it as its reply first (e.g.
+   * SOCKETLAB_ERR_SHUTTING_DOWN when a drain times out), so the client learns why; the rest are dropped.
+   */
+  destroy(error?: SocketlabError): void {
     this.#stopped = true;
-    this.socket.destroy();
+    const head = this.#slots[0];
+    if (!error || !head || this.#ending || this.socket.destroyed) {
+      this.socket.destroy();
+      return;
+    }
+    this.#ending = true;
+    this.#slots.length = 0;
+    this.#counters.errors++;
+    this.socket.end(encodeError(head.framing, error));
+    setTimeout(() => this.socket.destroy(), 1000).unref();
   }
 
   #onIdle(): void {
@@ -128,7 +141,7 @@ export class ProtocolConnection {
     }
     this.#reason = 'idle';
     this.#stopped = true;
-    this.#push({ buf: encodeError('text', new IdleTimeoutError(`no request for ${this.#opts.idleTimeoutMs} ms`)), close: true });
+    this.#push({ buf: encodeError('text', new IdleTimeoutError(`no request for ${this.#opts.idleTimeoutMs} ms`)), close: true, framing: 'text' });
   }
 
   #pump(): void {
@@ -170,7 +183,7 @@ export class ProtocolConnection {
     if (task.name === 'EXIT') {
       this.#stopped = true;
       this.#reason = 'exit';
-      this.#push({ buf: encodeOk(framing, GOODBYE), close: true });
+      this.#push({ buf: encodeOk(framing, GOODBYE), close: true, framing });
       return;
     }
     let value: TaskValue | Promise<TaskValue>;
@@ -181,10 +194,10 @@ export class ProtocolConnection {
       return;
     }
     if (typeof value === 'string' || value instanceof Uint8Array) {
-      this.#push({ buf: encodeOk(framing, value), close: false });
+      this.#push({ buf: encodeOk(framing, value), close: false, framing });
       return;
     }
-    const slot: Slot = { buf: null, close: false };
+    const slot: Slot = { buf: null, close: false, framing };
     this.#slots.push(slot);
     value.then(
       (v) => {
@@ -206,7 +219,7 @@ export class ProtocolConnection {
   #fail(framing: Framing, error: SocketlabError, close: boolean): void {
     this.#counters.errors++;
     this.#opts.onError?.(error);
-    this.#push({ buf: encodeError(framing, error), close });
+    this.#push({ buf: encodeError(framing, error), close, framing });
   }
 
   #push(slot: Slot): void {

@@ -1,5 +1,5 @@
 import net, { type AddressInfo, type Socket } from 'node:net';
-import { encodeError } from '../encode.ts';
+import { rejectSocket } from './serve.ts';
 import { TooManyConnectionsError } from '../errors.ts';
 import type { ConnectionCounters } from './connection.ts';
 import { Logger } from './logger.ts';
@@ -70,6 +70,7 @@ export class TaskServer {
   readonly #counters: ConnectionCounters = { tasks: 0, errors: 0 };
   readonly #conns = { active: 0, total: 0, closed: 0, rejected: 0 };
   #nextId = 1;
+  #address: AddressInfo | null = null;
   #closing: Promise<void> | null = null;
   readonly #idle = new Set<() => void>();
 
@@ -94,15 +95,17 @@ export class TaskServer {
       await this.#design.stop();
       throw err;
     });
-    const address = this.address;
+    const address = (this.#address = this.#server.address() as AddressInfo);
     this.logger.info('listening', `Server is running on ${address.address}:${address.port}...`, { host: address.address, port: address.port });
     if (this.#design.onListening) this.#design.onListening(this.logger);
     else this.logger.info('waiting', 'Waiting for a client to connect...');
     return address;
   }
 
+  /** The bound address (kept after close(), so the port can still be reported). */
   get address(): AddressInfo {
-    return this.#server.address() as AddressInfo;
+    if (!this.#address) throw new Error('server is not listening yet: await listen() first');
+    return this.#address;
   }
 
   get listening(): boolean {
@@ -127,7 +130,10 @@ export class TaskServer {
   }
 
   async #close(): Promise<void> {
-    const listening = new Promise<void>((resolve) => (this.#server.listening ? this.#server.close(() => resolve()) : resolve()));
+    // Stop accepting now. We do not wait for net.Server's 'close' event: once sockets have been sent to
+    // child processes it waits for those children to report their socket counts, which a child that
+    // already exited never does. Our own accounting (active connections) is what we wait on instead.
+    if (this.#server.listening) this.#server.close();
     this.logger.info('shutdown', 'Shutting down: no new connections; finishing in-flight tasks...');
     this.#design.drain();
     const drained = this.#conns.active === 0 ? Promise.resolve() : new Promise<void>((resolve) => this.#idle.add(resolve));
@@ -137,7 +143,6 @@ export class TaskServer {
     clearTimeout(timer);
     if (cut) this.logger.info('shutdown', `Drain timeout (${this.options.drainTimeoutMs} ms): closing remaining connections.`);
     await this.#design.stop();
-    await listening;
     this.logger.info('closed', 'Server closed.');
   }
 
@@ -147,8 +152,7 @@ export class TaskServer {
       this.#conns.rejected++;
       this.#counters.errors++;
       const err = new TooManyConnectionsError(this.#closing ? 'server is shutting down' : `server is at maxConnections (${this.options.maxConnections})`);
-      socket.on('error', () => {});
-      socket.end(encodeError('text', err));
+      void rejectSocket(socket, err);
       return;
     }
     this.#conns.active++;

@@ -1,0 +1,82 @@
+import net from 'node:net';
+import { readFileSync } from 'node:fs';
+import { connect, type Client } from '@socketlab/protocol';
+
+/** Sends raw chunks (one per event-loop turn) and collects all the server sends until it closes. */
+export function rawExchange(port: number, chunks: (Buffer | string)[], ms = 5000): Promise<{ data: Buffer; closedByServer: boolean }> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ port, host: '127.0.0.1' });
+    const parts: Buffer[] = [];
+    let closedByServer = false;
+    const timer = setTimeout(() => socket.destroy(), ms);
+    socket.on('data', (d) => parts.push(d));
+    socket.on('end', () => {
+      closedByServer = true;
+    });
+    socket.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ECONNRESET' && err.code !== 'EPIPE') reject(err);
+    });
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve({ data: Buffer.concat(parts), closedByServer });
+    });
+    socket.on('connect', async () => {
+      for (const c of chunks) {
+        if (socket.destroyed) break;
+        socket.write(c);
+        await new Promise((r) => setImmediate(r));
+      }
+    });
+  });
+}
+
+export interface Timed {
+  value: string;
+  sentAt: number;
+  repliedAt: number;
+}
+
+/** Connects `n` clients, then has each send `request` at once; returns each one's send/reply times. */
+export async function timedRequests(port: number, n: number, request: string): Promise<{ results: Timed[]; clients: Client[] }> {
+  const clients = await Promise.all(Array.from({ length: n }, () => connect({ port })));
+  const results = await Promise.all(
+    clients.map(async (c) => {
+      const sentAt = performance.now();
+      const value = await c.request(request);
+      return { value, sentAt, repliedAt: performance.now() };
+    }),
+  );
+  return { results, clients };
+}
+
+/** True when every interval shares one instant: all requests were in flight together (they overlapped). */
+export function commonInstant(results: Timed[]): boolean {
+  return Math.max(...results.map((r) => r.sentAt)) < Math.min(...results.map((r) => r.repliedAt));
+}
+
+/** Polls `check` every 20 ms until it is true or `ms` passes. */
+export async function waitFor(check: () => boolean | Promise<boolean>, ms = 5000): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await check()) return true;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return check();
+}
+
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** User + system CPU time of a process so far, in ms (Linux /proc). */
+export function procCpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime
+  return (ticks * 1000) / 100; // USER_HZ is 100 on Linux
+}
