@@ -80,3 +80,19 @@ export function procCpuMs(pid: number): number {
   const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime
   return (ticks * 1000) / 100; // USER_HZ is 100 on Linux
 }
+
+/**
+ * Order-based overlap probe. Client A sends `long`; once A's request has had time to start, client B
+ * sends `short`. If the two ran at the same time B is answered first; if the server ran them one
+ * after the other, A is. Returns which reply came first. No timing is asserted, only order.
+ */
+export async function whoFinishesFirst(port: number, long: string, short: string): Promise<'A' | 'B'> {
+  const [a, b] = await Promise.all([connect({ port }), connect({ port })]);
+  const order: string[] = [];
+  const pa = a.request(long).then(() => order.push('A'));
+  await new Promise((r) => setTimeout(r, 80));
+  const pb = b.request(short).then(() => order.push('B'));
+  await Promise.all([pa, pb]);
+  await Promise.all([a.exit(), b.exit()]);
+  return order[0] as 'A' | 'B';
+}

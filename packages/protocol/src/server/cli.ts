@@ -137,16 +137,9 @@ export async function runServerCli(argv: readonly string[], def: CliDefinition, 
     process.stdout.write(JSON.parse(readFileSync(def.packageJson, 'utf8')).version + '\n');
     return;
   }
-  let server: Closable;
-  try {
-    server = await start(parsed.options);
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    const usage = err instanceof SocketlabError && err.code === 'SOCKETLAB_ERR_INVALID_OPTION';
-    process.stderr.write(`${def.bin}: ${usage ? '' : 'cannot start: '}${e.code === 'EADDRINUSE' ? `address in use (${e.message})` : e.message}\n`);
-    process.exitCode = usage ? 2 : 1;
-    return;
-  }
+  // Signal handlers go in before the server starts: a signal that arrives right after the listening
+  // line is printed must still mean "shut down gracefully", not the default "die now".
+  let server: Closable | null = null;
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) {
@@ -154,14 +147,25 @@ export async function runServerCli(argv: readonly string[], def: CliDefinition, 
       process.exit(1);
     }
     stopping = true;
-    server.close().then(
+    if (server) shutdown(server);
+  };
+  const shutdown = (s: Closable) =>
+    s.close().then(
       () => process.exit(0),
       (err) => {
         process.stderr.write(`${def.bin}: error while closing: ${(err as Error).message}\n`);
         process.exit(1);
       },
     );
-  };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  try {
+    server = await start(parsed.options);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    const usage = err instanceof SocketlabError && err.code === 'SOCKETLAB_ERR_INVALID_OPTION';
+    process.stderr.write(`${def.bin}: ${usage ? '' : 'cannot start: '}${e.code === 'EADDRINUSE' ? `address in use (${e.message})` : e.message}\n`);
+    process.exit(usage ? 2 : 1);
+  }
+  if (stopping) shutdown(server);
 }

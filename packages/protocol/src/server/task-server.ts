@@ -1,6 +1,6 @@
 import net, { type AddressInfo, type Socket } from 'node:net';
 import { rejectSocket } from './serve.ts';
-import { TooManyConnectionsError } from '../errors.ts';
+import { TooManyConnectionsError, type SocketlabError } from '../errors.ts';
 import type { ConnectionCounters } from './connection.ts';
 import { Logger } from './logger.ts';
 import type { ResolvedCommonServerOptions } from './options.ts';
@@ -32,6 +32,8 @@ export interface ConnectionContext {
   readonly id: number;
   readonly logger: Logger;
   readonly counters: ConnectionCounters;
+  /** Turns this connection away with one ERR (counted as rejected); resolves once it is closed. */
+  reject(error: SocketlabError): Promise<void>;
 }
 
 /**
@@ -156,7 +158,16 @@ export class TaskServer {
       return;
     }
     this.#conns.active++;
-    const context: ConnectionContext = { id: this.#nextId++, logger: this.logger, counters: this.#counters };
+    const context: ConnectionContext = {
+      id: this.#nextId++,
+      logger: this.logger,
+      counters: this.#counters,
+      reject: (error) => {
+        this.#conns.rejected++;
+        this.#counters.errors++;
+        return rejectSocket(socket, error);
+      },
+    };
     this.#design.serve(socket, context).then(
       () => this.#onClosed(),
       (err: unknown) => {
@@ -175,11 +186,5 @@ export class TaskServer {
       for (const resolve of this.#idle) resolve();
       this.#idle.clear();
     }
-  }
-
-  /** Counts a connection a design turned away itself (the iterative server's full wait queue). */
-  countRejected(): void {
-    this.#conns.rejected++;
-    this.#counters.errors++;
   }
 }

@@ -1,0 +1,10 @@
+import { runParallelDesignSuite, procCpuMs } from '@socketlab/test-utils';
+import { startServer } from '@socketlab/server-mp';
+
+runParallelDesignSuite({
+  design: 'mp',
+  unit: 'pid',
+  start: (options) => startServer(options),
+  // Each client's tasks run in a child process: sum their CPU time from /proc.
+  cpuMs: (infos) => [...new Set(infos.map((i) => i.pid))].reduce((sum, pid) => sum + procCpuMs(pid), 0),
+});

@@ -1,0 +1,158 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { connect, parseInfo, type Client } from '@socketlab/protocol';
+import type { StartedServer } from './conformance.ts';
+import { waitFor, whoFinishesFirst } from './helpers.ts';
+
+export interface ParallelDesign {
+  design: 'mp' | 'mt';
+  /** What INFO field tells executors apart: `pid` for processes, `thread` for threads. */
+  unit: 'pid' | 'thread';
+  start(options: Record<string, unknown>): Promise<StartedServer & { experimental_killWorker(index: number): number | null }>;
+  /** CPU time (ms) consumed so far by the executors named in these INFO replies. */
+  cpuMs(infos: ReturnType<typeof parseInfo>[]): number;
+}
+
+/**
+ * Two clients compute FIB at once; their executors' CPU time must exceed the wall time, which only
+ * happens when they run on two cores at once. Best of 3 attempts: other load on a shared machine can
+ * only lower the ratio (serial execution can never give CPU > wall), so retrying cannot pass falsely.
+ */
+async function assertParallelCpu(d: ParallelDesign, cs: Client[], infos: ReturnType<typeof parseInfo>[]): Promise<void> {
+  const seen: string[] = [];
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const cpu0 = d.cpuMs(infos);
+    const t0 = performance.now();
+    await Promise.all(cs.map((c) => c.request('FIB 38')));
+    const wall = performance.now() - t0;
+    const cpu = d.cpuMs(infos) - cpu0;
+    if (cpu > wall) return;
+    seen.push(`CPU ${cpu.toFixed(0)} ms vs wall ${wall.toFixed(0)} ms`);
+  }
+  assert.fail(`CPU time never exceeded wall time: ${seen.join('; ')}`);
+}
+
+async function clients(port: number, n: number): Promise<Client[]> {
+  return Promise.all(Array.from({ length: n }, () => connect({ port })));
+}
+
+/**
+ * Behaviour of the two designs that run tasks in parallel (server-mp, server-mt), proven by order and
+ * overlap rather than by timings.
+ */
+export function runParallelDesignSuite(d: ParallelDesign): void {
+  describe(`${d.design} per-connection`, () => {
+    it('N clients\' SLEEPs overlap: a later, shorter SLEEP is answered first', async () => {
+      const server = await d.start({ strategy: 'per-connection' });
+      try {
+        assert.equal(await whoFinishesFirst(server.address.port, 'SLEEP 800', 'SLEEP 20'), 'B');
+      } finally {
+        await server.close();
+      }
+    });
+
+    it(`INFO shows N distinct ${d.unit === 'pid' ? 'processes' : 'threads'}, one per client`, async () => {
+      const server = await d.start({ strategy: 'per-connection' });
+      try {
+        const cs = await clients(server.address.port, 5);
+        const infos = await Promise.all(cs.map(async (c) => parseInfo(await c.request('INFO'))));
+        assert.equal(new Set(infos.map((i) => `${i.pid}/${i.thread}`)).size, 5);
+        assert.equal(new Set(infos.map((i) => i[d.unit])).size, 5);
+        // A client's tasks always run on its own executor.
+        const again = parseInfo(await cs[0]!.request('INFO'));
+        assert.equal(again[d.unit], infos[0]![d.unit]);
+        await Promise.all(cs.map((c) => c.exit()));
+        assert.ok(await waitFor(() => server.stats().workers.alive === 0), 'each executor stops when its client leaves');
+        assert.equal(server.stats().workers.started, 5);
+      } finally {
+        await server.close();
+      }
+    });
+
+    it('runs FIB on both cores at once (CPU time > wall time while two clients compute)', async () => {
+      const server = await d.start({ strategy: 'per-connection' });
+      try {
+        const cs = await clients(server.address.port, 2);
+        const infos = await Promise.all(cs.map(async (c) => parseInfo(await c.request('INFO'))));
+        await assertParallelCpu(d, cs, infos);
+        await Promise.all(cs.map((c) => c.exit()));
+      } finally {
+        await server.close();
+      }
+    });
+  });
+
+  describe(`${d.design} pool`, () => {
+    it('at most poolSize SLEEPs overlap; WAITs all overlap', async () => {
+      const server = await d.start({ strategy: 'pool', poolSize: 2 });
+      try {
+        const port = server.address.port;
+        // Two long SLEEPs occupy both executors; a third, short one must wait for one of them.
+        const cs = await clients(port, 3);
+        const order: string[] = [];
+        const long = [cs[0]!.request('SLEEP 600').then(() => order.push('long')), cs[1]!.request('SLEEP 600').then(() => order.push('long'))];
+        await new Promise((r) => setTimeout(r, 100));
+        const short = cs[2]!.request('SLEEP 10').then(() => order.push('short'));
+        await Promise.all([...long, short]);
+        assert.notEqual(order[0], 'short', 'the third SLEEP waited for a pool executor');
+        // WAITs occupy no executor: a later, shorter WAIT overtakes two long ones.
+        order.length = 0;
+        const waits = [cs[0]!.request('WAIT 600').then(() => order.push('long')), cs[1]!.request('WAIT 600').then(() => order.push('long'))];
+        await new Promise((r) => setTimeout(r, 100));
+        await Promise.all([...waits, cs[2]!.request('WAIT 10').then(() => order.push('short'))]);
+        assert.equal(order[0], 'short');
+        await Promise.all(cs.map((c) => c.exit()));
+      } finally {
+        await server.close();
+      }
+    });
+
+    it(`INFO shows at most poolSize ${d.unit === 'pid' ? 'processes' : 'threads'} across many clients`, async () => {
+      const server = await d.start({ strategy: 'pool', poolSize: 2 });
+      try {
+        const cs = await clients(server.address.port, 6);
+        const infos = await Promise.all(cs.map(async (c) => parseInfo(await c.request('INFO'))));
+        assert.equal(new Set(infos.map((i) => i[d.unit])).size, 2);
+        await Promise.all(cs.map((c) => c.exit()));
+        assert.equal(server.stats().workers.alive, 2, 'pool executors outlive their clients');
+      } finally {
+        await server.close();
+      }
+    });
+
+    it('a killed pool worker is replaced, its client gets WORKER_CRASHED, and the next requests succeed', async () => {
+      const server = await d.start({ strategy: 'pool', poolSize: 1 });
+      try {
+        const port = server.address.port;
+        const victim = await connect({ port });
+        const before = parseInfo(await victim.request('INFO'));
+        const pending = victim.request('WAIT 2000').then(() => 'answered', (e: { code?: string }) => e.code);
+        await new Promise((r) => setTimeout(r, 50));
+        assert.notEqual(server.experimental_killWorker(0), null);
+        assert.equal(await pending, 'SOCKETLAB_ERR_WORKER_CRASHED');
+        assert.ok(await waitFor(() => server.stats().workers.alive === 1 && server.stats().workers.crashed === 1));
+        const next = await connect({ port });
+        assert.equal(await next.request('FIB 20'), '6765');
+        const after = parseInfo(await next.request('INFO'));
+        assert.notEqual(after[d.unit], before[d.unit], 'a new executor serves');
+        await next.exit();
+        victim.socket.destroy();
+      } finally {
+        await server.close();
+      }
+    });
+
+    it('runs FIB on both cores at once with a pool of 2', async () => {
+      const server = await d.start({ strategy: 'pool', poolSize: 2 });
+      try {
+        const cs = await clients(server.address.port, 2);
+        const infos = await Promise.all(cs.map(async (c) => parseInfo(await c.request('INFO'))));
+        assert.equal(new Set(infos.map((i) => i[d.unit])).size, 2);
+        await assertParallelCpu(d, cs, infos);
+        await Promise.all(cs.map((c) => c.exit()));
+      } finally {
+        await server.close();
+      }
+    });
+  });
+}
