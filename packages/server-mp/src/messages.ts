@@ -19,6 +19,7 @@ export interface ChildConfig {
   limits: Limits;
   idleTimeoutMs: number;
   log: LogFormat;
+  quiet: boolean;
 }
 
 export function isSocketlabMessage(msg: unknown): msg is { __socketlab: true; type: string } {

@@ -48,7 +48,7 @@ abstract class ProcessDesign implements Design {
   }
 
   protected get childConfig(): ChildConfig {
-    return { strategy: this.strategy, limits: this.options.limits, idleTimeoutMs: this.options.idleTimeoutMs, log: this.options.log };
+    return { strategy: this.strategy, limits: this.options.limits, idleTimeoutMs: this.options.idleTimeoutMs, log: this.options.log, quiet: this.options.quiet };
   }
 
   protected spawn(onCrash?: (w: ProcessWorker) => void): ProcessWorker {

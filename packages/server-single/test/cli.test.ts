@@ -58,6 +58,21 @@ describe('socketlab-server-single CLI', () => {
 
   it('parses flags into API options', () => {
     const { options } = parseServerArgs(['--port=5000', '--mode', 'event-loop', '--max-fib-n', '30', '-q'], CLI);
-    assert.deepEqual(options, { log: 'silent', port: 5000, mode: 'event-loop', limits: { maxFibN: 30 } });
+    assert.deepEqual(options, { log: 'text', quiet: true, port: 5000, mode: 'event-loop', limits: { maxFibN: 30 } });
+    assert.equal(parseServerArgs(['--silent'], CLI).options.log, 'silent');
+  });
+});
+
+describe('--quiet', () => {
+  it('keeps the lifecycle lines and drops per-connection and per-request lines', async () => {
+    const server = await spawnServerCli(BIN, ['--port', '0', '--quiet', '--mode', 'event-loop']);
+    const client = await connect({ port: server.port });
+    await client.request('PING');
+    await client.exit();
+    server.proc.kill('SIGTERM');
+    assert.equal(await server.exited, 0);
+    assert.equal(server.lines[0], `Server is running on 127.0.0.1:${server.port}...`);
+    assert.ok(server.lines.some((l) => l === 'Server closed.'));
+    assert.ok(!server.lines.some((l) => /Received task|TCP connection|Closing connection/.test(l)), server.lines.join('\n'));
   });
 });

@@ -62,7 +62,8 @@ export function parseServerArgs(argv: readonly string[], def: Pick<CliDefinition
     const arg = argv[i]!;
     if (arg === '--help' || arg === '-h') { help = true; continue; }
     if (arg === '--version' || arg === '-v') { version = true; continue; }
-    if (arg === '--quiet' || arg === '-q') { options.log = 'silent'; continue; }
+    if (arg === '--quiet' || arg === '-q') { options.quiet = true; continue; }
+    if (arg === '--silent') { options.log = 'silent'; continue; }
     const eq = arg.indexOf('=');
     const flag = eq === -1 ? arg : arg.slice(0, eq);
     if (flag === '--log') {
@@ -103,7 +104,8 @@ export function helpText(def: CliDefinition): string {
     'Options:',
     ...rows,
     `${'  --log <text|json>'.padEnd(36)} log format: the lesson's lines, or one JSON object per line (default: text)`,
-    `${'  -q, --quiet'.padEnd(36)} no log output`,
+    `${'  -q, --quiet'.padEnd(36)} log only start, shutdown and worker crashes, not each connection and request`,
+    `${'  --silent'.padEnd(36)} no log output at all`,
     `${'  -v, --version'.padEnd(36)} print the version`,
     `${'  -h, --help'.padEnd(36)} print this help`,
     '',

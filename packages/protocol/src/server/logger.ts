@@ -13,12 +13,20 @@ export interface LogFields {
 export class Logger {
   readonly format: LogFormat;
   readonly enabled: boolean;
+  /**
+   * Whether per-connection and per-request lines are logged. False with `quiet`: then only lifecycle
+   * events are (listening, shutdown, worker crashes), which keeps logging off the hot path in benchmarks.
+   */
+  readonly traffic: boolean;
+  readonly #quiet: boolean;
   readonly #base: LogFields;
   readonly #write: (line: string) => void;
 
-  constructor(format: LogFormat, base: LogFields = {}, write: (line: string) => void = (line) => process.stdout.write(line + '\n')) {
+  constructor(format: LogFormat, base: LogFields = {}, write: (line: string) => void = (line) => process.stdout.write(line + '\n'), quiet = false) {
     this.format = format;
     this.enabled = format !== 'silent';
+    this.traffic = this.enabled && !quiet;
+    this.#quiet = quiet;
     this.#base = base;
     this.#write = write;
   }
@@ -37,7 +45,7 @@ export class Logger {
   }
 
   child(fields: LogFields): Logger {
-    return new Logger(this.format, { ...this.#base, ...fields }, this.#write);
+    return new Logger(this.format, { ...this.#base, ...fields }, this.#write, this.#quiet);
   }
 }
 

@@ -1,4 +1,4 @@
-import { checkInteger, checkKnownKeys, checkOneOf, checkString, deepFreeze } from '../options.ts';
+import { checkBoolean, checkInteger, checkKnownKeys, checkOneOf, checkString, deepFreeze } from '../options.ts';
 import { resolveLimits, type Limits } from '../limits.ts';
 import type { LogFormat } from './logger.ts';
 
@@ -20,6 +20,8 @@ export interface CommonServerOptions {
   limits?: Partial<Limits>;
   /** `silent` (library default), `text` (the lesson's lines; CLI default) or `json` (one object per line). */
   log?: LogFormat;
+  /** Log only lifecycle events (listening, shutdown, worker crashes), not each connection and request. Default false. */
+  quiet?: boolean;
 }
 
 export interface ResolvedCommonServerOptions {
@@ -31,6 +33,7 @@ export interface ResolvedCommonServerOptions {
   drainTimeoutMs: number;
   limits: Readonly<Limits>;
   log: LogFormat;
+  quiet: boolean;
 }
 
 export const DEFAULT_COMMON_SERVER_OPTIONS = Object.freeze({
@@ -41,9 +44,10 @@ export const DEFAULT_COMMON_SERVER_OPTIONS = Object.freeze({
   idleTimeoutMs: 300_000, // 5 min
   drainTimeoutMs: 10_000, // 10 s
   log: 'silent' as LogFormat,
+  quiet: false,
 });
 
-export const COMMON_OPTION_KEYS = ['host', 'port', 'backlog', 'maxConnections', 'idleTimeoutMs', 'drainTimeoutMs', 'limits', 'log'] as const;
+export const COMMON_OPTION_KEYS = ['host', 'port', 'backlog', 'maxConnections', 'idleTimeoutMs', 'drainTimeoutMs', 'limits', 'log', 'quiet'] as const;
 
 /** Validates the common options (each message names the option) and fills in defaults. */
 export function resolveCommonOptions(input: Record<string, unknown>): ResolvedCommonServerOptions {
@@ -58,6 +62,7 @@ export function resolveCommonOptions(input: Record<string, unknown>): ResolvedCo
     drainTimeoutMs: pick('drainTimeoutMs', d.drainTimeoutMs, (n, v) => checkInteger(n, v, 0, 2_147_483_647)),
     limits: resolveLimits(input.limits as Partial<Limits> | undefined),
     log: pick('log', d.log, (n, v) => checkOneOf(n, v, ['silent', 'text', 'json'] as const)),
+    quiet: pick('quiet', d.quiet, checkBoolean),
   };
 }
 

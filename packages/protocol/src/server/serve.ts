@@ -20,18 +20,18 @@ export interface ServeOptions {
 export function serveSocket(socket: Socket, options: ServeOptions): ProtocolConnection {
   const { logger } = options;
   const peer = peerName(socket);
-  if (logger.enabled) logger.info('connection', `TCP connection established with ${peer}`, { peer });
+  if (logger.traffic) logger.info('connection', `TCP connection established with ${peer}`, { peer });
   const connection = new ProtocolConnection(socket, {
     limits: options.limits,
     idleTimeoutMs: options.idleTimeoutMs,
     run: options.run,
     counters: options.counters,
-    onRequest: logger.enabled ? (request) => logger.info('request', `Received task from ${peer}: ${request}`, { peer, request }) : undefined,
-    onError: logger.enabled
+    onRequest: logger.traffic ? (request) => logger.info('request', `Received task from ${peer}: ${request}`, { peer, request }) : undefined,
+    onError: logger.traffic
       ? (err) => logger.error('error', `Error handling client ${peer}: ${'code' in err && err.code ? `${err.code} ` : ''}${err.message}`, { peer, code: 'code' in err ? String(err.code) : null })
       : undefined,
   });
-  if (logger.enabled) {
+  if (logger.traffic) {
     void connection.closed.then((reason) => {
       if (reason === 'exit') logger.info('close', `Closing connection with ${peer}`, { peer, reason });
       else logger.info('disconnect', `Client ${peer} disconnected.`, { peer, reason });

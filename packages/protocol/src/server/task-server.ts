@@ -79,7 +79,7 @@ export class TaskServer {
   constructor(design: Design, options: Readonly<ResolvedCommonServerOptions>) {
     this.#design = design;
     this.options = options;
-    this.logger = new Logger(options.log, { design: design.design, strategy: design.strategy, pid: process.pid });
+    this.logger = new Logger(options.log, { design: design.design, strategy: design.strategy, pid: process.pid }, undefined, options.quiet);
     this.#server = net.createServer({ pauseOnConnect: design.pauseOnConnect, allowHalfOpen: true }, (socket) => this.#onConnection(socket));
     this.#server.on('error', (err) => this.logger.error('server-error', `Server error: ${err.message}`));
   }

@@ -13,7 +13,7 @@ if (!process.send) throw new Error('@socketlab/server-mp: entry/child.js must be
 const send = (msg: FromChild) => process.send!(msg);
 const config = JSON.parse(process.argv[2] ?? '{}') as ChildConfig;
 const context = { design: 'mp', strategy: config.strategy };
-const logger = new Logger(config.log, { design: 'mp', strategy: config.strategy, pid: process.pid });
+const logger = new Logger(config.log, { design: 'mp', strategy: config.strategy, pid: process.pid }, undefined, config.quiet);
 const connections = new ConnectionSet();
 let draining = false;
 
