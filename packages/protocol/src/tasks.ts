@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
 import { isUtf8 } from 'node:buffer';
-import { threadId } from 'node:worker_threads';
+import { createRequire } from 'node:module';
 import { GOODBYE, SPACE } from './constants.ts';
 import type { Framing } from './decoder.ts';
 import { InvalidArgumentError, InvalidUtf8Error, LimitExceededError, UnknownCommandError } from './errors.ts';
@@ -135,7 +134,14 @@ export function fib(n: number): number {
   return n < 2 ? n : fib(n - 1) + fib(n - 2);
 }
 
+// node:crypto and node:worker_threads are loaded on first use, not at import: a process or thread per
+// connection pays every import on every connection, and most connections never HASH or ask INFO.
+const lazyRequire = createRequire(import.meta.url);
+let crypto: typeof import('node:crypto') | undefined;
+let currentThreadId: number | undefined;
+
 function hashRounds(rounds: number, data: Uint8Array): string {
+  const { createHash } = (crypto ??= lazyRequire('node:crypto') as typeof import('node:crypto'));
   let digest: Buffer = createHash('sha256').update(data).digest();
   for (let i = 1; i < rounds; i++) digest = createHash('sha256').update(digest).digest();
   return digest.toString('hex');
@@ -173,7 +179,8 @@ export function executeTask(task: Task, context: ExecutionContext): string | Uin
     case 'HASH':
       return hashRounds(task.n, task.data ?? EMPTY);
     case 'INFO':
-      return `design=${context.design} strategy=${context.strategy} pid=${process.pid} thread=${threadId}`;
+      currentThreadId ??= (lazyRequire('node:worker_threads') as typeof import('node:worker_threads')).threadId;
+      return `design=${context.design} strategy=${context.strategy} pid=${process.pid} thread=${currentThreadId}`;
     case 'EXIT':
       return GOODBYE;
   }

@@ -4,22 +4,25 @@ import { ShuttingDownError, WorkerCrashedError } from '@socketlab/protocol';
 import { rejectSocket, type ConnectionCounters } from '@socketlab/protocol/server';
 import { isSocketlabMessage, type ChildConfig, type FromChild, type ToChild } from './messages.ts';
 
-/** Loads {@link file://./entry/child.ts}, built to dist/entry/child.js next to this module's bundle. */
-const CHILD_ENTRY = new URL('./entry/child.js', import.meta.url);
+/** Loads {@link file://./entry/child.ts}, built to dist/entry/child.cjs (self-contained) next to this bundle. */
+const CHILD_ENTRY = new URL('./entry/child.cjs', import.meta.url);
 
 /** After SIGTERM, how long a child gets before SIGKILL (tinypool uses 1000 ms too). */
 export const SIGKILL_TIMEOUT_MS = 1000;
 
 interface Handed {
-  socket: Socket;
+  /** The parent's copy of the socket (only with keepCopies). */
+  socket: Socket | null;
   counters: ConnectionCounters;
   done: () => void;
 }
 
 /**
- * One child process, seen from the parent. The parent keeps its own reference to each socket it hands
- * over (keepOpen), never reading from it, so that if the child dies mid-task the parent can still answer
- * that client with SOCKETLAB_ERR_WORKER_CRASHED before closing.
+ * One child process, seen from the parent. With `keepCopies`, the parent keeps its own reference to each
+ * socket it hands over (keepOpen), never reading from it, so that if the child dies mid-task the parent
+ * can still answer that client with SOCKETLAB_ERR_WORKER_CRASHED before closing. That copy costs ~4 KiB
+ * of parent memory per connection, so pools (many connections per child) do without it: a pool child's
+ * clients are disconnected when it dies, since their sockets died with it.
  */
 export class ProcessWorker {
   readonly child: ChildProcess;
@@ -28,7 +31,10 @@ export class ProcessWorker {
   readonly #handed = new Map<number, Handed>();
   #stopping = false;
 
-  constructor(config: ChildConfig, onExit: (worker: ProcessWorker, crashed: boolean, detail: string) => void) {
+  readonly #keepCopies: boolean;
+
+  constructor(config: ChildConfig, keepCopies: boolean, onExit: (worker: ProcessWorker, crashed: boolean, detail: string) => void) {
+    this.#keepCopies = keepCopies;
     // execArgv: [] keeps the parent's loaders (e.g. tsx under test) out of the child, so start-up is Node's own.
     this.child = fork(CHILD_ENTRY, [JSON.stringify(config)], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'json' });
     this.ready = new Promise((resolve, reject) => {
@@ -49,7 +55,7 @@ export class ProcessWorker {
       this.#handed.delete(msg.id);
       entry.counters.tasks += msg.tasks;
       entry.counters.errors += msg.errors;
-      entry.socket.destroy(); // the parent's copy; the child has already closed the connection
+      entry.socket?.destroy(); // the parent's copy; the child has already closed the connection
       entry.done();
     });
     this.child.on('error', () => {}); // surfaced through 'exit'
@@ -62,6 +68,10 @@ export class ProcessWorker {
         for (const entry of this.#handed.values()) {
           // The child died holding this client: answer for it if the socket still works.
           entry.counters.errors++;
+          if (!entry.socket) {
+            entry.done();
+            continue;
+          }
           const error = this.#stopping
             ? new ShuttingDownError(`server is shutting down; process ${this.child.pid} ${detail}`)
             : new WorkerCrashedError(`server process ${this.child.pid} ${detail}`);
@@ -87,10 +97,16 @@ export class ProcessWorker {
   async handOff(socket: Socket, id: number, counters: ConnectionCounters): Promise<void> {
     await this.ready;
     return new Promise((resolve) => {
-      this.#handed.set(id, { socket, counters, done: resolve });
+      this.#handed.set(id, { socket: this.#keepCopies ? socket : null, counters, done: resolve });
       const msg: ToChild = { __socketlab: true, type: 'connection', id };
-      this.child.send(msg, socket, { keepOpen: true }, (err) => {
-        if (err) socket.destroy();
+      this.child.send(msg, socket, { keepOpen: this.#keepCopies }, (err) => {
+        if (!err) return;
+        // The child is gone before it got the socket (it crashed or is stopping): the exit handler
+        // answers and settles the entry if we still hold a copy; otherwise settle it here.
+        if (!this.#keepCopies && this.#handed.delete(id)) {
+          socket.destroy();
+          resolve();
+        }
       });
     });
   }

@@ -54,7 +54,9 @@ abstract class ProcessDesign implements Design {
   protected spawn(onCrash?: (w: ProcessWorker) => void): ProcessWorker {
     this.counts.alive++;
     this.counts.started++;
-    const worker = new ProcessWorker(this.childConfig, (w, crashed, detail) => {
+    // Per-connection children hold one client each: keeping the parent's copy of that socket is cheap
+    // next to a whole process, and lets the parent answer the client if its child crashes.
+    const worker = new ProcessWorker(this.childConfig, this.strategy === 'per-connection', (w, crashed, detail) => {
       this.counts.alive--;
       this.workers.delete(w);
       if (crashed) {

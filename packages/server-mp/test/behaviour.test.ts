@@ -4,6 +4,8 @@ import { startServer } from '@socketlab/server-mp';
 runParallelDesignSuite({
   design: 'mp',
   unit: 'pid',
+  poolCrashOutcome: 'SOCKETLAB_ERR_CONNECTION_CLOSED',
+  killExecutor: (info) => process.kill(info.pid, 'SIGKILL'),
   start: (options) => startServer(options),
   // Each client's tasks run in a child process: sum their CPU time from /proc.
   cpuMs: (infos) => [...new Set(infos.map((i) => i.pid))].reduce((sum, pid) => sum + procCpuMs(pid), 0),

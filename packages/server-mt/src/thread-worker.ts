@@ -3,8 +3,8 @@ import { WorkerCrashedError, errorFromCode, type ExecutionContext, type Task } f
 import type { TaskValue } from '@socketlab/protocol/server';
 import { isSocketlabMessage, type FromWorker, type ToWorker, type WorkerConfig } from './messages.ts';
 
-/** Loads {@link file://./entry/worker.ts}, built to dist/entry/worker.js next to this module's bundle. */
-const WORKER_ENTRY = new URL('./entry/worker.js', import.meta.url);
+/** Loads {@link file://./entry/worker.ts}, built to dist/entry/worker.cjs (self-contained) next to this bundle. */
+const WORKER_ENTRY = new URL('./entry/worker.cjs', import.meta.url);
 
 interface Pending {
   resolve: (value: TaskValue) => void;

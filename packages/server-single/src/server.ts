@@ -54,7 +54,7 @@ class IterativeDesign implements Design {
 
   serve(socket: Socket, context: ConnectionContext): Promise<void> {
     if (this.#queue.length >= this.#options.backlog) {
-      return context.reject(new BacklogFullError(`wait queue is full (backlog ${this.#options.backlog})`));
+      return context.reject(socket, new BacklogFullError(`wait queue is full (backlog ${this.#options.backlog})`));
     }
     return new Promise((resolve) => {
       const entry = { socket, context, done: resolve };

@@ -19,7 +19,8 @@ export interface ServeOptions {
  */
 export function serveSocket(socket: Socket, options: ServeOptions): ProtocolConnection {
   const { logger } = options;
-  const peer = peerName(socket);
+  // Only when logging: reading the peer address is a getpeername() syscall per connection.
+  const peer = logger.traffic ? peerName(socket) : '';
   if (logger.traffic) logger.info('connection', `TCP connection established with ${peer}`, { peer });
   const connection = new ProtocolConnection(socket, {
     limits: options.limits,

@@ -32,8 +32,8 @@ export interface ConnectionContext {
   readonly id: number;
   readonly logger: Logger;
   readonly counters: ConnectionCounters;
-  /** Turns this connection away with one ERR (counted as rejected); resolves once it is closed. */
-  reject(error: SocketlabError): Promise<void>;
+  /** Turns a connection away with one ERR (counted as rejected); resolves once it is closed. */
+  reject(socket: Socket, error: SocketlabError): Promise<void>;
 }
 
 /**
@@ -158,26 +158,25 @@ export class TaskServer {
       return;
     }
     this.#conns.active++;
-    const context: ConnectionContext = {
-      id: this.#nextId++,
-      logger: this.logger,
-      counters: this.#counters,
-      reject: (error) => {
-        this.#conns.rejected++;
-        this.#counters.errors++;
-        return rejectSocket(socket, error);
-      },
-    };
+    // The context and the promise callbacks below must not capture `socket`: a design that hands the
+    // socket to another process lets go of it, and it should then be collectable (memory per connection).
+    const context: ConnectionContext = { id: this.#nextId++, logger: this.logger, counters: this.#counters, reject: this.#reject };
     this.#design.serve(socket, context).then(
       () => this.#onClosed(),
       (err: unknown) => {
+        // A design's serve() only rejects on a bug; it owns (and has closed) the socket.
         this.#counters.errors++;
         this.logger.error('error', `Error serving connection: ${err instanceof Error ? err.message : String(err)}`);
-        socket.destroy();
         this.#onClosed();
       },
     );
   }
+
+  readonly #reject = (socket: Socket, error: SocketlabError): Promise<void> => {
+    this.#conns.rejected++;
+    this.#counters.errors++;
+    return rejectSocket(socket, error);
+  };
 
   #onClosed(): void {
     this.#conns.active--;

@@ -5,7 +5,7 @@
  * client leaves; a `pool` child serves many clients until told to drain.
  */
 import type { Socket } from 'node:net';
-import { executeTask } from '@socketlab/protocol';
+import { ShuttingDownError, executeTask } from '@socketlab/protocol';
 import { ConnectionSet, Logger, serveSocket } from '@socketlab/protocol/server';
 import { isSocketlabMessage, type ChildConfig, type FromChild, type ToChild } from '../messages.ts';
 
@@ -41,6 +41,14 @@ process.on('message', (msg: ToChild, handle?: Socket) => {
     connections.shutdownAll();
     exitWhenIdle();
   }
+});
+
+// Stopped by the parent after its drain timeout: tell each client why (one ERR for its oldest pending
+// request), give the replies a moment to flush, then go.
+process.on('SIGTERM', () => {
+  connections.destroyAll(new ShuttingDownError('drain timeout passed; the server is closing'));
+  exitWhenIdle();
+  setTimeout(() => process.exit(0), 500).unref();
 });
 
 // No orphans: when the parent goes away (even by SIGKILL) the IPC channel closes, and so do we.

@@ -1,0 +1,113 @@
+// The benchmark's load generator, run as its own process so its CPU never counts as the server's.
+// Raw sockets and newline counting keep its own cost per request small.
+import net from 'node:net';
+
+const spec = JSON.parse(process.argv[2]);
+const { port, host = '127.0.0.1' } = spec;
+
+function open() {
+  return new Promise((resolve, reject) => {
+    const s = net.connect({ port, host });
+    s.setNoDelay(true);
+    s.once('connect', () => resolve(s));
+    s.once('error', reject);
+  });
+}
+
+/** Each client: connect, one request, EXIT, wait for close. `concurrency` clients at a time. */
+async function requestExit() {
+  let errors = 0;
+  let next = 0;
+  const one = async () => {
+    const s = await open();
+    await new Promise((resolve) => {
+      let buf = '';
+      s.setEncoding('utf8');
+      s.on('data', (d) => (buf += d));
+      s.on('error', () => {});
+      s.on('close', () => {
+        if (!buf.endsWith('OK Goodbye!\n') || !buf.startsWith(spec.expect)) errors++;
+        resolve();
+      });
+      s.write(`${spec.request}\nEXIT\n`);
+    });
+  };
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: spec.concurrency }, async () => {
+    while (next++ < spec.clients) await one().catch(() => errors++);
+  }));
+  return { clients: spec.clients, errors, wallMs: performance.now() - t0 };
+}
+
+/** `connections` connections, each with one request in flight at a time, for `durationMs`. */
+async function closedLoop() {
+  const sockets = await Promise.all(Array.from({ length: spec.connections }, open));
+  const line = Buffer.from(`${spec.request}\n`);
+  let count = 0;
+  let measuring = false;
+  let running = true;
+  for (const s of sockets) {
+    s.on('data', (d) => {
+      let n = 0;
+      for (let i = d.indexOf(10); i !== -1; i = d.indexOf(10, i + 1)) n++;
+      if (measuring) count += n;
+      if (running) for (let i = 0; i < n; i++) s.write(line);
+    });
+    s.on('error', () => {});
+    s.write(line);
+  }
+  await new Promise((r) => setTimeout(r, spec.warmupMs ?? 500));
+  const cpu0 = process.cpuUsage();
+  measuring = true;
+  const t0 = performance.now();
+  await new Promise((r) => setTimeout(r, spec.durationMs));
+  measuring = false;
+  const wallMs = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  running = false;
+  for (const s of sockets) s.destroy();
+  return { requests: count, wallMs, rate: (count * 1000) / wallMs, loadCpuMs: (cpu.user + cpu.system) / 1000 };
+}
+
+/** Opens `connections` idle connections, reports, waits for 'go' on stdin... (driven by timings instead). */
+async function manyConnections() {
+  const sockets = [];
+  let connectErrors = 0;
+  for (let i = 0; i < spec.connections; i += 500) {
+    const batch = await Promise.allSettled(Array.from({ length: Math.min(500, spec.connections - i) }, open));
+    for (const r of batch) (r.status === 'fulfilled' ? sockets.push(r.value) : connectErrors++);
+  }
+  // Tell the coordinator the idle connections are up, then wait for it to measure memory.
+  process.stdout.write(JSON.stringify({ phase: 'idle', open: sockets.length, connectErrors }) + '\n');
+  await new Promise((r) => setTimeout(r, spec.idleMs));
+  let ok = 0;
+  let errors = 0;
+  const t0 = performance.now();
+  await Promise.all(sockets.map((s) => new Promise((resolve) => {
+    let buf = '';
+    s.setEncoding('utf8');
+    s.on('data', (d) => {
+      buf += d;
+      if (buf.includes('\n')) {
+        if (buf === `OK ${spec.waitMs}\n`) ok++;
+        else errors++;
+        s.destroy();
+        resolve();
+      }
+    });
+    s.on('error', () => {});
+    s.on('close', () => {
+      if (!buf.includes('\n')) {
+        errors++;
+        resolve();
+      }
+    });
+    s.write(`WAIT ${spec.waitMs}\n`);
+  })));
+  return { phase: 'done', open: sockets.length, connectErrors, ok, errors, wallMs: performance.now() - t0 };
+}
+
+const modes = { requestExit, closedLoop, manyConnections };
+const result = await modes[spec.mode]();
+process.stdout.write(JSON.stringify(result) + '\n');
+process.exit(0);

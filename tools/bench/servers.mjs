@@ -1,0 +1,130 @@
+#!/usr/bin/env node
+// Benchmark of the six server variants against Node's own floors, all in one run on this machine.
+// Usage: node tools/bench/servers.mjs [--only cpu,fib,ping,conns] [--out FILE]
+// Writes a JSON record (raw numbers + environment) and prints a Markdown summary.
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { VARIANTS, round, runLoad, sleep, startProcess, startVariant, treeUsage } from './lib.mjs';
+
+const args = process.argv.slice(2);
+const arg = (name, dflt) => {
+  const i = args.indexOf(name);
+  return i === -1 ? dflt : args[i + 1];
+};
+const only = new Set((arg('--only', 'cpu,fib,ping,conns')).split(','));
+const out = arg('--out', fileURLToPath(new URL('./results/latest.json', import.meta.url)));
+const BASELINES = fileURLToPath(new URL('./baselines.mjs', import.meta.url));
+const log = (...a) => console.error('[bench]', ...a);
+
+function runNode(args) {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let outText = '';
+    p.stdout.setEncoding('utf8').on('data', (d) => (outText += d));
+    p.once('exit', (code) => (code === 0 ? resolve(JSON.parse(outText)) : reject(new Error(`${args.join(' ')} exited ${code}`))));
+  });
+}
+
+const record = {
+  tool: 'tools/bench/servers.mjs',
+  date: new Date().toISOString(),
+  environment: { node: process.version, cpu: os.cpus()[0]?.model, cores: os.availableParallelism(), kernel: os.release() },
+  results: {},
+};
+
+// 1. Server CPU per client for one SLEEP + EXIT, against a bare fork() / new Worker().
+if (only.has('cpu')) {
+  const res = (record.results.cpuPerClient = { method: 'server process-tree CPU (user+sys, /proc, incl. reaped children) over N clients, 10 at a time, each: connect, SLEEP 1, EXIT; divided by N', variants: {} });
+  // The floors use the same pattern as the servers below: 100 started and stopped, 10 at a time.
+  res.bareForkMs = (await runNode([BASELINES, 'fork', '100', '10'])).cpuMsPer;
+  res.bareWorkerMs = (await runNode([BASELINES, 'worker', '100', '10'])).cpuMsPer;
+  log('bare fork', round(res.bareForkMs), 'ms; bare worker', round(res.bareWorkerMs), 'ms');
+  for (const name of ['bare-lesson', 'single-event-loop', 'mp-pool', 'mt-pool', 'mp-per-connection', 'mt-per-connection']) {
+    const n = name.includes('per-connection') ? 100 : 2000;
+    const server = name === 'bare-lesson' ? await startProcess([BASELINES, 'lesson']) : await startVariant(name, ['--pool-size', '2']);
+    await sleep(300);
+    const u0 = treeUsage(server.pid);
+    const load = await runLoad({ mode: 'requestExit', port: server.port, clients: n, concurrency: 10, request: 'SLEEP 1', expect: 'OK 1\n' });
+    await sleep(300); // let per-connection children exit and be reaped
+    const u1 = treeUsage(server.pid);
+    await server.stop();
+    const perClient = (u1.cpuMs - u0.cpuMs) / n;
+    const floor = name.startsWith('mp-per') ? res.bareForkMs : name.startsWith('mt-per') ? res.bareWorkerMs : null;
+    res.variants[name] = { clients: n, errors: load.errors, cpuMsPerClient: perClient, ratioToBare: floor ? perClient / floor : null };
+    log(name, round(perClient, 3), 'ms CPU per client', floor ? `(${round(perClient / floor)} x bare)` : '', 'errors', load.errors);
+  }
+}
+
+// 2. FIB on both cores: two clients computing, requests completed per second.
+if (only.has('fib')) {
+  const res = (record.results.fib = { method: '2 connections, one FIB 30 in flight each, 5 s after 1 s warm-up; FIB/s', variants: {} });
+  for (const name of ['single-event-loop', 'mp-per-connection', 'mp-pool', 'mt-per-connection', 'mt-pool']) {
+    const server = await startVariant(name, ['--pool-size', '2']);
+    const load = await runLoad({ mode: 'closedLoop', port: server.port, connections: 2, request: 'FIB 30', durationMs: 5000, warmupMs: 1000 });
+    await server.stop();
+    res.variants[name] = { rate: load.rate };
+  }
+  const base = res.variants['single-event-loop'].rate;
+  for (const [name, v] of Object.entries(res.variants)) {
+    v.speedup = v.rate / base;
+    log(name, round(v.rate, 1), 'FIB/s', `${round(v.speedup)} x single`);
+  }
+}
+
+// 3. PING over 100 connections, one in flight each, against a bare node:net echo server.
+if (only.has('ping')) {
+  const res = (record.results.ping = { method: '100 connections, one PING in flight each, 3 s after 0.5 s warm-up; req/s (load generator in its own process)', variants: {} });
+  const runs = [['bare-echo', () => startProcess([BASELINES, 'echo'])], ...['single-event-loop', 'mp-pool', 'mt-pool'].map((n) => [n, () => startVariant(n, ['--pool-size', '2'])])];
+  for (const [name, start] of runs) {
+    const server = await start();
+    const u0 = treeUsage(server.pid);
+    const load = await runLoad({ mode: 'closedLoop', port: server.port, connections: 100, request: 'PING', durationMs: 3000, warmupMs: 500 });
+    const u1 = treeUsage(server.pid);
+    await server.stop();
+    res.variants[name] = { rate: load.rate, loadCpuMs: load.loadCpuMs, wallMs: load.wallMs, serverCpuMs: u1.cpuMs - u0.cpuMs };
+  }
+  const base = res.variants['bare-echo'].rate;
+  for (const [name, v] of Object.entries(res.variants)) {
+    v.ofBare = v.rate / base;
+    log(name, Math.round(v.rate), 'req/s', `${round(v.ofBare * 100, 1)} % of bare echo`);
+  }
+}
+
+// 4. 10,000 concurrent connections: memory per idle connection, then WAIT 1000 on every one.
+if (only.has('conns')) {
+  const N = 10000;
+  const res = (record.results.connections = { method: `${N} connections opened (500 at a time) and left idle; server tree RSS before/after over ${N}; then WAIT 1000 on all at once`, variants: {} });
+  for (const name of ['single-event-loop', 'mp-pool', 'mt-pool']) {
+    const server = await startVariant(name, ['--pool-size', '2', '--max-connections', '20000', '--backlog', '4096']);
+    await sleep(500);
+    const before = treeUsage(server.pid);
+    const result = await new Promise((resolve, reject) => {
+      const p = spawn(process.execPath, [fileURLToPath(new URL('./load.mjs', import.meta.url)), JSON.stringify({ mode: 'manyConnections', port: server.port, connections: N, idleMs: 2500, waitMs: 1000 })], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let buf = '';
+      let idle = null;
+      p.stdout.setEncoding('utf8').on('data', (d) => {
+        buf += d;
+        const lines = buf.split('\n');
+        buf = lines.pop();
+        for (const l of lines) {
+          const msg = JSON.parse(l);
+          if (msg.phase === 'idle') {
+            setTimeout(() => (idle = { ...msg, usage: treeUsage(server.pid) }), 1500);
+          } else resolve({ ...msg, idle });
+        }
+      });
+      p.once('exit', (code) => code !== 0 && reject(new Error(`load exited ${code}`)));
+    });
+    await server.stop();
+    const perConn = (result.idle.usage.rss - before.rss) / result.idle.open;
+    res.variants[name] = { opened: result.open, connectErrors: result.connectErrors, ok: result.ok, errors: result.errors, waitWallMs: result.wallMs, rssBefore: before.rss, rssIdle: result.idle.usage.rss, bytesPerIdleConnection: perConn };
+    log(name, `${result.open} open, ${result.ok} ok, ${result.errors + result.connectErrors} errors, ${round(perConn / 1024)} KiB per idle connection, WAIT round in ${Math.round(result.wallMs)} ms`);
+  }
+}
+
+mkdirSync(fileURLToPath(new URL('.', `file://${out}`)), { recursive: true });
+writeFileSync(out, JSON.stringify(record, null, 2) + '\n');
+log('wrote', out);
+void VARIANTS;
