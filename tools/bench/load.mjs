@@ -107,7 +107,19 @@ async function manyConnections() {
   return { phase: 'done', open: sockets.length, connectErrors, ok, errors, wallMs: performance.now() - t0 };
 }
 
-const modes = { requestExit, closedLoop, manyConnections };
+/** `connections` clients connect, each gets one reply, then all stay connected for `holdMs`. */
+async function holdOpen() {
+  const sockets = await Promise.all(Array.from({ length: spec.connections }, open));
+  await Promise.all(sockets.map((s) => new Promise((resolve) => {
+    s.once('data', resolve);
+    s.write(`${spec.request}\n`);
+  })));
+  await new Promise((r) => setTimeout(r, spec.holdMs));
+  for (const s of sockets) s.destroy();
+  return { connections: sockets.length };
+}
+
+const modes = { requestExit, closedLoop, manyConnections, holdOpen };
 const result = await modes[spec.mode]();
 process.stdout.write(JSON.stringify(result) + '\n');
 process.exit(0);

@@ -13,7 +13,7 @@ const arg = (name, dflt) => {
   const i = args.indexOf(name);
   return i === -1 ? dflt : args[i + 1];
 };
-const only = new Set((arg('--only', 'cpu,fib,ping,conns')).split(','));
+const only = new Set((arg('--only', 'startup,served,cpu,fib,ping,conns')).split(','));
 const out = arg('--out', fileURLToPath(new URL('./results/latest.json', import.meta.url)));
 const BASELINES = fileURLToPath(new URL('./baselines.mjs', import.meta.url));
 const log = (...a) => console.error('[bench]', ...a);
@@ -33,6 +33,43 @@ const record = {
   environment: { node: process.version, cpu: os.cpus()[0]?.model, cores: os.availableParallelism(), kernel: os.release() },
   results: {},
 };
+
+// 0. Start-up: spawn to "Server is running on" (pools: every worker ready first), and the tree's RSS then.
+if (only.has('startup')) {
+  const res = (record.results.startup = { method: 'median of 5 starts: wall time from spawn to the listening line; process-tree RSS 300 ms later; --pool-size 2', variants: {} });
+  for (const name of Object.keys(VARIANTS)) {
+    const times = [];
+    const rss = [];
+    for (let i = 0; i < 5; i++) {
+      const t0 = performance.now();
+      const server = await startVariant(name, ['--pool-size', '2']);
+      times.push(performance.now() - t0);
+      await sleep(300);
+      rss.push(treeUsage(server.pid).rss);
+      await server.stop();
+    }
+    const med = (a) => a.sort((x, y) => x - y)[Math.floor(a.length / 2)];
+    res.variants[name] = { startupMs: med(times), rssBytes: med(rss) };
+    log(name, 'starts in', round(med(times), 1), 'ms; RSS', round(med(rss) / 2 ** 20, 1), 'MiB');
+  }
+}
+
+// 0b. Memory per client being served: 20 clients connected, each after one PING (executors started).
+if (only.has('served')) {
+  const res = (record.results.perClientServed = { method: '20 clients connected at once, each having had one PING answered; process-tree RSS delta / 20', variants: {} });
+  for (const name of ['single-event-loop', 'mp-per-connection', 'mp-pool', 'mt-per-connection', 'mt-pool']) {
+    const server = await startVariant(name, ['--pool-size', '2']);
+    await sleep(300);
+    const before = treeUsage(server.pid);
+    const load = runLoad({ mode: 'holdOpen', port: server.port, connections: 20, request: 'PING', holdMs: 1500 });
+    await sleep(1000);
+    const during = treeUsage(server.pid);
+    await load;
+    await server.stop();
+    res.variants[name] = { bytesPerClient: (during.rss - before.rss) / 20, processes: during.processes, threads: during.threads };
+    log(name, round((during.rss - before.rss) / 20 / 1024, 1), 'KiB per client served;', during.processes, 'processes,', during.threads, 'threads');
+  }
+}
 
 // 1. Server CPU per client for one SLEEP + EXIT, against a bare fork() / new Worker().
 if (only.has('cpu')) {

@@ -1,33 +1,17 @@
-import { availableParallelism } from 'node:os';
 import type { Socket } from 'node:net';
 import {
-  TaskServer, checkInteger, checkOneOf, resolveServerOptions,
-  type CommonServerOptions, type ConnectionContext, type Design, type Logger, type ResolvedCommonServerOptions,
+  DEFAULT_EXECUTOR_OPTIONS, EXECUTOR_STRATEGIES, TaskServer, resolveExecutorServerOptions,
+  type ConnectionContext, type ExecutorServerOptions, type ExecutorStrategy, type ResolvedExecutorServerOptions, type Design, type Logger,
 } from '@socketlab/protocol/server';
 import type { ChildConfig } from './messages.ts';
 import { ProcessWorker } from './process-worker.ts';
 
-export type MpStrategy = 'per-connection' | 'pool';
-
-export interface MpServerOptions extends CommonServerOptions {
-  /**
-   * `per-connection` (default, the lesson's design): a fresh child process per client owns that
-   * client's socket and exits when the client leaves. `pool`: `poolSize` pre-started processes that
-   * connections are handed to; a process that dies is replaced.
-   */
-  strategy?: MpStrategy;
-  /** Processes in the pool (strategy `pool`). Default: one per core (`os.availableParallelism()`). */
-  poolSize?: number;
-}
-
-export type ResolvedMpServerOptions = Readonly<ResolvedCommonServerOptions & { strategy: MpStrategy; poolSize: number }>;
-
-export const DEFAULT_OPTIONS = Object.freeze({
-  strategy: 'per-connection' as MpStrategy,
-  poolSize: availableParallelism(), // processes
-});
-
-export const STRATEGIES: readonly MpStrategy[] = ['per-connection', 'pool'];
+export type MpStrategy = ExecutorStrategy;
+/** See ExecutorServerOptions: `strategy` (`per-connection` | `pool`) and `poolSize`, plus the common options. */
+export type MpServerOptions = ExecutorServerOptions;
+export type ResolvedMpServerOptions = ResolvedExecutorServerOptions;
+export const DEFAULT_OPTIONS = DEFAULT_EXECUTOR_OPTIONS;
+export const STRATEGIES = EXECUTOR_STRATEGIES;
 
 /**
  * The parent accepts (paused: it never reads) and hands each socket to a child process, which owns it
@@ -134,10 +118,7 @@ class PoolDesign extends ProcessDesign {
 }
 
 export function resolveOptions(options?: MpServerOptions): ResolvedMpServerOptions {
-  return resolveServerOptions(options, { ...DEFAULT_OPTIONS }, {
-    strategy: (name, v) => checkOneOf(name, v, STRATEGIES),
-    poolSize: (name, v) => checkInteger(name, v, 1, 1024),
-  });
+  return resolveExecutorServerOptions(options);
 }
 
 /** A running multi-process server. */

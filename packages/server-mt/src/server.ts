@@ -1,32 +1,17 @@
-import { availableParallelism } from 'node:os';
 import type { Socket } from 'node:net';
 import { ShuttingDownError, type Task } from '@socketlab/protocol';
 import {
-  ConnectionSet, TaskServer, checkInteger, checkOneOf, resolveServerOptions, serveSocket,
-  type CommonServerOptions, type ConnectionContext, type Design, type Logger, type ResolvedCommonServerOptions, type TaskValue,
+  ConnectionSet, DEFAULT_EXECUTOR_OPTIONS, EXECUTOR_STRATEGIES, TaskServer, resolveExecutorServerOptions, serveSocket,
+  type ConnectionContext, type ExecutorServerOptions, type ExecutorStrategy, type ResolvedExecutorServerOptions, type Design, type Logger, type TaskValue,
 } from '@socketlab/protocol/server';
 import { ThreadWorker } from './thread-worker.ts';
 
-export type MtStrategy = 'per-connection' | 'pool';
-
-export interface MtServerOptions extends CommonServerOptions {
-  /**
-   * `per-connection` (default, the lesson's design): a dedicated worker thread per client runs that
-   * client's tasks. `pool`: a fixed pool of `poolSize` threads runs every client's tasks.
-   */
-  strategy?: MtStrategy;
-  /** Threads in the pool (strategy `pool`). Default: one per core (`os.availableParallelism()`). */
-  poolSize?: number;
-}
-
-export type ResolvedMtServerOptions = Readonly<ResolvedCommonServerOptions & { strategy: MtStrategy; poolSize: number }>;
-
-export const DEFAULT_OPTIONS = Object.freeze({
-  strategy: 'per-connection' as MtStrategy,
-  poolSize: availableParallelism(), // threads
-});
-
-export const STRATEGIES: readonly MtStrategy[] = ['per-connection', 'pool'];
+export type MtStrategy = ExecutorStrategy;
+/** See ExecutorServerOptions: `strategy` (`per-connection` | `pool`) and `poolSize`, plus the common options. */
+export type MtServerOptions = ExecutorServerOptions;
+export type ResolvedMtServerOptions = ResolvedExecutorServerOptions;
+export const DEFAULT_OPTIONS = DEFAULT_EXECUTOR_OPTIONS;
+export const STRATEGIES = EXECUTOR_STRATEGIES;
 
 interface WorkerCounts {
   alive: number;
@@ -163,10 +148,7 @@ class PoolDesign extends ThreadDesign {
 }
 
 export function resolveOptions(options?: MtServerOptions): ResolvedMtServerOptions {
-  return resolveServerOptions(options, { ...DEFAULT_OPTIONS }, {
-    strategy: (name, v) => checkOneOf(name, v, STRATEGIES),
-    poolSize: (name, v) => checkInteger(name, v, 1, 1024),
-  });
+  return resolveExecutorServerOptions(options);
 }
 
 /** A running multi-threaded server. */

@@ -1,34 +1,4 @@
-import { describe, it } from 'node:test';
-import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
-import { connect, parseInfo } from '@socketlab/protocol';
-import { runCli, spawnServerCli } from '@socketlab/test-utils';
+import { runPoolDesignCliSuite } from '@socketlab/test-utils';
 
-const BIN = fileURLToPath(new URL('../bin.js', import.meta.url));
-
-describe('socketlab-server-mt CLI', () => {
-  for (const strategy of ['per-connection', 'pool']) {
-    it(`--strategy ${strategy} starts on --port 0, serves, and stops cleanly on SIGTERM`, async () => {
-      const server = await spawnServerCli(BIN, ['--port', '0', '--strategy', strategy, '--pool-size', '2']);
-      assert.equal(server.lines[0], `Server is running on 127.0.0.1:${server.port}...`);
-      const client = await connect({ port: server.port });
-      assert.equal(await client.request('FIB 20'), '6765');
-      const info = parseInfo(await client.request('INFO'));
-      assert.equal(info.strategy, strategy);
-      await client.exit();
-      await server.waitForLine(/^Closing connection with 127\.0\.0\.1:\d+$/);
-      server.proc.kill('SIGTERM');
-      assert.equal(await server.exited, 0);
-    });
-  }
-
-  it('--help documents --strategy and --pool-size; a bad value exits 2', async () => {
-    const help = await runCli(BIN, ['--help']);
-    assert.equal(help.code, 0);
-    assert.match(help.stdout, /--strategy <per-connection\|pool>/);
-    assert.match(help.stdout, /--pool-size <n>/);
-    const bad = await runCli(BIN, ['--pool-size', '0']);
-    assert.equal(bad.code, 2);
-    assert.match(bad.stderr, /poolSize must be an integer between 1 and 1024/);
-  });
-});
+runPoolDesignCliSuite('socketlab-server-mt', fileURLToPath(new URL('../bin.js', import.meta.url)));

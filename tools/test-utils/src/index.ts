@@ -6,3 +6,4 @@ export { spawnServerCli, runCli } from './cli.ts';
 export { runParallelDesignSuite } from './parallel-designs.ts';
 export type { ParallelDesign } from './parallel-designs.ts';
 export type { SpawnedServer } from './cli.ts';
+export { runPoolDesignCliSuite } from './cli-suite.ts';

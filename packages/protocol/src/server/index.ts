@@ -14,3 +14,5 @@ export type { CommonServerOptions, ResolvedCommonServerOptions } from './options
 export { runServerCli, parseServerArgs, helpText, COMMON_FLAGS } from './cli.ts';
 export type { FlagSpec, CliDefinition, ParsedArgs } from './cli.ts';
 export { checkInteger, checkOneOf, checkString, checkBoolean, checkKnownKeys, deepFreeze } from '../options.ts';
+export { EXECUTOR_STRATEGIES, DEFAULT_EXECUTOR_OPTIONS, resolveExecutorServerOptions, executorFlags } from './pool-options.ts';
+export type { ExecutorStrategy, ExecutorServerOptions, ResolvedExecutorServerOptions } from './pool-options.ts';
