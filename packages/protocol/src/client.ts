@@ -50,7 +50,12 @@ export class Client {
     this.#timeoutMs = timeoutMs;
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.#onData(chunk));
-    socket.on('error', (err) => this.#failAll(new ConnectionClosedError(`connection error: ${err.message}`)));
+    socket.on('error', (err) => {
+      // Keep the socket's own error (ECONNRESET, EPIPE, ...) as `cause`: a reset and a close differ.
+      const closed = new ConnectionClosedError(`connection error: ${err.message}`);
+      (closed as Error & { cause?: unknown }).cause = err;
+      this.#failAll(closed);
+    });
     this.#closed = new Promise((resolve) => socket.once('close', () => {
       this.#failAll(new ConnectionClosedError());
       resolve();

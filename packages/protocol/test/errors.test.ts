@@ -26,9 +26,11 @@ describe('errors', () => {
     assert.equal(toSocketlabError({ code: 'SOCKETLAB_ERR_WORKER_CRASHED', message: 'm' }).code, 'SOCKETLAB_ERR_WORKER_CRASHED');
   });
 
-  it('docs/errors.md lists every code, and only those', async () => {
+  it('docs/errors.md lists every code, and only those (rows of package "protocol"), each once', async () => {
     const doc = await readFile(new URL('../../../docs/errors.md', import.meta.url), 'utf8');
-    const documented = new Set([...doc.matchAll(/^\| `(SOCKETLAB_ERR_[A-Z0-9_]+)` \|/gm)].map((m) => m[1]));
+    const all = [...doc.matchAll(/^\| `(SOCKETLAB_ERR_[A-Z0-9_]+)` \| ([a-z-]+) \|/gm)];
+    assert.equal(new Set(all.map((m) => m[1])).size, all.length, 'no code is documented twice');
+    const documented = new Set(all.filter((m) => m[2] === 'protocol').map((m) => m[1]));
     for (const code of ERROR_CODES) assert.ok(documented.has(code), `${code} is documented in docs/errors.md`);
     for (const code of documented) assert.ok(ERROR_CODES.includes(code!), `${code} in docs/errors.md exists in code`);
   });

@@ -1,6 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';
-import { ShuttingDownError, WorkerCrashedError } from '@socketlab/protocol';
+import { ShuttingDownError, WorkerCrashedError, toSocketlabError } from '@socketlab/protocol';
 import { rejectSocket, type ConnectionCounters } from '@socketlab/protocol/server';
 import { isSocketlabMessage, type ChildConfig, type FromChild, type ToChild } from './messages.ts';
 
@@ -95,7 +95,13 @@ export class ProcessWorker {
 
   /** Hands `socket` to the child; resolves once the connection is over. */
   async handOff(socket: Socket, id: number, counters: ConnectionCounters): Promise<void> {
-    await this.ready;
+    try {
+      await this.ready;
+    } catch (err) {
+      // The child died before it could take the client: answer for it, never leave it hanging.
+      counters.errors++;
+      return rejectSocket(socket, toSocketlabError(err));
+    }
     return new Promise((resolve) => {
       this.#handed.set(id, { socket: this.#keepCopies ? socket : null, counters, done: resolve });
       const msg: ToChild = { __socketlab: true, type: 'connection', id };

@@ -1,0 +1,186 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { LoadgenWorkerError } from './errors.ts';
+import { BRAND, isBranded, type ClientSpec, type FromWorker, type PrepareMessage, type ResultMessage, type ToWorker } from './messages.ts';
+import { now } from './client-core.ts';
+
+/**
+ * The client process entry: dist/entry/client-worker.js next to the bundle. Run from source (tests
+ * import src/ through tsx), this module sits in src/, so fall back to the built file in ../dist.
+ */
+export function clientWorkerEntry(): string {
+  const candidates = [new URL('./entry/client-worker.js', import.meta.url), new URL('../dist/entry/client-worker.js', import.meta.url)];
+  for (const url of candidates) {
+    const path = fileURLToPath(url);
+    if (existsSync(path)) return path;
+  }
+  throw new LoadgenWorkerError(`client worker entry not found (looked for ${candidates.map((u) => fileURLToPath(u)).join(', ')}); run the build first`);
+}
+
+/** After `shutdown`, how long a client process gets to exit before SIGKILL, ms. */
+const SHUTDOWN_TIMEOUT_MS = 2000;
+/** Bytes of a client process's stderr kept for error messages. */
+const STDERR_TAIL_BYTES = 2048;
+
+class ClientProcess {
+  readonly child: ChildProcess;
+  readonly exited: Promise<void>;
+  #stderr = '';
+  #waiters = new Set<{ type: string; runId?: number; resolve: (m: FromWorker) => void; reject: (e: Error) => void }>();
+  #dead: LoadgenWorkerError | null = null;
+
+  constructor(entry: string) {
+    // execArgv: [] keeps the parent's loaders (tsx under test) out: start-up is Node's own.
+    this.child = fork(entry, [], { execArgv: [], stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'json' });
+    this.child.stderr?.setEncoding('utf8');
+    this.child.stderr?.on('data', (s: string) => {
+      this.#stderr = (this.#stderr + s).slice(-STDERR_TAIL_BYTES);
+    });
+    this.child.on('error', () => {}); // surfaced through 'exit'
+    this.child.on('message', (msg: FromWorker) => {
+      if (!isBranded(msg)) return;
+      if (msg.type === 'failed') return this.#fail(new LoadgenWorkerError(`client process ${this.pid}: ${msg.error.message}`));
+      for (const w of this.#waiters) {
+        if (w.type === msg.type && (w.runId === undefined || ('runId' in msg && msg.runId === w.runId))) {
+          this.#waiters.delete(w);
+          w.resolve(msg);
+        }
+      }
+    });
+    this.exited = new Promise((resolve) => {
+      this.child.once('exit', (code, signal) => {
+        this.#fail(new LoadgenWorkerError(`client process ${this.pid} exited (${signal ?? `code ${code}`})${this.#stderr ? `: ${this.#stderr.trim()}` : ''}`));
+        resolve();
+      });
+    });
+  }
+
+  get pid(): number {
+    return this.child.pid ?? -1;
+  }
+
+  #fail(error: LoadgenWorkerError): void {
+    this.#dead ??= error;
+    for (const w of this.#waiters) w.reject(error);
+    this.#waiters.clear();
+  }
+
+  /** Resolves with the next message of `type` (for `runId`); rejects if the process dies or breaks the protocol. */
+  waitFor<T extends FromWorker['type']>(type: T, runId?: number): Promise<Extract<FromWorker, { type: T }>> {
+    if (this.#dead) return Promise.reject(this.#dead);
+    return new Promise((resolve, reject) => {
+      this.#waiters.add({ type, runId, resolve: resolve as (m: FromWorker) => void, reject });
+    });
+  }
+
+  send(msg: ToWorker): void {
+    if (this.child.connected) this.child.send(msg, (err) => void err);
+  }
+
+  async close(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    this.send({ [BRAND]: true, type: 'shutdown' });
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), SHUTDOWN_TIMEOUT_MS);
+    await this.exited;
+    clearTimeout(timer);
+  }
+}
+
+/** The outcome of one run as the client processes saw it. */
+export interface ClientRunOutcome {
+  /** The release instant (the barrier), performance.timeOrigin + performance.now(), ms. */
+  releaseAt: number;
+  /** Release → every client process reported, ms. */
+  wallMs: number;
+  /** One result per client process that had clients. */
+  results: ResultMessage[];
+}
+
+let nextRunId = 1;
+
+/**
+ * A set of client processes. `start(n)` forks them and waits until each has loaded its modules;
+ * `run()` hands out the clients, waits until every process is ready, releases them all at once, and
+ * collects their reports.
+ */
+export class ClientProcesses {
+  readonly #procs: ClientProcess[];
+  #current: number | null = null;
+  #aborted = false;
+
+  private constructor(procs: ClientProcess[]) {
+    this.#procs = procs;
+  }
+
+  static async start(count: number, timeoutMs: number): Promise<ClientProcesses> {
+    const entry = clientWorkerEntry();
+    const procs = Array.from({ length: count }, () => new ClientProcess(entry));
+    const set = new ClientProcesses(procs);
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        Promise.all(procs.map((p) => p.waitFor('loaded'))),
+        new Promise((_, reject) => (timer = setTimeout(() => reject(new LoadgenWorkerError(`client processes not ready within ${timeoutMs} ms`)), timeoutMs))),
+      ]);
+    } catch (err) {
+      await set.close();
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+    return set;
+  }
+
+  get size(): number {
+    return this.#procs.length;
+  }
+
+  get pids(): number[] {
+    return this.#procs.map((p) => p.pid);
+  }
+
+  /**
+   * Runs `clients`, client i on process i mod size. `beforeRelease` runs once every process is ready,
+   * just before the release (the sweep takes its baseline server sample there).
+   */
+  async run(target: Omit<PrepareMessage, typeof BRAND | 'type' | 'runId' | 'clients'>, clients: ClientSpec[], beforeRelease: () => void): Promise<ClientRunOutcome> {
+    const runId = nextRunId++;
+    const shares = this.#procs.map(() => [] as ClientSpec[]);
+    clients.forEach((c, i) => shares[i % shares.length]!.push(c));
+    const used = this.#procs.filter((_, i) => shares[i]!.length > 0);
+    await Promise.all(
+      used.map((p) => {
+        const ready = p.waitFor('ready', runId);
+        p.send({ [BRAND]: true, type: 'prepare', runId, ...target, clients: shares[this.#procs.indexOf(p)]! });
+        return ready;
+      }),
+    );
+    beforeRelease();
+    this.#current = runId;
+    const results = used.map((p) => p.waitFor('result', runId));
+    const releaseAt = now();
+    for (const p of used) p.send({ [BRAND]: true, type: 'go', runId });
+    if (this.#aborted) this.abort(); // aborted while the processes were getting ready
+    try {
+      const all = await Promise.all(results);
+      return { releaseAt, wallMs: now() - releaseAt, results: all };
+    } finally {
+      this.#current = null;
+    }
+  }
+
+  /**
+   * Makes every client of the current run give up now; run() then resolves with partial reports. Final:
+   * a later run is aborted as soon as it is released.
+   */
+  abort(): void {
+    this.#aborted = true;
+    if (this.#current === null) return;
+    for (const p of this.#procs) p.send({ [BRAND]: true, type: 'abort', runId: this.#current });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.#procs.map((p) => p.close()));
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * The IPC between the sweep (parent) and its client worker processes: one tagged union per direction,
+ * declared once and imported by both sides. Every message carries the brand `__socketlab__: true`;
+ * messages without it are ignored. The channel is Node's default JSON serialization, so everything here
+ * is plain data (errors travel as { code, message }).
+ */
+
+export const BRAND = '__socketlab__' as const;
+
+/** One client's work for a run. */
+export interface ClientSpec {
+  /** Index of the client within the run (0 … N-1). */
+  index: number;
+  /** Workload requests, in order (EXIT is sent after them). */
+  requests: string[];
+  /** The expected reply value of each request (null: not checked). */
+  expected: (string | null)[];
+}
+
+export interface PrepareMessage {
+  [BRAND]: true;
+  type: 'prepare';
+  runId: number;
+  host: string;
+  port: number;
+  connectTimeoutMs: number;
+  runTimeoutMs: number;
+  clients: ClientSpec[];
+}
+
+export interface GoMessage {
+  [BRAND]: true;
+  type: 'go';
+  runId: number;
+}
+
+export interface AbortMessage {
+  [BRAND]: true;
+  type: 'abort';
+  runId: number;
+}
+
+export interface ShutdownMessage {
+  [BRAND]: true;
+  type: 'shutdown';
+}
+
+export type ToWorker = PrepareMessage | GoMessage | AbortMessage | ShutdownMessage;
+
+/**
+ * How a client failed (its first fatal error), or null if it said Goodbye. `protocol`: an ERR reply that
+ * ended the conversation (a stream error, or an ERR to EXIT); it is already counted by code.
+ */
+export type FailureKind = 'refused' | 'reset' | 'closed' | 'timeout' | 'protocol' | 'other';
+
+/** What one client measured. Times are absolute: performance.timeOrigin + performance.now(), ms. */
+export interface ClientReport {
+  index: number;
+  connectAt: number | null;
+  firstReplyAt: number | null;
+  /** When `Goodbye!` arrived; null if the client failed. */
+  doneAt: number | null;
+  /** When the client stopped, success or failure. */
+  endAt: number;
+  tasksSent: number;
+  tasksOk: number;
+  wrongResult: number;
+  /** `ERR` replies by code. */
+  protocol: Record<string, number>;
+  failure: FailureKind | null;
+  messages: string[];
+}
+
+export interface LoadedMessage {
+  [BRAND]: true;
+  type: 'loaded';
+}
+
+export interface ReadyMessage {
+  [BRAND]: true;
+  type: 'ready';
+  runId: number;
+}
+
+export interface ResultMessage {
+  [BRAND]: true;
+  type: 'result';
+  runId: number;
+  clients: ClientReport[];
+  /** Task latencies, µs, as an encoded HDR histogram. */
+  histogram: string;
+  /** process.cpuUsage() from 'go' to this report, µs. */
+  cpu: { user: number; system: number };
+}
+
+export interface FailedMessage {
+  [BRAND]: true;
+  type: 'failed';
+  error: { code: string; message: string };
+}
+
+export type FromWorker = LoadedMessage | ReadyMessage | ResultMessage | FailedMessage;
+
+export function isBranded(msg: unknown): msg is { [BRAND]: true; type: string } {
+  return typeof msg === 'object' && msg !== null && (msg as Record<string, unknown>)[BRAND] === true && typeof (msg as Record<string, unknown>).type === 'string';
+}

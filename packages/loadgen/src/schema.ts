@@ -1,0 +1,344 @@
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { HISTOGRAM_ENCODING } from './constants.ts';
+
+/**
+ * The results document, defined once with TypeBox. This file is the single source of:
+ * - the TypeScript types (`Static<>` below),
+ * - `schema.json` (written by `scripts/write-schema.ts` after every build; a test keeps it in sync),
+ * - the field descriptions (with units) that docs/results-format.md expands on.
+ *
+ * Units are part of every numeric field's name where it has one: `…Ms` milliseconds, `…Us`
+ * microseconds, `…Bytes` bytes; counts are plain integers. Bump SCHEMA_VERSION on any change that can
+ * break a reader (a removed or renamed field, a changed unit or meaning); adding an optional reading of
+ * an existing field does not need a bump.
+ */
+export const SCHEMA_VERSION = 1;
+
+/** The six server variants loadgen can start itself. */
+export const DESIGNS = ['single-iterative', 'single-event-loop', 'mp-per-connection', 'mp-pool', 'mt-per-connection', 'mt-pool'] as const;
+export type DesignName = (typeof DESIGNS)[number];
+/** A design in the results: one of DESIGNS, or `external` for a `--target` server loadgen did not start. */
+export type DesignLabel = DesignName | 'external';
+
+export const PRESET_NAMES = ['quick', 'seed', 'smoke'] as const;
+export type PresetName = (typeof PRESET_NAMES)[number];
+
+export const CLIENT_MODES = ['workers', 'process'] as const;
+export type ClientMode = (typeof CLIENT_MODES)[number];
+
+export const SERVER_LIFECYCLES = ['run', 'cell'] as const;
+export type ServerLifecycle = (typeof SERVER_LIFECYCLES)[number];
+
+export const WORKLOAD_NAMES = ['sleep', 'wait', 'fib', 'mix', 'ping'] as const;
+export type WorkloadName = (typeof WORKLOAD_NAMES)[number];
+const WORKLOAD_NAME_LIST = WORKLOAD_NAMES;
+export const COST_MODELS = ['instant', 'blocking-io', 'async-io', 'cpu', 'mixed'] as const;
+/** A workload's cost model: the protocol's (docs/protocol.md), or `mixed`. */
+export type WorkloadCostModel = (typeof COST_MODELS)[number];
+
+const StringEnum = <const T extends readonly string[]>(values: T, description: string) =>
+  Type.Unsafe<T[number]>({ type: 'string', enum: [...values], description });
+const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()], { description: schema.description });
+const Int = (description: string, minimum = 0) => Type.Integer({ minimum, description });
+const Num = (description: string) => Type.Number({ minimum: 0, description });
+const Iso = (description: string) => Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z$', description: `${description} ISO 8601, UTC.` });
+const Obj = <T extends Parameters<typeof Type.Object>[0]>(properties: T, description: string) =>
+  Type.Object(properties, { additionalProperties: false, description });
+
+// ---------------------------------------------------------------------------------------------------
+// Configuration (the fully resolved one: every default filled in).
+
+export const WorkloadSchema = Obj(
+  {
+    name: StringEnum(WORKLOAD_NAME_LIST, 'Workload name.'),
+    description: Type.String({ description: 'What the workload does, in words.' }),
+    costModel: StringEnum(COST_MODELS, 'How its tasks spend time (docs/protocol.md), or `mixed`.'),
+    nominalTaskMs: Num('Time of one task at timeScale 1 (the lesson: 3000). 0 for instant tasks. Unit: ms.'),
+    taskMs: Num('Time of one task at this sweep\'s timeScale: round(nominalTaskMs × timeScale), at least 1; 0 for instant tasks. For FIB, the target time. Unit: ms.'),
+    fibN: Nullable(Int('FIB argument chosen so FIB n takes about taskMs on the reference machine (FIB 30 ≈ 9 ms, ×1.618 per n); null if the workload has no FIB.', 1)),
+    fibEstimatedMs: Nullable(Num('Estimated time of FIB fibN on the reference machine; null if no FIB. Unit: ms.')),
+    tasks: Type.Array(Type.String(), { minItems: 1, description: 'Request templates. Client i sends as its task j: tasks[(i + j) mod tasks.length]; then EXIT.' }),
+  },
+  'A workload, with its task arguments already scaled.',
+);
+
+export const ConfigSchema = Obj(
+  {
+    preset: Nullable(StringEnum(PRESET_NAMES, 'The preset the configuration started from; null if none.')),
+    designs: Type.Array(StringEnum([...DESIGNS, 'external'] as const, 'A server design.'), { minItems: 1, description: 'Designs swept, in order. `external` = the --target server.' }),
+    target: Nullable(
+      Obj({ host: Type.String({ description: 'Host name or address.' }), port: Int('TCP port.', 1) }, 'The external server (--target); null when loadgen starts the servers.'),
+    ),
+    clients: Type.Array(Int('Clients released at once in one run (N).', 1), { minItems: 1, description: 'Client counts swept, in order.' }),
+    runs: Int('Runs per design × workload × N cell.', 1),
+    workloads: Type.Array(WorkloadSchema, { minItems: 1, description: 'Workloads swept, in order.' }),
+    tasksPerClient: Int('Workload tasks each client sends, one after another, before EXIT.', 1),
+    timeScale: Type.Number({ exclusiveMinimum: 0, description: 'Multiplier applied to nominal task times (1 = the lesson\'s 3000 ms tasks). Unitless.' }),
+    clientMode: StringEnum(CLIENT_MODES, '`workers`: clients are connections spread over loadgenWorkers processes; `process`: one OS process per client (the lesson\'s way).'),
+    loadgenWorkers: Int('Client worker processes in `workers` mode.', 1),
+    serverLifecycle: StringEnum(SERVER_LIFECYCLES, '`run`: a fresh server process per run (independent runs); `cell`: one per design × workload × N cell, shared by its runs.'),
+    poolSize: Int('Processes or threads in the mp-pool and mt-pool servers (--pool-size).', 1),
+    host: Type.String({ description: 'Address the servers loadgen starts listen on, and clients connect to.' }),
+    connectTimeoutMs: Int('A client that has not connected after this long fails with `timeout`. Unit: ms.', 1),
+    runTimeoutMs: Int('A client still running this long after the release fails with `timeout`. 0 = automatic (30 s + 3 × the serial estimate N × tasksPerClient × taskMs). Unit: ms.'),
+    startTimeoutMs: Int('Longest wait for a started server\'s `listening` line. Unit: ms.', 1),
+    stopTimeoutMs: Int('After SIGTERM, how long a server gets to exit before SIGKILL. Unit: ms.', 1),
+    sampleIntervalMs: Int('Period of the server process-tree sampling (/proc). Unit: ms.', 1),
+    saturationThreshold: Type.Number({ minimum: 0, maximum: 1, description: 'A run is flagged `saturated` when loadgen\'s CPU use reaches this fraction of what it could use (see loadgen.utilization). Unitless, 0–1.' }),
+  },
+  'The fully resolved sweep configuration (every default filled in).',
+);
+
+// ---------------------------------------------------------------------------------------------------
+// Environment.
+
+export const EnvironmentSchema = Obj(
+  {
+    node: Type.String({ description: 'Node.js version (process.version).' }),
+    v8: Type.String({ description: 'V8 version.' }),
+    platform: Type.String({ description: 'process.platform, e.g. `linux`.' }),
+    arch: Type.String({ description: 'process.arch, e.g. `x64`.' }),
+    osRelease: Type.String({ description: 'Kernel release (os.release()).' }),
+    kernelVersion: Type.String({ description: 'Kernel build string (os.version()).' }),
+    cpuModel: Type.String({ description: 'Model name of the first CPU.' }),
+    cores: Int('Cores available to this process (os.availableParallelism()).', 1),
+    logicalCpus: Int('Logical CPUs the OS reports (os.cpus().length).'),
+    totalMemoryBytes: Int('Physical memory. Unit: bytes.'),
+    loadAverage: Type.Array(Type.Number({ minimum: 0 }), { description: '1, 5 and 15 minute load averages when the sweep started (others\' work on the machine shows here).' }),
+    somaxconn: Nullable(Int('/proc/sys/net/core/somaxconn: the kernel\'s cap on listen backlogs; null if unreadable.')),
+    openFileLimit: Nullable(
+      Obj(
+        { soft: Nullable(Int('Soft limit (`ulimit -n`); null = unlimited.')), hard: Nullable(Int('Hard limit; null = unlimited.')) },
+        '"Max open files" from /proc/self/limits; null if unreadable.',
+      ),
+    ),
+    clockTicksPerSecond: Int('USER_HZ: the unit of /proc/<pid>/stat CPU times.', 1),
+    pageSizeBytes: Int('Memory page size. Unit: bytes.', 1),
+    procfs: Type.Boolean({ description: 'True if /proc metrics were available (Linux); if false, server CPU/memory fields are null.' }),
+    gitCommit: Nullable(Type.String({ description: 'HEAD commit of the git checkout loadgen ran in; null outside one.' })),
+    gitDirty: Nullable(Type.Boolean({ description: 'True if that checkout had uncommitted changes; null outside one.' })),
+  },
+  'The machine and software the sweep ran on.',
+);
+
+// ---------------------------------------------------------------------------------------------------
+// Measurements.
+
+export { HISTOGRAM_ENCODING };
+
+export const HistogramSchema = Obj(
+  {
+    encoding: Type.Literal(HISTOGRAM_ENCODING, { description: 'HdrHistogram V2 compressed encoding, base64 (hdr-histogram-js encodeIntoCompressedBase64).' }),
+    unit: Type.Literal('us', { description: 'Unit of the recorded values: microseconds.' }),
+    lowestDiscernibleValue: Int('Smallest value the histogram tells apart. Unit: µs.', 1),
+    highestTrackableValue: Int('Largest value it can record; larger values are clamped to it. Unit: µs.', 1),
+    significantDigits: Int('Decimal digits of precision kept (values within 0.1% share a bucket at 3).', 1),
+    encoded: Type.String({ description: 'The histogram. Merge histograms by adding them (decode, add), never by averaging percentiles.' }),
+    count: Int('Values recorded.'),
+    min: Nullable(Num('Smallest value; null when count is 0. Unit: µs.')),
+    mean: Nullable(Num('Mean; null when count is 0. Unit: µs.')),
+    p50: Nullable(Num('Median; null when count is 0. Unit: µs.')),
+    p90: Nullable(Num('90th percentile; null when count is 0. Unit: µs.')),
+    p99: Nullable(Num('99th percentile; null when count is 0. Unit: µs.')),
+    max: Nullable(Num('Largest value; null when count is 0. Unit: µs.')),
+  },
+  'An HDR histogram of latencies, in µs, with a summary.',
+);
+
+export const ErrorCountsSchema = Obj(
+  {
+    total: Int('Sum of every kind below (protocol summed over codes).'),
+    refused: Int('Connection attempts refused (ECONNREFUSED).'),
+    reset: Int('Connections reset by the peer (ECONNRESET, EPIPE).'),
+    closed: Int('Connections the server closed (FIN) before the reply arrived, without a reset.'),
+    timeout: Int('Clients that had not connected within connectTimeoutMs, or not finished within runTimeoutMs.'),
+    protocol: Type.Record(Type.String({ pattern: '^[A-Z0-9_]+$' }), Type.Integer({ minimum: 1 }), { description: '`ERR <CODE>` replies, counted by code (e.g. SOCKETLAB_ERR_BACKLOG_FULL).' }),
+    wrongResult: Int('OK replies whose value differs from the expected one (PING→PONG, SLEEP n→n, FIB n→fib(n), EXIT→Goodbye!).'),
+    other: Int('Anything else (undecodable replies, other socket errors).'),
+  },
+  'Errors, by kind. Each failed connection counts once; protocol and wrongResult count replies.',
+);
+
+export const ClientsSchema = Obj(
+  {
+    count: Int('Clients released (N).'),
+    completed: Int('Clients that got `Goodbye!` to their EXIT.'),
+    failed: Int('Clients that did not (refused, reset, closed or timed out).'),
+    connectMs: Type.Array(Nullable(Num('')), { description: 'Per client (by index): release → TCP connection established; null if it never connected. Unit: ms.' }),
+    firstReplyMs: Type.Array(Nullable(Num('')), { description: 'Per client: release → first reply received; null if none. Unit: ms.' }),
+    completionMs: Type.Array(Nullable(Num('')), { description: 'Per client: release → `Goodbye!` received; null if the client failed. Unit: ms.' }),
+  },
+  'Per-client timings, all measured from the release (start barrier), raw.',
+);
+
+export const ServerUsageSchema = Obj(
+  {
+    cpuUserMs: Nullable(Num('User CPU time of the server\'s whole process tree during the run (utime + cutime of live processes, so reaped children count). Unit: ms.')),
+    cpuSystemMs: Nullable(Num('System CPU time of the process tree during the run (stime + cstime). Unit: ms.')),
+    cpuTotalMs: Nullable(Num('cpuUserMs + cpuSystemMs. Unit: ms.')),
+    peakRssBytes: Nullable(Int('Highest sum of VmRSS over the process tree among the samples of this run. Unit: bytes.')),
+    peakProcesses: Nullable(Int('Most processes in the tree at one sample (the server itself included).')),
+    peakThreads: Nullable(Int('Most threads, summed over the tree, at one sample.')),
+    samples: Int('Process-tree samples taken during the run (every sampleIntervalMs).'),
+  },
+  'The server\'s resource use during one run, from /proc. Null fields: not measurable (external target, or no /proc).',
+);
+
+export const LoadgenUsageSchema = Obj(
+  {
+    clientMode: StringEnum(CLIENT_MODES, 'How clients were run.'),
+    processes: Int('Client processes used in the run (workers, or one per client), the parent excluded.'),
+    usableCores: Int('min(cores, processes + 1): the most cores loadgen itself could keep busy.', 1),
+    cpuUserMs: Num('User CPU of the client processes and the parent, from the release to the end of the run (process.cpuUsage). Unit: ms.'),
+    cpuSystemMs: Num('System CPU, likewise. Unit: ms.'),
+    cpuTotalMs: Num('cpuUserMs + cpuSystemMs. Unit: ms.'),
+    parentCpuMs: Num('Part of cpuTotalMs spent in the parent (barrier, /proc sampling, IPC). Unit: ms.'),
+    processCpuMs: Type.Array(Num(''), { description: 'CPU time of each client process during the run. Unit: ms.' }),
+    utilization: Num('cpuTotalMs / (wallMs × usableCores). Unitless, 0–1.'),
+    maxProcessUtilization: Num('Highest CPU time / wallMs of a single loadgen process (parent included): 1 = one core pegged. Unitless.'),
+    saturated: Type.Boolean({ description: 'utilization or maxProcessUtilization ≥ config.saturationThreshold: loadgen itself may have been the bottleneck, so the run understates the server.' }),
+  },
+  'loadgen\'s own CPU use during one run.',
+);
+
+export const RunSchema = Obj(
+  {
+    index: Int('Run number within the cell, from 0.'),
+    serverInstance: Nullable(Int('Index into the cell\'s `servers` of the server this run used; null for an external target.')),
+    startedAt: Iso('When the run was released.'),
+    complete: Type.Boolean({ description: 'False if the sweep was interrupted during this run.' }),
+    releaseAt: Num('The release instant, as performance.timeOrigin + performance.now() (comparable across loadgen\'s processes). Unit: ms since the Unix epoch.'),
+    totalMs: Nullable(Num('The lesson\'s figure: release → the last client\'s `Goodbye!` (or failure). Null if interrupted. Unit: ms.')),
+    wallMs: Num('Release → every client process reported back (includes IPC). Unit: ms.'),
+    clients: ClientsSchema,
+    tasks: Obj(
+      {
+        expected: Int('Workload tasks the clients should have sent: count × tasksPerClient.'),
+        sent: Int('Workload tasks sent.'),
+        ok: Int('OK replies with the expected value.'),
+        latencyUs: HistogramSchema,
+      },
+      'Workload tasks (EXIT excluded). Latency: request written → reply received, per task, including time queued at the server.',
+    ),
+    errors: ErrorCountsSchema,
+    errorSamples: Type.Array(Type.String(), { maxItems: 10, description: 'Up to 10 error messages, verbatim, for diagnosis.' }),
+    server: Nullable(ServerUsageSchema),
+    loadgen: LoadgenUsageSchema,
+  },
+  'One run: N clients released at once, each sending its tasks and EXIT.',
+);
+
+export const ServerStopSchema = Obj(
+  {
+    stopMs: Num('SIGTERM → process exit. Unit: ms.'),
+    exitCode: Nullable(Int('Exit code; 0 after a graceful shutdown. Null if killed by a signal.')),
+    exitSignal: Nullable(Type.String({ description: 'Signal that ended the process, if any (e.g. SIGKILL after stopTimeoutMs).' })),
+    forcedKill: Type.Boolean({ description: 'True if loadgen had to SIGKILL it (or its process group) after stopTimeoutMs.' }),
+    leftoverPids: Type.Array(Int(''), { description: 'Processes of its tree still alive after it exited (then killed by loadgen). Should be empty.' }),
+    portFree: Nullable(Type.Boolean({ description: 'True if the port refused connections and could be bound again after exit; null if not checked.' })),
+    clean: Type.Boolean({ description: 'exitCode 0, no forced kill, no leftovers, port free.' }),
+  },
+  'How the server stopped.',
+);
+
+export const ServerInstanceSchema = Obj(
+  {
+    index: Int('Index within the cell\'s `servers`.'),
+    design: StringEnum(DESIGNS, 'The server variant.'),
+    package: Type.String({ description: 'npm package whose bin was run.' }),
+    command: Type.Array(Type.String(), { description: 'Arguments after the node executable: the bin path, then its flags.' }),
+    pid: Nullable(Int('Process id; null if it never started.')),
+    port: Nullable(Int('Port it listened on (it was started with --port 0); null if it never did.')),
+    startedAt: Iso('When it was spawned.'),
+    startupMs: Nullable(Num('Spawn → its `listening` log line. Unit: ms.')),
+    stop: Nullable(ServerStopSchema),
+    stderrTail: Type.String({ description: 'Last 2 KiB it wrote to stderr (usually empty).' }),
+  },
+  'A server process loadgen started.',
+);
+
+const statOf = (description: string) => Obj(
+  {
+    median: Nullable(Num('Median of the non-null values (mean of the two middle ones for an even count): the lesson\'s figure.')),
+    min: Nullable(Num('Smallest non-null value.')),
+    max: Nullable(Num('Largest non-null value.')),
+    values: Type.Array(Nullable(Num('')), { description: 'Every run\'s value, in run order (null where a run lacks it).' }),
+  },
+  description,
+);
+
+export const StatSchema = statOf('One metric over a cell\'s runs. Same unit as the metric it summarises.');
+
+export const CellSummarySchema = Obj(
+  {
+    completedRuns: Int('Runs that finished (not interrupted).'),
+    totalMs: statOf('Run total time (release → last Goodbye). Unit: ms.'),
+    serverCpuMs: statOf('Server process-tree CPU per run (user + system). Unit: ms.'),
+    serverPeakRssBytes: statOf('Server peak RSS per run. Unit: bytes.'),
+    loadgenCpuMs: statOf('loadgen CPU per run (user + system). Unit: ms.'),
+    latencyP50Us: statOf('Per-run median task latency. Unit: µs.'),
+    latencyP99Us: statOf('Per-run 99th percentile task latency. Unit: µs.'),
+    latencyUs: HistogramSchema,
+    errors: Int('Errors over all runs (sum of each run\'s errors.total).'),
+    saturatedRuns: Int('Runs flagged loadgen.saturated.'),
+  },
+  'Summary of a cell over its completed runs.',
+);
+
+export const CellSchema = Obj(
+  {
+    design: StringEnum([...DESIGNS, 'external'] as const, 'Server design.'),
+    workload: StringEnum(WORKLOAD_NAME_LIST, 'Workload name (see config.workloads).'),
+    clients: Int('N: clients per run.', 1),
+    complete: Type.Boolean({ description: 'True if all config.runs runs finished.' }),
+    servers: Type.Array(ServerInstanceSchema, { description: 'Server processes started for this cell: one per run (serverLifecycle `run`) or one (`cell`); empty for an external target.' }),
+    runs: Type.Array(RunSchema, { description: 'The runs, in order.' }),
+    summary: CellSummarySchema,
+  },
+  'One design × workload × N combination.',
+);
+
+export const ResultsSchema = Type.Object(
+  {
+    $schema: Type.Optional(Type.String({ description: 'Optional reference to this schema.' })),
+    schemaVersion: Type.Literal(SCHEMA_VERSION, { description: 'Version of this format. Readers must reject versions they do not know.' }),
+    tool: Obj({ name: Type.String({ description: 'Package name.' }), version: Type.String({ description: 'Package version.' }) }, 'The program that wrote the document.'),
+    complete: Type.Boolean({ description: 'True if every planned run finished; false if the sweep was interrupted (e.g. Ctrl-C).' }),
+    abortReason: Nullable(Type.String({ description: 'Why the sweep stopped early (e.g. `SIGINT`); null if complete.' })),
+    startedAt: Iso('Sweep start.'),
+    endedAt: Iso('Sweep end.'),
+    durationMs: Num('Sweep wall time. Unit: ms.'),
+    scale: Type.String({ description: 'The time scale in words, e.g. `timeScale 0.01: tasks of 30 ms instead of 3000 ms`.' }),
+    environment: EnvironmentSchema,
+    config: ConfigSchema,
+    cells: Type.Array(CellSchema, { description: 'Every design × workload × N cell, in sweep order.' }),
+    warnings: Type.Array(Type.String(), { description: 'Anything that may make numbers less trustworthy (leftover processes, saturated runs, errors).' }),
+  },
+  {
+    $id: 'https://github.com/socketlab/socketlab/blob/main/packages/loadgen/schema.json',
+    title: 'socketlab loadgen results',
+    description: 'Results of a socketlab loadgen sweep. Every field and unit is described in docs/results-format.md.',
+    additionalProperties: false,
+  },
+);
+
+export type WorkloadDefinition = Static<typeof WorkloadSchema>;
+export type ResolvedSweepConfig = Static<typeof ConfigSchema>;
+export type Environment = Static<typeof EnvironmentSchema>;
+export type HistogramRecord = Static<typeof HistogramSchema>;
+export type ErrorCounts = Static<typeof ErrorCountsSchema>;
+export type ClientTimings = Static<typeof ClientsSchema>;
+export type ServerUsage = Static<typeof ServerUsageSchema>;
+export type LoadgenUsage = Static<typeof LoadgenUsageSchema>;
+export type RunResult = Static<typeof RunSchema>;
+export type ServerStop = Static<typeof ServerStopSchema>;
+export type ServerInstance = Static<typeof ServerInstanceSchema>;
+export type Stat = Static<typeof StatSchema>;
+export type CellSummary = Static<typeof CellSummarySchema>;
+export type CellResult = Static<typeof CellSchema>;
+export type SweepResults = Static<typeof ResultsSchema>;
+
+/** The results JSON Schema as plain JSON (what schema.json holds): TypeBox's symbols dropped. */
+export function resultsJsonSchema(): Record<string, unknown> {
+  return { $schema: 'http://json-schema.org/draft-07/schema#', ...(JSON.parse(JSON.stringify(ResultsSchema)) as Record<string, unknown>) };
+}

@@ -1,0 +1,264 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import net from 'node:net';
+import { dirname, join } from 'node:path';
+import { ServerStartError } from './errors.ts';
+import { HAS_PROCFS, allStats, isAlive, processTree, sampleTree, type TreeSample } from './procfs.ts';
+import type { DesignName, ResolvedSweepConfig, ServerInstance, ServerStop } from './schema.ts';
+
+/** How each design is started: its package (whose bin is run) and its flags. */
+export const DESIGN_COMMANDS: Readonly<Record<DesignName, { package: string; args: readonly string[]; pool: boolean }>> = Object.freeze({
+  'single-iterative': { package: '@socketlab/server-single', args: ['--mode', 'iterative'], pool: false },
+  'single-event-loop': { package: '@socketlab/server-single', args: ['--mode', 'event-loop'], pool: false },
+  'mp-per-connection': { package: '@socketlab/server-mp', args: ['--strategy', 'per-connection'], pool: false },
+  'mp-pool': { package: '@socketlab/server-mp', args: ['--strategy', 'pool'], pool: true },
+  'mt-per-connection': { package: '@socketlab/server-mt', args: ['--strategy', 'per-connection'], pool: false },
+  'mt-pool': { package: '@socketlab/server-mt', args: ['--strategy', 'pool'], pool: true },
+});
+
+const require = createRequire(import.meta.url);
+
+/** Absolute path of a package's bin, resolved through its package.json (so it works wherever npm put it). */
+export function resolveBin(pkg: string): string {
+  const manifestPath = require.resolve(`${pkg}/package.json`);
+  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { bin?: string | Record<string, string> };
+  const bin = typeof manifest.bin === 'string' ? manifest.bin : manifest.bin ? Object.values(manifest.bin)[0] : undefined;
+  if (!bin) throw new ServerStartError(`${pkg} has no bin in its package.json`);
+  return join(dirname(manifestPath), bin);
+}
+
+/** Bytes of a server's stderr kept for the results (stderrTail). */
+const STDERR_TAIL_BYTES = 2048;
+/** Longest stdout line we buffer while looking for the listening line, bytes. */
+const MAX_LINE_BYTES = 64 * 1024;
+
+/**
+ * Is anything still listening on host:port? True if a connection is refused and the port can be bound
+ * again; false if either fails.
+ */
+export async function portIsFree(host: string, port: number): Promise<boolean> {
+  const refused = await new Promise<boolean>((resolve) => {
+    const s = net.connect({ host, port });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(false);
+    });
+    s.once('error', (err: NodeJS.ErrnoException) => resolve(err.code === 'ECONNREFUSED'));
+  });
+  if (!refused) return false;
+  return new Promise<boolean>((resolve) => {
+    const srv = net.createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen({ host, port, exclusive: true }, () => srv.close(() => resolve(true)));
+  });
+}
+
+/**
+ * A server variant running as a separate OS process, started through its package's bin with
+ * `--port 0 --log json --quiet`. The first JSON line with `"event":"listening"` gives the port; every
+ * later log line (lifecycle only, with --quiet) is read and dropped unparsed: the pipe must keep
+ * draining or the server would block on stdout.
+ * It runs in a process group of its own, so a terminal's Ctrl-C reaches loadgen only, which then stops
+ * it with SIGTERM, as it does after every run or cell.
+ */
+export class ServerProcess {
+  readonly record: ServerInstance;
+  readonly child: ChildProcess;
+  readonly host: string;
+  #stderr = '';
+  #exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** pid → start time of every process seen in its tree (for the leftover check). */
+  readonly #seen = new Map<number, number>();
+
+  private constructor(child: ChildProcess, record: ServerInstance, host: string) {
+    this.child = child;
+    this.record = record;
+    this.host = host;
+    this.child.stderr?.setEncoding('utf8');
+    this.child.stderr?.on('data', (s: string) => {
+      this.#stderr = (this.#stderr + s).slice(-STDERR_TAIL_BYTES);
+      this.record.stderrTail = this.#stderr;
+    });
+    this.#exit = new Promise((resolve) => this.child.once('exit', (code, signal) => resolve({ code, signal })));
+    LIVE.add(this);
+    void this.#exit.then(() => LIVE.delete(this));
+  }
+
+  get pid(): number {
+    return this.child.pid ?? -1;
+  }
+
+  get port(): number {
+    return this.record.port ?? 0;
+  }
+
+  get exited(): boolean {
+    return this.child.exitCode !== null || this.child.signalCode !== null;
+  }
+
+  static async start(design: DesignName, index: number, config: Pick<ResolvedSweepConfig, 'host' | 'poolSize' | 'startTimeoutMs'>): Promise<ServerProcess> {
+    const spec = DESIGN_COMMANDS[design];
+    const bin = resolveBin(spec.package);
+    // --quiet: lifecycle lines only (listening, shutdown, crashes), no line per connection or request,
+    // so the server does not pay for logging while it is measured.
+    const args = [bin, ...spec.args, ...(spec.pool ? ['--pool-size', String(config.poolSize)] : []), '--host', config.host, '--port', '0', '--log', 'json', '--quiet'];
+    const startedAt = new Date();
+    const t0 = performance.now();
+    // detached: a process group of its own (see above). execArgv is not passed: the bin runs on plain Node.
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const record: ServerInstance = {
+      index, design, package: spec.package, command: args, pid: child.pid ?? null, port: null,
+      startedAt: startedAt.toISOString(), startupMs: null, stop: null, stderrTail: '',
+    };
+    const server = new ServerProcess(child, record, config.host);
+    try {
+      record.port = await server.#awaitListening(config.startTimeoutMs);
+      record.startupMs = round3(performance.now() - t0);
+    } catch (err) {
+      await server.stop(1000);
+      throw err;
+    }
+    server.sample(); // remember the tree as started (pool children)
+    return server;
+  }
+
+  #awaitListening(timeoutMs: number): Promise<number> {
+    const stdout = this.child.stdout!;
+    return new Promise((resolve, reject) => {
+      let buffered = '';
+      const cleanup = () => {
+        clearTimeout(timer);
+        stdout.off('data', onData);
+        this.child.off('exit', onExit);
+        this.child.off('error', onError);
+        // Keep draining: later lines (one per request) are read and dropped, never parsed.
+        stdout.on('data', () => {});
+      };
+      const fail = (message: string) => {
+        cleanup();
+        reject(new ServerStartError(`${this.record.design}: ${message}${this.#stderr ? `; stderr: ${this.#stderr.trim()}` : ''}`));
+      };
+      const onData = (chunk: Buffer) => {
+        buffered += chunk.toString('utf8');
+        let nl;
+        while ((nl = buffered.indexOf('\n')) !== -1) {
+          const line = buffered.slice(0, nl);
+          buffered = buffered.slice(nl + 1);
+          let entry: { event?: unknown; port?: unknown } | null = null;
+          try {
+            entry = JSON.parse(line) as { event?: unknown; port?: unknown };
+          } catch {
+            continue; // not a JSON log line
+          }
+          if (entry && entry.event === 'listening' && typeof entry.port === 'number') {
+            cleanup();
+            return resolve(entry.port);
+          }
+        }
+        if (buffered.length > MAX_LINE_BYTES) buffered = '';
+      };
+      const onExit = (code: number | null, signal: NodeJS.Signals | null) => fail(`exited before listening (${signal ?? `code ${code}`})`);
+      const onError = (err: Error) => fail(`could not be spawned: ${err.message}`);
+      const timer = setTimeout(() => fail(`no "listening" log line within ${timeoutMs} ms`), timeoutMs);
+      stdout.on('data', onData);
+      this.child.once('exit', onExit);
+      this.child.once('error', onError);
+    });
+  }
+
+  /** Samples the server's process tree (null without /proc or once it has exited). */
+  sample(): TreeSample | null {
+    if (this.exited || !HAS_PROCFS) return null;
+    const s = sampleTree(this.pid);
+    if (s) for (const [pid, start] of s.processes) this.#seen.set(pid, start);
+    return s;
+  }
+
+  /** Processes in the tree now (root included); null without /proc. */
+  processCount(): number | null {
+    if (this.exited || !HAS_PROCFS) return null;
+    return processTree(this.pid).length;
+  }
+
+  /**
+   * SIGTERM (the servers' graceful shutdown), SIGKILL to the whole process group after `timeoutMs`;
+   * then checks that nothing was left behind: no process of its tree or group alive, the port free.
+   */
+  async stop(timeoutMs: number): Promise<ServerStop> {
+    if (this.record.stop) return this.record.stop;
+    this.sample();
+    const pid = this.pid;
+    const t0 = performance.now();
+    let forcedKill = false;
+    if (!this.exited && pid > 0) {
+      this.child.kill('SIGTERM');
+      const timer = setTimeout(() => {
+        forcedKill = true;
+        killGroup(pid);
+      }, timeoutMs);
+      await this.#exit;
+      clearTimeout(timer);
+    }
+    const { code, signal } = await this.#exit;
+    const stopMs = round3(performance.now() - t0);
+    const leftoverPids = HAS_PROCFS && pid > 0 ? await this.#reapLeftovers(pid) : [];
+    const portFree = this.record.port === null ? null : await portIsFree(this.host, this.record.port);
+    const stop: ServerStop = {
+      stopMs,
+      exitCode: code,
+      exitSignal: signal,
+      forcedKill,
+      leftoverPids,
+      portFree,
+      clean: code === 0 && !forcedKill && leftoverPids.length === 0 && portFree !== false,
+    };
+    this.record.stop = stop;
+    return stop;
+  }
+
+  /** Finds processes of its tree (seen while sampling) or group still alive, kills them, returns their pids. */
+  async #reapLeftovers(root: number): Promise<number[]> {
+    // Children exit on their own once the parent's IPC channel closes: give them a moment first.
+    const deadline = Date.now() + 1000;
+    let alive: number[] = [];
+    do {
+      alive = [...this.#seen].filter(([p, start]) => p !== root && isAlive(p, start)).map(([p]) => p);
+      for (const s of allStats()) if (s.pgrp === root && s.pid !== root && s.state !== 'Z' && !alive.includes(s.pid)) alive.push(s.pid);
+      if (alive.length === 0) return [];
+      await new Promise((r) => setTimeout(r, 50));
+    } while (Date.now() < deadline);
+    for (const p of alive) {
+      try {
+        process.kill(p, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    return alive.sort((a, b) => a - b);
+  }
+}
+
+function killGroup(pid: number): void {
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}
+
+function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
+
+/** Servers still running, so an exiting loadgen can kill them synchronously (see killAllServersSync). */
+const LIVE = new Set<ServerProcess>();
+
+/** Last resort on process exit: SIGKILL every server process group loadgen started and has not stopped. */
+export function killAllServersSync(): void {
+  for (const s of LIVE) if (!s.exited && s.pid > 0) killGroup(s.pid);
+}

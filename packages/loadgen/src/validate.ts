@@ -1,0 +1,88 @@
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { ResultsInvalidError } from './errors.ts';
+import { ConfigSchema, SCHEMA_VERSION, resultsJsonSchema, type ResolvedSweepConfig, type SweepResults } from './schema.ts';
+
+/** One validation failure: the JSON Pointer of the failing field (`/cells/0/runs/2/totalMs`) and what is wrong. */
+export interface ValidationIssue {
+  path: string;
+  message: string;
+}
+
+export interface ValidationResult {
+  ok: boolean;
+  errors: ValidationIssue[];
+}
+
+let ajv: Ajv | null = null;
+let resultsValidator: ValidateFunction | null = null;
+let configValidator: ValidateFunction | null = null;
+
+function compiler(): Ajv {
+  // strictTypes off: TypeBox writes nullable fields as anyOf [T, null], which strictTypes reports.
+  return (ajv ??= new Ajv({ allErrors: true, strict: true, strictTypes: false }));
+}
+
+function toIssues(errors: readonly ErrorObject[] | null | undefined): ValidationIssue[] {
+  const out: ValidationIssue[] = [];
+  const seen = new Set<string>();
+  for (const e of errors ?? []) {
+    let path = e.instancePath || '';
+    let message = e.message ?? 'is invalid';
+    const params = e.params as Record<string, unknown>;
+    if (e.keyword === 'required' && typeof params.missingProperty === 'string') {
+      path += `/${params.missingProperty}`;
+      message = 'is required';
+    } else if (e.keyword === 'additionalProperties' && typeof params.additionalProperty === 'string') {
+      path += `/${params.additionalProperty}`;
+      message = 'is not a known field';
+    } else if (e.keyword === 'enum' && Array.isArray(params.allowedValues)) {
+      message = `must be one of ${params.allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
+    }
+    const key = `${path || '/'}\u0000${message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push({ path: path || '/', message });
+  }
+  // A nullable field that fails reports each branch ("must be number", "must be null", "must match a
+  // schema in anyOf"): merge them into one line per path ("must be number or null").
+  const merged: ValidationIssue[] = [];
+  for (const issue of out) {
+    if (issue.message === 'must match a schema in anyOf' && out.some((o) => o !== issue && o.path === issue.path)) continue;
+    const type = /^must be (\w+)$/.exec(issue.message);
+    const prev = type ? merged.find((m) => m.path === issue.path && /^must be \w+( or \w+)*$/.test(m.message)) : undefined;
+    if (prev) prev.message += ` or ${type![1]}`;
+    else merged.push({ ...issue });
+  }
+  return merged;
+}
+
+/**
+ * Checks a results document against the schema (schema.json). Returns every problem with the path of
+ * the failing field; a document of another schemaVersion gets one clear error.
+ */
+export function validateResults(json: unknown): ValidationResult {
+  if (json && typeof json === 'object' && 'schemaVersion' in json && (json as { schemaVersion: unknown }).schemaVersion !== SCHEMA_VERSION) {
+    return { ok: false, errors: [{ path: '/schemaVersion', message: `is ${JSON.stringify((json as { schemaVersion: unknown }).schemaVersion)}; this version of @socketlab/loadgen reads schemaVersion ${SCHEMA_VERSION}` }] };
+  }
+  resultsValidator ??= compiler().compile(resultsJsonSchema());
+  const ok = resultsValidator(json) as boolean;
+  return { ok, errors: ok ? [] : toIssues(resultsValidator.errors) };
+}
+
+/** Like validateResults, but throws ResultsInvalidError (naming the first fields) and narrows the type. */
+export function assertValidResults(json: unknown): asserts json is SweepResults {
+  const { ok, errors } = validateResults(json);
+  if (!ok) {
+    const shown = errors.slice(0, 5).map((e) => `${e.path} ${e.message}`).join('; ');
+    throw new ResultsInvalidError(`results do not match schemaVersion ${SCHEMA_VERSION}: ${shown}${errors.length > 5 ? ` (and ${errors.length - 5} more)` : ''}`);
+  }
+}
+
+/** Checks a fully resolved configuration (e.g. the `config` of an earlier results document). */
+export function validateConfig(json: unknown): ValidationResult {
+  configValidator ??= compiler().compile(JSON.parse(JSON.stringify(ConfigSchema)) as object);
+  const ok = configValidator(json) as boolean;
+  return { ok, errors: ok ? [] : toIssues(configValidator.errors) };
+}
+
+export type { ResolvedSweepConfig };

@@ -1,0 +1,118 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { defaultResultsDir, findWorkspaceRoot, resultsFileName } from '../src/output.ts';
+import { validateResults } from '../src/validate.ts';
+import { alivePids } from './helpers.ts';
+
+const BIN = fileURLToPath(new URL('../bin.js', import.meta.url));
+const PKG_DIR = fileURLToPath(new URL('..', import.meta.url));
+
+interface Ran {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built CLI (bin.js → dist/cli.js). `detached` puts it in its own process group, like a shell job. */
+function run(args: string[], opts: { cwd?: string; onSpawn?: (pid: number, stderr: () => string) => void } = {}): Promise<Ran> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd ?? tmpdir(), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    opts.onSpawn?.(child.pid!, () => stderr);
+  });
+}
+
+describe('socketlab-loadgen CLI', () => {
+  it('--help prints usage and exits 0', async () => {
+    const r = await run(['--help']);
+    assert.equal(r.code, 0);
+    assert.match(r.stdout, /^Usage: socketlab-loadgen \[options\]/);
+    assert.match(r.stdout, /--time-scale <x>/);
+  });
+
+  it('bad usage exits 2 naming the flag or option', async () => {
+    const bad = await run(['--runs', 'x']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--runs must be a non-negative integer \(got "x"\)/);
+    const range = await run(['--clients', '0']);
+    assert.equal(range.code, 2);
+    assert.match(range.stderr, /clients\[0\] must be an integer between 1 and 10000 \(got 0\)/);
+  });
+
+  it('--json writes only the results JSON to stdout, and no file', { timeout: 30_000 }, async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'loadgen-cli-'));
+    try {
+      const r = await run(['--preset', 'smoke', '--designs', 'single-event-loop', '--workloads', 'ping', '--clients', '2', '--json'], { cwd });
+      assert.equal(r.code, 0, r.stderr);
+      const results = JSON.parse(r.stdout) as unknown;
+      assert.deepEqual(validateResults(results).errors, []);
+      assert.equal(existsSync(join(cwd, 'results')), false);
+      assert.match(r.stderr, /\[1\/1\] single-event-loop ping N=2 run 1\/1/, 'progress lines on stderr when not a TTY');
+    } finally {
+      rmSync(cwd, { recursive: true, force: true });
+    }
+  });
+
+  it('writes results/sweep-<timestamp>.json and results/latest.json by default', { timeout: 30_000 }, async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'loadgen-cli-'));
+    try {
+      const r = await run(['--preset', 'smoke', '--designs', 'single-event-loop', '--workloads', 'ping', '--clients', '1', '--quiet'], { cwd });
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, '', '--quiet prints nothing');
+      const files = readdirSync(join(cwd, 'results')).sort();
+      assert.equal(files.length, 2);
+      assert.match(files[1]!, /^sweep-\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}Z\.json$/);
+      assert.equal(files[0], 'latest.json');
+      assert.equal(readFileSync(join(cwd, 'results', files[0]!), 'utf8'), readFileSync(join(cwd, 'results', files[1]!), 'utf8'));
+    } finally {
+      rmSync(cwd, { recursive: true, force: true });
+    }
+  });
+
+  it('puts default results under the socketlab workspace root, else under the current directory', () => {
+    const root = findWorkspaceRoot(PKG_DIR);
+    assert.ok(root && existsSync(join(root, 'nx.json')));
+    assert.equal(defaultResultsDir(PKG_DIR), join(root, 'results'));
+    assert.equal(defaultResultsDir(tmpdir()), join(tmpdir(), 'results'));
+    assert.equal(resultsFileName('2026-11-23T22:58:52.204Z'), 'sweep-2026-11-23T22-58-52Z.json');
+  });
+
+  it('Ctrl-C stops cleanly: partial results with complete false, exit code 130, no server left', { timeout: 30_000 }, async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'loadgen-cli-'));
+    const out = join(cwd, 'partial.json');
+    try {
+      // Each run takes 4 × 1 s on the iterative server; interrupt during the second run.
+      const r = await run(['--preset', 'smoke', '--designs', 'single-iterative', '--clients', '1,4', '--time-scale', '0.3333', '--out', out], {
+        cwd,
+        onSpawn: (pid, stderr) => {
+          const timer = setInterval(() => {
+            if (/\[1\/2\]/.test(stderr())) {
+              clearInterval(timer);
+              // The whole process group, as a terminal's Ctrl-C does (client processes get it too).
+              setTimeout(() => process.kill(-pid, 'SIGINT'), 500);
+            }
+          }, 20);
+        },
+      });
+      assert.equal(r.code, 130, r.stderr);
+      assert.match(r.stderr, /SIGINT: stopping the current run/);
+      const results = JSON.parse(readFileSync(out, 'utf8')) as { complete: boolean; abortReason: string; cells: { runs: { complete: boolean }[]; servers: { pid: number }[] }[] };
+      assert.deepEqual(validateResults(results).errors, []);
+      assert.equal(results.complete, false);
+      assert.equal(results.abortReason, 'SIGINT');
+      assert.deepEqual(results.cells.map((c) => c.runs.map((x) => x.complete)), [[true], [false]]);
+      assert.deepEqual(alivePids(results.cells.flatMap((c) => c.servers.map((s) => s.pid))), []);
+    } finally {
+      rmSync(cwd, { recursive: true, force: true });
+    }
+  });
+});
