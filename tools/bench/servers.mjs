@@ -110,22 +110,30 @@ if (only.has('fib')) {
   }
 }
 
-// 3. PING over 100 connections, one in flight each, against a bare node:net echo server.
+// 3. PING over 100 connections, one in flight each, against a bare node:net echo server. Rounds are
+// interleaved (echo, A, B, C, echo, A, ...) and medians reported, so drifting background load on a
+// shared machine hits every variant alike.
 if (only.has('ping')) {
-  const res = (record.results.ping = { method: '100 connections, one PING in flight each, 3 s after 0.5 s warm-up; req/s (load generator in its own process)', variants: {} });
+  const ROUNDS = 3;
+  const res = (record.results.ping = { method: `100 connections, one PING in flight each, 3 s after 0.5 s warm-up; req/s; median of ${ROUNDS} interleaved rounds (load generator in its own process)`, variants: {} });
   const runs = [['bare-echo', () => startProcess([BASELINES, 'echo'])], ...['single-event-loop', 'mp-pool', 'mt-pool'].map((n) => [n, () => startVariant(n, ['--pool-size', '2'])])];
-  for (const [name, start] of runs) {
-    const server = await start();
-    const u0 = treeUsage(server.pid);
-    const load = await runLoad({ mode: 'closedLoop', port: server.port, connections: 100, request: 'PING', durationMs: 3000, warmupMs: 500 });
-    const u1 = treeUsage(server.pid);
-    await server.stop();
-    res.variants[name] = { rate: load.rate, loadCpuMs: load.loadCpuMs, wallMs: load.wallMs, serverCpuMs: u1.cpuMs - u0.cpuMs };
+  const samples = Object.fromEntries(runs.map(([n]) => [n, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [name, start] of runs) {
+      const server = await start();
+      const u0 = treeUsage(server.pid);
+      const load = await runLoad({ mode: 'closedLoop', port: server.port, connections: 100, request: 'PING', durationMs: 3000, warmupMs: 500 });
+      const u1 = treeUsage(server.pid);
+      await server.stop();
+      samples[name].push({ rate: load.rate, loadCpuMs: load.loadCpuMs, serverCpuMs: u1.cpuMs - u0.cpuMs });
+    }
   }
+  const med = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
+  for (const [name, list] of Object.entries(samples)) res.variants[name] = { rate: med(list.map((x) => x.rate)), rates: list.map((x) => x.rate), serverCpuMs: list.map((x) => x.serverCpuMs), loadCpuMs: list.map((x) => x.loadCpuMs) };
   const base = res.variants['bare-echo'].rate;
   for (const [name, v] of Object.entries(res.variants)) {
     v.ofBare = v.rate / base;
-    log(name, Math.round(v.rate), 'req/s', `${round(v.ofBare * 100, 1)} % of bare echo`);
+    log(name, Math.round(v.rate), 'req/s', `${round(v.ofBare * 100, 1)} % of bare echo`, `(rounds: ${v.rates.map(Math.round).join(', ')})`);
   }
 }
 

@@ -94,26 +94,35 @@ export class ProcessWorker {
   }
 
   /** Hands `socket` to the child; resolves once the connection is over. */
-  async handOff(socket: Socket, id: number, counters: ConnectionCounters): Promise<void> {
-    try {
-      await this.ready;
-    } catch (err) {
-      // The child died before it could take the client: answer for it, never leave it hanging.
-      counters.errors++;
-      return rejectSocket(socket, toSocketlabError(err));
-    }
+  /**
+   * Hands `socket` to the child; resolves once the connection is over. The connection counts towards
+   * `load` at once (synchronously), so several connections arriving together spread over the pool.
+   */
+  handOff(socket: Socket, id: number, counters: ConnectionCounters): Promise<void> {
     return new Promise((resolve) => {
       this.#handed.set(id, { socket: this.#keepCopies ? socket : null, counters, done: resolve });
-      const msg: ToChild = { __socketlab: true, type: 'connection', id };
-      this.child.send(msg, socket, { keepOpen: this.#keepCopies }, (err) => {
-        if (!err) return;
-        // The child is gone before it got the socket (it crashed or is stopping): the exit handler
-        // answers and settles the entry if we still hold a copy; otherwise settle it here.
-        if (!this.#keepCopies && this.#handed.delete(id)) {
-          socket.destroy();
-          resolve();
-        }
-      });
+      this.ready.then(
+        () => this.#send(socket, id, resolve),
+        (err: unknown) => {
+          // The child died before it could take the client: answer for it, never leave it hanging.
+          if (!this.#handed.delete(id)) return; // the exit handler already settled it
+          counters.errors++;
+          void rejectSocket(socket, toSocketlabError(err)).then(resolve);
+        },
+      );
+    });
+  }
+
+  #send(socket: Socket, id: number, resolve: () => void): void {
+    const msg: ToChild = { __socketlab: true, type: 'connection', id };
+    this.child.send(msg, socket, { keepOpen: this.#keepCopies }, (err) => {
+      if (!err) return;
+      // The child is gone before it got the socket (it crashed or is stopping): the exit handler
+      // answers and settles the entry if we still hold a copy; otherwise settle it here.
+      if (!this.#keepCopies && this.#handed.delete(id)) {
+        socket.destroy();
+        resolve();
+      }
     });
   }
 

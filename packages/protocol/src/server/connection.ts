@@ -147,12 +147,19 @@ export class ProtocolConnection {
   #pump(): void {
     const max = this.#opts.limits.maxInFlight;
     if (!this.#stopped) {
-      this.socket.cork();
+      // Cork only once a second request turns up in the same read: pipelined replies then leave in one
+      // writev, while the common case (one request per read) keeps the plain single write.
+      let corked = false;
+      let handled = 0;
       let item: DecodedItem | null;
       while (this.#slots.length < max && !this.#stopped && (item = this.#decoder.next()) !== null) {
+        if (handled++ === 1) {
+          this.socket.cork();
+          corked = true;
+        }
         this.#handle(item);
       }
-      this.socket.uncork();
+      if (corked) this.socket.uncork();
     }
     this.#setPaused(this.#stopped || this.#writeBlocked || this.#slots.length >= max);
   }
