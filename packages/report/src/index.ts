@@ -1,0 +1,19 @@
+// @socketlab/report: loadgen results JSON → a write-up (README.md + one SVG per chart + index.html).
+// ESM only (vega is ESM-only with top-level await). The CLI (bin socketlab-report) lives in ./cli.ts.
+
+export { buildReport, renderReport } from './report.ts';
+export type { RenderedReport, RenderedChart, ReportResult, RenderOptions } from './report.ts';
+export { DEFAULT_REPORT_OPTIONS, resolveReportOptions, resolveContentOptions, resolveInputs, inputCopyName, INPUT_COPY_NAME } from './options.ts';
+export type { ReportOptions, ResolvedReportOptions } from './options.ts';
+export { readInput, parseResults, checkResults, inputFromResults, combineInputs } from './load.ts';
+export type { LoadedInput, Dataset, DataCell, SourcedRun } from './load.ts';
+export { analyse, linearFit, lanesFor, classifyTask, BASELINE_DESIGN, PROPORTIONAL } from './analysis.ts';
+export type {
+  Analysis, WorkloadAnalysis, DesignAnalysis, CellStats, RunPoint, LinearFit, StopScaling, CostModel, Lane, TaskKind, TaskShare, FastestSegment, RunFlag, MissingCell,
+} from './analysis.ts';
+export { summarizeLatency } from './histogram.ts';
+export type { LatencySummary } from './histogram.ts';
+export { PROSE_RULES, NODE_LIMITS } from './prose.ts';
+export { CHART_PREFIXES, logScaleFor } from './charts.ts';
+export { renderSvg, normalizeSvgIds } from './svg.ts';
+export { ReportInputError, ReportMergeError, REPORT_ERROR_CLASSES } from './errors.ts';

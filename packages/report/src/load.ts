@@ -1,0 +1,201 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import {
+  ResultsInvalidError, validateResults,
+  type CellResult, type DesignLabel, type RunResult, type ServerInstance, type SweepResults, type WorkloadDefinition,
+} from '@socketlab/loadgen';
+import { ReportInputError, ReportMergeError } from './errors.ts';
+import { inputCopyName } from './options.ts';
+
+/** One input document, read and validated. */
+export interface LoadedInput {
+  /** Where it was read from (as given; absolute when it came from buildReport). */
+  readonly path: string;
+  /** Its name in the report folder and in the report: `sweep.json`, `sweep-2.json`, … (by position). */
+  readonly name: string;
+  /** The exact text read (what gets copied into the report folder). */
+  readonly text: string;
+  /** SHA-256 of `text`, hex. */
+  readonly sha256: string;
+  readonly results: SweepResults;
+}
+
+/** How many schema problems an error message lists before "(and N more)". */
+const MAX_ISSUES_SHOWN = 5;
+
+/**
+ * Validates a parsed document against @socketlab/loadgen's results schema (schema.json), then checks
+ * that every cell names a design and a workload its config defines. Throws ResultsInvalidError
+ * (`SOCKETLAB_ERR_RESULTS_INVALID`) whose message starts with `source` and names the failing fields by
+ * JSON Pointer, e.g. `small.json: /cells/0/runs/1/totalMs must be number or null`.
+ */
+export function checkResults(json: unknown, source: string): asserts json is SweepResults {
+  const { ok, errors } = validateResults(json);
+  if (!ok) {
+    const shown = errors.slice(0, MAX_ISSUES_SHOWN).map((e) => `${e.path} ${e.message}`).join('; ');
+    const more = errors.length > MAX_ISSUES_SHOWN ? ` (and ${errors.length - MAX_ISSUES_SHOWN} more)` : '';
+    throw new ResultsInvalidError(`${source}: not a valid loadgen results document: ${shown}${more}`);
+  }
+  const doc = json as SweepResults;
+  const workloads = new Set(doc.config.workloads.map((w) => w.name));
+  const designs = new Set<string>(doc.config.designs);
+  doc.cells.forEach((cell, i) => {
+    if (!workloads.has(cell.workload)) {
+      throw new ResultsInvalidError(`${source}: /cells/${i}/workload is ${JSON.stringify(cell.workload)}, which /config/workloads does not define`);
+    }
+    if (!designs.has(cell.design)) {
+      throw new ResultsInvalidError(`${source}: /cells/${i}/design is ${JSON.stringify(cell.design)}, which /config/designs does not list`);
+    }
+  });
+}
+
+/** Parses and validates one document's text. `source` names it in error messages. */
+export function parseResults(text: string, source: string): SweepResults {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new ReportInputError(`${source}: not JSON (${(err as Error).message})`);
+  }
+  checkResults(json, source);
+  return json;
+}
+
+/** Reads, parses and validates input number `index` (which fixes its name, see inputCopyName). */
+export function readInput(path: string, index: number, source = path): LoadedInput {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder, not a file' : (err as Error).message;
+    throw new ReportInputError(`${source}: cannot read the loadgen results (${why})`);
+  }
+  const results = parseResults(text, source);
+  return Object.freeze({ path, name: inputCopyName(index), text, sha256: createHash('sha256').update(text).digest('hex'), results });
+}
+
+/** An in-memory document as an input (for the API and tests): its text is the document's JSON. */
+export function inputFromResults(results: SweepResults, index = 0): LoadedInput {
+  const text = JSON.stringify(results, null, 2) + '\n';
+  const name = inputCopyName(index);
+  checkResults(JSON.parse(text), name);
+  return Object.freeze({ path: name, name, text, sha256: createHash('sha256').update(text).digest('hex'), results });
+}
+
+/** A run with where it came from. */
+export interface SourcedRun {
+  /** Position of the input document in the report's inputs. */
+  readonly input: number;
+  /** The cell's `complete` flag in that document. */
+  readonly cellComplete: boolean;
+  readonly run: RunResult;
+}
+
+/** One design × workload × N cell, pooled over every input that has it. */
+export interface DataCell {
+  readonly workload: string;
+  readonly design: DesignLabel;
+  readonly clients: number;
+  /** Every run, complete or not, in input order then run order. */
+  readonly runs: readonly SourcedRun[];
+  readonly servers: readonly ServerInstance[];
+  /** True when every input's copy of the cell says `complete`. */
+  readonly complete: boolean;
+}
+
+/** Every input combined: the axes of the report and its cells. */
+export interface Dataset {
+  readonly inputs: readonly LoadedInput[];
+  /** Workloads in first-seen order. */
+  readonly workloads: readonly WorkloadDefinition[];
+  /** Designs in first-seen order. */
+  readonly designs: readonly DesignLabel[];
+  /** Client counts N, ascending. */
+  readonly clients: readonly number[];
+  readonly tasksPerClient: number;
+  /** Cores of the (first) sweep's machine. */
+  readonly cores: number;
+  /** poolSize of the (first) sweep. */
+  readonly poolSize: number;
+  /** Cells in workload, design, N order. */
+  readonly cells: readonly DataCell[];
+  /** Differences between the inputs that do not prevent combining them, in words. */
+  readonly notes: readonly string[];
+}
+
+function cellKey(workload: string, design: string, clients: number): string {
+  return `${workload}\u0000${design}\u0000${clients}`;
+}
+
+/**
+ * Combines the inputs. Throws ReportMergeError when they cannot describe the same experiment: the same
+ * workload name with other tasks or another cost model, or another tasksPerClient.
+ */
+export function combineInputs(inputs: readonly LoadedInput[]): Dataset {
+  if (inputs.length === 0) throw new ReportInputError('no input documents');
+  const first = inputs[0]!.results;
+  const workloads: WorkloadDefinition[] = [];
+  const designs: DesignLabel[] = [];
+  const clients = new Set<number>();
+  const notes: string[] = [];
+  const cells = new Map<string, { workload: string; design: DesignLabel; clients: number; runs: SourcedRun[]; servers: ServerInstance[]; complete: boolean }>();
+  inputs.forEach((input, i) => {
+    const r = input.results;
+    if (i > 0) {
+      if (r.config.tasksPerClient !== first.config.tasksPerClient) {
+        throw new ReportMergeError(`${input.name} has tasksPerClient ${r.config.tasksPerClient} but ${inputs[0]!.name} has ${first.config.tasksPerClient}; only sweeps with the same tasks per client can share a report`);
+      }
+      if (r.environment.cores !== first.environment.cores || r.environment.cpuModel !== first.environment.cpuModel) {
+        notes.push(`${input.name} ran on another machine (${r.environment.cores} cores, ${r.environment.cpuModel}) than ${inputs[0]!.name} (${first.environment.cores} cores, ${first.environment.cpuModel}); the cost model uses the latter.`);
+      }
+      if (r.config.poolSize !== first.config.poolSize) {
+        notes.push(`${input.name} used poolSize ${r.config.poolSize}, ${inputs[0]!.name} ${first.config.poolSize}; the cost model uses the latter.`);
+      }
+    }
+    for (const w of r.config.workloads) {
+      const known = workloads.find((k) => k.name === w.name);
+      if (!known) workloads.push(w);
+      else if (JSON.stringify(known.tasks) !== JSON.stringify(w.tasks) || known.costModel !== w.costModel) {
+        throw new ReportMergeError(
+          `workload "${w.name}" differs between the inputs: ${inputs.find((x) => x.results.config.workloads.includes(known))?.name ?? inputs[0]!.name} sends ${known.tasks.join(', ')}, ${input.name} sends ${w.tasks.join(', ')}; only sweeps with the same task definitions (timeScale) can share a report`,
+        );
+      }
+    }
+    for (const d of r.config.designs) if (!designs.includes(d)) designs.push(d);
+    for (const n of r.config.clients) clients.add(n);
+    r.cells.forEach((c: CellResult) => {
+      clients.add(c.clients);
+      const key = cellKey(c.workload, c.design, c.clients);
+      let cell = cells.get(key);
+      if (!cell) {
+        cell = { workload: c.workload, design: c.design, clients: c.clients, runs: [], servers: [], complete: true };
+        cells.set(key, cell);
+      }
+      for (const run of c.runs) cell.runs.push({ input: i, cellComplete: c.complete, run });
+      cell.servers.push(...c.servers);
+      cell.complete &&= c.complete;
+    });
+  });
+  const sortedClients = [...clients].sort((a, b) => a - b);
+  const ordered: DataCell[] = [];
+  for (const w of workloads) {
+    for (const d of designs) {
+      for (const n of sortedClients) {
+        const cell = cells.get(cellKey(w.name, d, n));
+        if (cell) ordered.push(Object.freeze({ ...cell, runs: Object.freeze(cell.runs), servers: Object.freeze(cell.servers) }));
+      }
+    }
+  }
+  return Object.freeze({
+    inputs: Object.freeze([...inputs]),
+    workloads: Object.freeze(workloads),
+    designs: Object.freeze(designs),
+    clients: Object.freeze(sortedClients),
+    tasksPerClient: first.config.tasksPerClient,
+    cores: first.environment.cores,
+    poolSize: first.config.poolSize,
+    cells: Object.freeze(ordered),
+    notes: Object.freeze(notes),
+  });
+}

@@ -1,0 +1,261 @@
+import type { DesignLabel } from '@socketlab/loadgen';
+import { BASELINE_DESIGN, type Analysis, type DesignAnalysis, type TaskShare, type WorkloadAnalysis } from './analysis.ts';
+import { code, duration, list, num, percent, r2, times } from './format.ts';
+
+/**
+ * The rules that turn the analysis into sentences. Every number comes from the data; the thresholds
+ * below decide which sentence applies. The README of @socketlab/report lists these rules.
+ */
+export const PROSE_RULES = Object.freeze({
+  /** The cost model explains a slope when |measured − predicted| ≤ the largest of: this fraction of the prediction, … */
+  modelTolerance: 0.25,
+  /** … this fraction of one client's work (tasksPerClient × task time), … */
+  workTolerance: 0.1,
+  /** … and this many ms per client. */
+  floorMs: 0.5,
+  /** Start-up cost explains an overhead when the server's CPU per extra client ÷ cores covers at least this fraction of it. */
+  startupShare: 0.5,
+  /** Two medians closer than this fraction are called practically tied. */
+  tie: 0.05,
+});
+
+const UNIT: Partial<Record<DesignLabel, string>> = {
+  'mp-per-connection': 'process',
+  'mp-pool': 'process',
+  'mt-per-connection': 'thread',
+  'mt-pool': 'thread',
+};
+
+function plural(unit: string, n: number): string {
+  return n === 1 ? unit : unit === 'process' ? 'processes' : `${unit}s`;
+}
+
+function templates(tasks: readonly TaskShare[], kind: TaskShare['kind']): string {
+  return list(tasks.filter((t) => t.kind === kind).map((t) => code(t.template)));
+}
+
+/** Why the design runs tasks the way it does: one clause per kind of task, from the lanes of the cost model. */
+export function laneSentence(d: DesignAnalysis, w: WorkloadAnalysis, cores: number, poolSize: number): string {
+  if (d.design === 'external') return 'Loadgen did not start this server, so its design (and so the cost model) is unknown.';
+  if (d.design === 'single-iterative') {
+    return 'It serves one connection at a time: the other clients wait, connected but unread, in its FIFO of accepted sockets, so each client\'s whole conversation runs after the previous one\'s and the total grows as N × (one client\'s work + per-connection overhead).';
+  }
+  const kinds = [...new Set(w.tasks.map((t) => t.kind))].filter((k) => k !== 'other');
+  const unit = UNIT[d.design];
+  const clauses: string[] = [];
+  for (const kind of kinds) {
+    const t = templates(w.tasks, kind);
+    if (d.design === 'single-event-loop') {
+      if (kind === 'blocking') clauses.push(`${t} blocks the event loop, the server's only thread, so those tasks run one after another although every connection is open`);
+      else if (kind === 'cpu') clauses.push(`${t} runs on the event loop's one thread: one task at a time, on one core`);
+      else if (kind === 'async') clauses.push(`${t} occupies no thread, so the event loop overlaps every client's task`);
+      else clauses.push(`${t} costs next to nothing, so only per-request overhead shows`);
+    } else if (d.design === 'mp-per-connection' || d.design === 'mt-per-connection') {
+      if (kind === 'blocking') clauses.push(`each connection gets a ${unit} of its own, so ${t} tasks overlap`);
+      else if (kind === 'cpu') clauses.push(`each connection gets a ${unit} of its own, but ${t} is CPU-bound: at most ${cores} run at once on ${cores} cores`);
+      else if (kind === 'async') clauses.push(`${t} tasks overlap (they occupy no ${unit})`);
+      else clauses.push(`${t} costs next to nothing, so the ${unit} per connection is what shows`);
+    } else {
+      const lanes = Math.min(poolSize, cores);
+      if (kind === 'blocking') clauses.push(`only ${poolSize} ${t} tasks run at once, one per pooled ${unit}, so clients go through in ⌈N / ${poolSize}⌉ waves`);
+      else if (kind === 'cpu') clauses.push(`at most ${lanes} ${t} tasks run at once (${poolSize} pooled ${plural(unit!, poolSize)} on ${cores} cores)`);
+      else if (kind === 'async') clauses.push(`${t} tasks overlap (they occupy no ${unit})`);
+      else clauses.push(`${t} costs next to nothing, so only per-request overhead shows`);
+    }
+  }
+  return capitalize(`${clauses.join('; ')}.`);
+}
+
+function capitalize(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+/** The predicted slope as a formula, e.g. "15 ms ÷ 2 lanes" or "0: the tasks overlap". */
+function predictionText(d: DesignAnalysis, w: WorkloadAnalysis, tasksPerClient: number): string {
+  const m = d.model!;
+  const parts: string[] = [];
+  for (const t of w.tasks) {
+    const lane = m.lanes.find((l) => l.kind === t.kind)!;
+    if (t.taskMs === 0 || !Number.isFinite(lane.lanes)) continue;
+    const share = w.tasks.length > 1 ? `${num(t.share)} × ` : '';
+    const tpc = tasksPerClient > 1 ? `${tasksPerClient} × ` : '';
+    parts.push(`${share}${tpc}${num(t.taskMs)} ms ÷ ${lane.lanes} lane${lane.lanes === 1 ? '' : 's'}`);
+  }
+  return parts.length ? parts.join(' + ') : '0: the tasks overlap';
+}
+
+/** The cost-model verdict for one design: predicted vs measured slope, and where any overhead comes from. */
+export function modelSentence(d: DesignAnalysis, w: WorkloadAnalysis, tasksPerClient: number, cores: number): string | null {
+  if (!d.model || !d.fit) return null;
+  const rules = PROSE_RULES;
+  const s = d.fit.slope;
+  const e = d.model.expectedSlopeMs;
+  const over = s - e;
+  const tol = Math.max(rules.modelTolerance * e, rules.workTolerance * d.model.perClientWorkMs, rules.floorMs);
+  const head = `Measured ${num(s)} ms per extra client (R² ${r2(d.fit.r2)}); the cost model predicts ${num(e)} ms (${predictionText(d, w, tasksPerClient)}).`;
+  if (Math.abs(over) <= tol) return `${head} The cost model explains the curve.`;
+  if (s < 0) return `${head} The total time falls as N grows, so noise or start-up effects at the smallest N outweigh what the tasks add.`;
+  if (over < 0) {
+    return `${head} That is ${num(-over)} ms per client less than predicted: the design overlapped more work than its ${d.model.lanes.map((l) => `${Number.isFinite(l.lanes) ? l.lanes : 'N'} ${l.kind} lane${l.lanes === 1 ? '' : 's'}`).join(', ')} suggest, or the tasks took less than the times assumed.`;
+  }
+  let why: string;
+  const cpu = d.cpuFit?.slope ?? null;
+  // The server's CPU per extra client includes the CPU tasks themselves; only the rest is overhead.
+  const taskCpu = taskCpuMs(w, tasksPerClient);
+  const singleThread = d.design === 'single-iterative' || d.design === 'single-event-loop';
+  // A single-threaded server's CPU time is wall time; a multi-process/thread one can spread it over the cores.
+  const spread = singleThread ? 1 : cores;
+  if (cpu !== null) {
+    const extra = cpu - taskCpu;
+    const own = taskCpu > 0 ? ` beyond the ${num(taskCpu)} ms its tasks need` : '';
+    const where = singleThread ? 'on its one thread' : `spread over ${cores} cores`;
+    if (extra > 0 && extra / spread >= rules.startupShare * over) {
+      const what = d.design === 'mp-per-connection'
+        ? ', mostly starting a Node.js process for each connection'
+        : d.design === 'mt-per-connection'
+          ? ', mostly starting a worker thread (a fresh V8 isolate) for each connection'
+          : ' (accepting and handling the connection)';
+      why = `The server spends ${num(extra)} ms of CPU per extra client${own}${what}; ${where}, that alone is at least ${num(extra / spread)} ms of wall time per client.`;
+    } else {
+      why = `The server's CPU grows by only ${num(Math.max(0, extra))} ms per extra client${own}, so most of the overhead is outside the server's CPU: connection set-up, scheduling, and loadgen's own clients on the same ${cores} cores.`;
+    }
+  } else {
+    why = 'There is no server CPU data to attribute it.';
+  }
+  return `${head} That is ${num(over)} ms per client more than predicted: per-client overhead. ${why}`;
+}
+
+/** "Stops scaling at N = 30 …" or "Keeps scaling through N = 100 …". */
+export function stopSentence(d: DesignAnalysis, allClients: readonly number[]): string | null {
+  const st = d.stop;
+  if (!st) return null;
+  const k = st.factor;
+  if (st.n !== null && st.proportional && d.fit) {
+    return `It never scales in this sweep: its total time is proportional to N from the smallest N on (${num(d.fit.slope)} ms per client, intercept ${num(d.fit.intercept)} ms), so it reaches ${k} × the N = ${st.baseN} median at N = ${st.n} (${duration(st.medianMs!)}).`;
+  }
+  if (st.n !== null) {
+    const second = allClients.filter((n) => n > st.baseN)[0];
+    const early = st.n === second ? ' — already at the first step up from the smallest N' : '';
+    return `Stops scaling at N = ${st.n}${early}: its median ${duration(st.medianMs!)} is at least ${k} × the ${duration(st.baseMs)} at N = ${st.baseN}.`;
+  }
+  if (st.maxN === st.baseN) return null;
+  return `Keeps scaling through N = ${st.maxN}: its median there is ${times(st.ratioAtMax)} the one at N = ${st.baseN} (below ${k}×).`;
+}
+
+/** For the iterative server: the lesson's N × task time check at the largest N. */
+export function iterativeSentence(d: DesignAnalysis): string | null {
+  if (d.design !== BASELINE_DESIGN || !d.model) return null;
+  const last = [...d.cells].reverse().find((c) => c.medianTotalMs !== null);
+  if (!last) return null;
+  const n = last.clients;
+  const work = d.model.perClientWorkMs;
+  return `At N = ${n}: N × one client's work = ${n} × ${num(work)} ms = ${duration(n * work)}; measured median ${duration(last.medianTotalMs!)} (${num(last.medianTotalMs! / n)} ms per client).`;
+}
+
+/** Every sentence about one design in one workload. */
+export function designProse(a: Analysis, w: WorkloadAnalysis, d: DesignAnalysis): string[] {
+  const ds = a.dataset;
+  return [
+    `**${d.design}.** ${laneSentence(d, w, ds.cores, ds.poolSize)}`,
+    modelSentence(d, w, ds.tasksPerClient, ds.cores),
+    iterativeSentence(d),
+    stopSentence(d, ds.clients),
+  ].filter((s): s is string => s !== null);
+}
+
+/** What the workload's cost model means on this machine. */
+export function costModelSentence(a: Analysis, w: WorkloadAnalysis): string {
+  const ds = a.dataset;
+  const loadgenProcs = ds.inputs[0]!.results.config.clientMode === 'workers' ? `its ${ds.inputs[0]!.results.config.loadgenWorkers} client processes` : 'one process per client';
+  const sentences: string[] = [];
+  const kinds = new Set(w.tasks.map((t) => t.kind));
+  if (kinds.has('blocking')) {
+    sentences.push(`${templates(w.tasks, 'blocking')} is blocking I/O: it occupies the thread or process that runs it, so only designs that give each client a process or thread of its own overlap those tasks, the pools overlap ${ds.poolSize} (their size), and the single event loop runs them one after another like the iterative server.`);
+  }
+  if (kinds.has('async')) {
+    sentences.push(`${templates(w.tasks, 'async')} is non-blocking I/O: a timer that occupies no thread, so every design but the iterative server can overlap all N tasks.`);
+  }
+  if (kinds.has('cpu')) {
+    const cpu = w.tasks.find((t) => t.kind === 'cpu')!;
+    const how = cpu.source === 'measured'
+      ? `one task took ${num(cpu.taskMs)} ms here (the fastest task recorded${w.workload.fibEstimatedMs !== null ? `; ${num(w.workload.fibEstimatedMs)} ms on the reference machine` : ''})`
+      : `one task takes about ${num(cpu.taskMs)} ms (the reference machine's estimate)`;
+    sentences.push(`${templates(w.tasks, 'cpu')} is CPU-bound and ${how}. This machine has ${ds.cores} core${ds.cores === 1 ? '' : 's'}, so no design runs more than ${ds.cores} at once, loadgen (the parent and ${loadgenProcs}) competes for the same cores, and no design can add less than about ${num((cpu.taskMs * cpu.share * ds.tasksPerClient) / ds.cores)} ms per extra client.`);
+  }
+  if (kinds.has('instant')) sentences.push(`${templates(w.tasks, 'instant')} costs next to nothing: what the curves show is per-connection overhead.`);
+  return sentences.join(' ');
+}
+
+/** The fastest design(s), with how far ahead. */
+export function fastestSentence(w: WorkloadAnalysis): string | null {
+  if (w.fastest.length === 0) return null;
+  const range = (s: { fromN: number; toN: number }) => (s.fromN === s.toN ? `N = ${s.fromN}` : `N = ${s.fromN}–${s.toN}`);
+  const lead = w.fastest.length === 1
+    ? `**${w.fastest[0]!.design}** is the fastest at every N swept.`
+    : `Fastest: ${list(w.fastest.map((s) => `**${s.design}** at ${range(s)}`))}.`;
+  if (w.compareN === null) return lead;
+  const n = w.compareN;
+  const at = w.designs
+    .map((d) => ({ design: d.design, ms: d.cells.find((c) => c.clients === n)?.medianTotalMs ?? null }))
+    .filter((x): x is { design: DesignLabel; ms: number } => x.ms !== null)
+    .sort((x, y) => x.ms - y.ms);
+  const best = at[0]!;
+  const others = at.slice(1);
+  if (others.length === 0) return `${lead} At N = ${n} its median total time is ${duration(best.ms)}.`;
+  const second = others[0]!;
+  const base = others.find((x) => x.design === BASELINE_DESIGN);
+  const vsBase = base && base !== second ? ` and ${times(base.ms / best.ms)} faster than ${base.design} (${duration(base.ms)})` : '';
+  const vsSecond = second.ms / best.ms < 1 + PROSE_RULES.tie
+    ? `within ${percent(PROSE_RULES.tie)} of the runner-up, ${second.design} (${duration(second.ms)}), so practically tied`
+    : `${times(second.ms / best.ms)} faster than the runner-up, ${second.design} (${duration(second.ms)})`;
+  return `${lead} At N = ${n}, ${best.design} takes ${duration(best.ms)}: ${vsSecond}${vsBase}.`;
+}
+
+/** Steepest and flattest marginal cost. */
+export function slopeSentence(w: WorkloadAnalysis): string | null {
+  const fitted = w.designs.filter((d) => d.fit !== null).sort((x, y) => x.fit!.slope - y.fit!.slope);
+  if (fitted.length < 2) return null;
+  const flat = fitted[0]!;
+  const steep = fitted[fitted.length - 1]!;
+  return `Marginal cost per extra client (slope of the least-squares line through the medians): from ${num(flat.fit!.slope)} ms (${flat.design}) to ${num(steep.fit!.slope)} ms (${steep.design}).`;
+}
+
+/** CPU one client's tasks need, ms: the CPU-bound tasks' time (blocking and non-blocking tasks use none). */
+export function taskCpuMs(w: WorkloadAnalysis, tasksPerClient: number): number {
+  return w.tasks.filter((t) => t.kind === 'cpu').reduce((sum, t) => sum + t.share * tasksPerClient * t.taskMs, 0);
+}
+
+/** Process vs thread start-up, from the server's CPU per extra client beyond what the tasks need. */
+export function startupSentence(w: WorkloadAnalysis, tasksPerClient: number): string | null {
+  const task = taskCpuMs(w, tasksPerClient);
+  const slope = (name: DesignLabel) => {
+    const s = w.designs.find((d) => d.design === name)?.cpuFit?.slope;
+    return s === undefined ? null : s - task;
+  };
+  const mp = slope('mp-per-connection');
+  const mt = slope('mt-per-connection');
+  if (mp === null || mt === null || mp <= 0 || mt <= 0) return null;
+  const beyond = task > 0 ? ` beyond the ${num(task)} ms of CPU its tasks need` : '';
+  const pools = (['mp-pool', 'mt-pool'] as const).map((p) => ({ p, s: slope(p) })).filter((x): x is { p: 'mp-pool' | 'mt-pool'; s: number } => x.s !== null);
+  const poolText = pools.length ? ` The pools start their workers once, so each extra client costs them only ${list(pools.map((x) => `${num(x.s)} ms (${x.p})`))}.` : '';
+  return `Start-up cost, read from the server's CPU per extra client${beyond}: ${num(mp)} ms with a process per connection, ${num(mt)} ms with a thread per connection (${times(mp / mt)} as much for a process).${poolText}`;
+}
+
+/** Speed-ups over the iterative server at the largest common N. */
+export function speedUpSentence(w: WorkloadAnalysis): string | null {
+  if (w.compareN === null || !w.designs.some((d) => d.design === BASELINE_DESIGN)) return null;
+  const n = w.compareN;
+  const items = w.designs
+    .filter((d) => d.design !== BASELINE_DESIGN)
+    .map((d) => ({ design: d.design, v: d.speedUp.find((s) => s.clients === n)?.value ?? null }))
+    .filter((x): x is { design: DesignLabel; v: number } => x.v !== null);
+  if (items.length === 0) return null;
+  return `Speed-up over ${BASELINE_DESIGN} at N = ${n}: ${list(items.map((x) => `${x.design} ${times(x.v)}`))}.`;
+}
+
+/** Fixed facts about what Node.js could not do (true of the designs, not of the data). */
+export const NODE_LIMITS: readonly string[] = Object.freeze([
+  '**server-mt keeps socket I/O on the main thread.** Node.js 20 cannot move a socket into a worker thread, so the threads run the tasks while the main thread reads requests and writes replies for every connection. A thread per connection therefore parallelises the work, not the I/O.',
+  '**The iterative server\'s wait queue is a FIFO of accepted-but-unread sockets.** libuv always accepts incoming connections, so Node cannot leave clients in the kernel\'s listen backlog the way the lesson\'s `accept()` loop does. The server accepts them, pauses them unread, and serves them in order; a waiting client is connected but unanswered, as with a real backlog, and the queue is bounded by `--backlog` (`SOCKETLAB_ERR_BACKLOG_FULL` beyond it).',
+  '**Process start-up is Node.js start-up.** A process per connection (server-mp) starts a fresh Node.js process (`child_process.fork()` runs a new Node.js, it does not copy the running one as POSIX `fork()` does), which must boot V8 and load its code before it can read the socket; the server CPU per extra client above measures that cost on this machine.',
+]);

@@ -1,0 +1,111 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { analyse, type Analysis } from './analysis.ts';
+import { CHART_PREFIXES, workloadCharts } from './charts.ts';
+import { renderHtml } from './html.ts';
+import { combineInputs, readInput, type LoadedInput } from './load.ts';
+import { allCharts, defaultTitle, renderMarkdown } from './markdown.ts';
+import { resolveContentOptions, resolveInputs, resolveReportOptions, type ReportOptions } from './options.ts';
+import { renderSvg } from './svg.ts';
+
+/** One rendered chart. */
+export interface RenderedChart {
+  /** File name, e.g. `all-designs-sleep.svg`. */
+  readonly file: string;
+  readonly alt: string;
+  readonly svg: string;
+  /** Points drawn for runs (one per run with a total time; 0 for charts of medians). */
+  readonly runPoints: number;
+}
+
+/** A report in memory: nothing written yet. */
+export interface RenderedReport {
+  readonly title: string;
+  readonly analysis: Analysis;
+  readonly markdown: string;
+  readonly html: string;
+  readonly charts: readonly RenderedChart[];
+  /** Every file of the report folder except the input copies: README.md, index.html, the SVGs. File name → content. */
+  readonly files: ReadonlyMap<string, string>;
+}
+
+/** What buildReport() did. */
+export interface ReportResult extends RenderedReport {
+  /** The folder written. */
+  readonly outDir: string;
+  /** The input files read, absolute. */
+  readonly inputPaths: readonly string[];
+  /** Files written or already up to date (names within outDir), input copies included. */
+  readonly written: readonly string[];
+  /** Stale files removed from outDir (charts of an earlier report, extra input copies). */
+  readonly removed: readonly string[];
+}
+
+/** Options of renderReport(): the ones that shape the content. */
+export type RenderOptions = Pick<ReportOptions, 'title' | 'stopScalingFactor' | 'logScaleSpread'>;
+
+/**
+ * Renders a report from loaded inputs, in memory. Pure apart from CPU: the same inputs and options
+ * always give the same bytes.
+ */
+export async function renderReport(inputs: readonly LoadedInput[], options: RenderOptions = {}): Promise<RenderedReport> {
+  const o = resolveContentOptions(options);
+  const analysis = analyse(combineInputs(inputs), o.stopScalingFactor);
+  const title = o.title ?? defaultTitle(inputs);
+  const perWorkload = analysis.workloads.map((w) => workloadCharts(analysis, w, o.logScaleSpread));
+  const charts: RenderedChart[] = [];
+  // One at a time: vega views are cheap, and sequential rendering keeps memory flat.
+  for (const c of allCharts(perWorkload)) {
+    charts.push({ file: `${c.name}.svg`, alt: c.alt, svg: await renderSvg(c.spec, c.name), runPoints: c.runPoints });
+  }
+  const markdown = renderMarkdown(analysis, { title, charts: perWorkload, stopScalingFactor: o.stopScalingFactor, logScaleSpread: o.logScaleSpread });
+  const svgs = new Map(charts.map((c) => [c.file, c.svg]));
+  const html = renderHtml(markdown, title, svgs);
+  const files = new Map<string, string>([['README.md', markdown], ['index.html', html], ...charts.map((c): [string, string] => [c.file, c.svg])]);
+  return { title, analysis, markdown, html, charts, files };
+}
+
+function writeIfChanged(path: string, content: string): void {
+  if (existsSync(path) && readFileSync(path, 'utf8') === content) return;
+  writeFileSync(path, content);
+}
+
+/**
+ * Reads the inputs (validated against loadgen's schema), renders the report and writes it to the
+ * report folder: README.md, index.html, one SVG per chart, and a copy of each input (`sweep.json`, …)
+ * unless `copyInputs` is false. Charts of an earlier report that this one no longer has are removed.
+ */
+export async function buildReport(options: ReportOptions = {}): Promise<ReportResult> {
+  const o = resolveReportOptions(options);
+  const paths = resolveInputs(o).map((p) => resolve(o.cwd, p));
+  const inputs = paths.map((p, i) => readInput(p, i, p));
+  const report = await renderReport(inputs, { title: o.title, stopScalingFactor: o.stopScalingFactor, logScaleSpread: o.logScaleSpread });
+
+  mkdirSync(o.outDir, { recursive: true });
+  const written: string[] = [];
+  for (const [name, content] of report.files) {
+    writeIfChanged(join(o.outDir, name), content);
+    written.push(name);
+  }
+  if (o.copyInputs) {
+    for (const input of inputs) {
+      const dest = join(o.outDir, input.name);
+      if (resolve(input.path) !== dest) writeIfChanged(dest, input.text);
+      written.push(input.name);
+    }
+  }
+  // Never remove a file this report was built from, even one named like a stale copy.
+  const keep = new Set([...written, ...paths.filter((p) => dirname(p) === o.outDir).map((p) => basename(p))]);
+  const removed: string[] = [];
+  for (const name of readdirSync(o.outDir).sort()) {
+    if (keep.has(name)) continue;
+    const staleChart = name.endsWith('.svg') && CHART_PREFIXES.some((p) => name.startsWith(p));
+    const staleCopy = o.copyInputs && /^sweep-\d+\.json$/.test(name);
+    if (staleChart || staleCopy) {
+      rmSync(join(o.outDir, name));
+      removed.push(name);
+    }
+  }
+  return { ...report, outDir: o.outDir, inputPaths: paths, written, removed };
+}
+

@@ -1,0 +1,75 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { chromium } from 'playwright-core';
+import { REPO_ROOT } from './helpers.ts';
+
+/**
+ * The shipped index.html in a real headless browser: Debian's chromium driven by playwright-core.
+ * Locally the test is skipped when /usr/bin/chromium is missing; in CI (CI set) it fails instead:
+ * install it with `apt-get update && apt-get install -y chromium`.
+ */
+const CHROMIUM = '/usr/bin/chromium';
+const HAVE_CHROMIUM = existsSync(CHROMIUM);
+const SHIPPED = fileURLToPath(new URL('reports/quick/', REPO_ROOT));
+/** Where the full-page screenshot goes (a temp folder, never the repository). */
+export const SCREENSHOT = join(tmpdir(), 'socketlab-report', 'index.png');
+
+const skip = !HAVE_CHROMIUM && !process.env.CI ? `${CHROMIUM} is missing (apt-get install -y chromium); CI fails instead of skipping` : false;
+
+describe('index.html in headless chromium', { skip }, () => {
+  it('shows every chart with a non-zero size, loads nothing from the network, and screenshots', { timeout: 60_000 }, async (t) => {
+    assert.ok(HAVE_CHROMIUM, `${CHROMIUM} is missing: the browser test needs Debian's chromium (apt-get update && apt-get install -y chromium)`);
+    const charts = readdirSync(SHIPPED).filter((f) => f.endsWith('.svg')).sort();
+    assert.ok(charts.length > 0, 'reports/quick has charts');
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      timeout: 30_000,
+    });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      const external: string[] = [];
+      await page.route('**/*', (route) => {
+        const url = route.request().url();
+        if (url.startsWith('file:') || url.startsWith('data:')) return route.continue();
+        external.push(url);
+        return route.abort();
+      });
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(pathToFileURL(join(SHIPPED, 'index.html')).href, { waitUntil: 'load' });
+      assert.deepEqual(external, [], 'no network requests');
+      assert.deepEqual(errors, [], 'no page errors');
+      assert.match(await page.title(), /^socketlab report/);
+
+      const figures = page.locator('span.chart');
+      assert.equal(await figures.count(), charts.length, 'one inline chart per SVG file');
+      const seen: string[] = [];
+      for (let i = 0; i < charts.length; i++) {
+        const figure = figures.nth(i);
+        const name = (await figure.getAttribute('data-chart'))!;
+        seen.push(name);
+        const svg = figure.locator('svg');
+        assert.equal(await svg.count(), 1, `${name}: inline <svg>`);
+        await svg.scrollIntoViewIfNeeded();
+        assert.ok(await svg.isVisible(), `${name} is visible`);
+        const box = await svg.boundingBox();
+        assert.ok(box && box.width > 100 && box.height > 100, `${name} has a real size (${JSON.stringify(box)})`);
+        assert.ok(box!.width <= 1280, `${name} fits the page width`);
+        // Something was drawn: text and marks inside the SVG.
+        assert.ok((await svg.locator('text').count()) > 3, `${name} has text`);
+      }
+      assert.deepEqual([...seen].sort(), charts);
+      mkdirSync(join(tmpdir(), 'socketlab-report'), { recursive: true });
+      await page.screenshot({ path: SCREENSHOT, fullPage: true });
+      assert.ok(existsSync(SCREENSHOT));
+      t.diagnostic(`screenshot: ${SCREENSHOT}`);
+    } finally {
+      await browser.close();
+    }
+  });
+});

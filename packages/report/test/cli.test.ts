@@ -1,0 +1,136 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { InvalidOptionError, SocketlabError } from '@socketlab/protocol';
+import { helpText, parseArgs } from '../src/cli.ts';
+import { DEFAULT_REPORT_OPTIONS, resolveInputs, resolveReportOptions } from '../src/index.ts';
+import { REPO_ROOT, SMALL_FIXTURE } from './helpers.ts';
+
+const BIN = fileURLToPath(new URL('../bin.js', import.meta.url));
+
+describe('parseArgs', () => {
+  it('reads every flag', () => {
+    const p = parseArgs(['--in', 'a.json', '-i', 'b.json', '--out=r', '--latest', '--title', 'T', '--stop-scaling-factor', '1.5', '--log-scale-spread=20', '--no-copy', '-q']);
+    assert.deepEqual(p, {
+      help: false, version: false, quiet: true,
+      options: { inputs: ['a.json', 'b.json'], outDir: 'r', latest: true, title: 'T', stopScalingFactor: 1.5, logScaleSpread: 20, copyInputs: false },
+    });
+  });
+
+  it('has empty options by default, and knows --help, --version and the npm "--" separator', () => {
+    assert.deepEqual(parseArgs([]), { help: false, version: false, quiet: false, options: {} });
+    assert.equal(parseArgs(['--help']).help, true);
+    assert.equal(parseArgs(['-h']).help, true);
+    assert.equal(parseArgs(['-v']).version, true);
+    assert.deepEqual(parseArgs(['--', '--in', 'x.json']).options, { inputs: ['x.json'] });
+  });
+
+  const bad: [string[], RegExp][] = [
+    [['--frobnicate'], /unknown flag --frobnicate/],
+    [['results.json'], /unexpected argument "results.json"; input files go after --in/],
+    [['--in'], /--in needs a value/],
+    [['--in', '--out', 'x'], /--in needs a value/],
+    [['--out='], /--out needs a value/],
+    [['--stop-scaling-factor', 'two'], /--stop-scaling-factor must be a number \(got "two"\)/],
+    [['--log-scale-spread', '-3'], /--log-scale-spread needs a value/],
+  ];
+  for (const [argv, message] of bad) {
+    it(`rejects ${argv.join(' ')}`, () => {
+      assert.throws(() => parseArgs(argv), (err: unknown) => err instanceof InvalidOptionError && message.test((err as Error).message));
+    });
+  }
+
+  it('documents every flag and default in --help', () => {
+    const help = helpText();
+    for (const flag of ['--in', '--latest', '--out', '--title', '--stop-scaling-factor', '--log-scale-spread', '--no-copy', '--quiet', '--version', '--help']) assert.ok(help.includes(flag), flag);
+    assert.match(help, /default: reports\/quick under the socketlab workspace root/);
+    assert.match(help, new RegExp(`default: ${DEFAULT_REPORT_OPTIONS.stopScalingFactor}\\)`));
+  });
+});
+
+describe('resolveReportOptions', () => {
+  it('defaults: reports/quick under the workspace root, inputs from there', () => {
+    const o = resolveReportOptions({ cwd: fileURLToPath(new URL('..', import.meta.url)) });
+    const root = resolve(fileURLToPath(REPO_ROOT));
+    assert.equal(o.workspaceRoot, root);
+    assert.equal(o.outDir, join(root, 'reports', 'quick'));
+    assert.deepEqual(o.inputs, []);
+    assert.deepEqual(resolveInputs(o), [join(root, 'reports', 'quick', 'sweep.json')]);
+    assert.equal(o.stopScalingFactor, 2);
+    assert.equal(o.logScaleSpread, 10);
+    assert.equal(o.copyInputs, true);
+    assert.ok(Object.isFrozen(o));
+    const withLatest = resolveReportOptions({ cwd: root, latest: true, inputs: ['a.json'] });
+    assert.deepEqual(resolveInputs(withLatest), [join(root, 'a.json'), join(root, 'results', 'latest.json')]);
+  });
+
+  it('outside the workspace: ./report, and --latest is refused', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'report-opts-'));
+    try {
+      assert.equal(resolveReportOptions({ cwd: dir }).outDir, join(dir, 'report'));
+      assert.throws(() => resolveReportOptions({ cwd: dir, latest: true }), /latest needs the socketlab workspace/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  // One case per option: the message names the option and the rule.
+  const bad: [Record<string, unknown>, RegExp][] = [
+    [{ inputs: 'a.json' }, /inputs must be an array of file paths/],
+    [{ inputs: [''] }, /inputs\[0\] must be a non-empty string/],
+    [{ latest: 'yes' }, /latest must be a boolean/],
+    [{ outDir: 3 }, /outDir must be a non-empty string/],
+    [{ cwd: '' }, /cwd must be a non-empty string/],
+    [{ title: '' }, /title must be a non-empty string/],
+    [{ stopScalingFactor: 1 }, /stopScalingFactor must be a number > 1 and <= 1000 \(got 1\)/],
+    [{ logScaleSpread: 0.5 }, /logScaleSpread must be a number >= 1/],
+    [{ copyInputs: 1 }, /copyInputs must be a boolean/],
+    [{ colour: 'blue' }, /unknown option colour/],
+  ];
+  for (const [options, message] of bad) {
+    it(`rejects ${JSON.stringify(options)}`, () => {
+      assert.throws(() => resolveReportOptions(options), (err: unknown) => err instanceof SocketlabError && err.code === 'SOCKETLAB_ERR_INVALID_OPTION' && message.test((err as Error).message));
+    });
+  }
+});
+
+describe('the socketlab-report binary (built)', () => {
+  it('prints --help, writes a report, and exits 1 with the coded error on bad input', () => {
+    const help = execFileSync(process.execPath, [BIN, '--help'], { encoding: 'utf8' });
+    assert.match(help, /^Usage: socketlab-report \[options\]/);
+    const dir = mkdtempSync(join(tmpdir(), 'report-cli-'));
+    try {
+      const out = execFileSync(process.execPath, [BIN, '--in', fileURLToPath(SMALL_FIXTURE), '--out', join(dir, 'r')], { encoding: 'utf8', cwd: dir });
+      assert.match(out, /^socketlab-report: wrote r\/ \(README\.md, index\.html, \d+ charts\) from .*small\.json\n$/);
+      const files = readdirSync(join(dir, 'r'));
+      for (const f of ['README.md', 'index.html', 'sweep.json']) assert.ok(files.includes(f), f);
+      assert.equal(readFileSync(join(dir, 'r', 'sweep.json'), 'utf8'), readFileSync(SMALL_FIXTURE, 'utf8'));
+      // Rebuilding from the folder's own copy, quietly: nothing printed, same files; stale charts and
+      // extra input copies go, other files stay. (Without --in, sweep-2.json would be read as an input.)
+      const before = new Map(files.map((f) => [f, readFileSync(join(dir, 'r', f), 'utf8')]));
+      const fromOwnCopy = spawnSync(process.execPath, [BIN, '--out', 'r', '--quiet'], { encoding: 'utf8', cwd: dir });
+      assert.equal(fromOwnCopy.status, 0, fromOwnCopy.stderr);
+      assert.equal(fromOwnCopy.stdout, '');
+      writeFileSync(join(dir, 'r', 'total-time-old-design.svg'), '<svg/>');
+      writeFileSync(join(dir, 'r', 'sweep-2.json'), '{}');
+      writeFileSync(join(dir, 'r', 'notes.txt'), 'mine');
+      const again = spawnSync(process.execPath, [BIN, '--in', 'r/sweep.json', '--out', 'r', '--quiet'], { encoding: 'utf8', cwd: dir });
+      assert.equal(again.status, 0, again.stderr);
+      assert.equal(again.stdout, '');
+      assert.deepEqual(readdirSync(join(dir, 'r')).sort(), [...files, 'notes.txt'].sort());
+      for (const [f, text] of before) assert.equal(readFileSync(join(dir, 'r', f), 'utf8'), text, `${f} unchanged`);
+      const bad = spawnSync(process.execPath, [BIN, '--in', join(dir, 'missing.json'), '--out', 'r2'], { encoding: 'utf8', cwd: dir });
+      assert.equal(bad.status, 1);
+      assert.match(bad.stderr, /missing\.json: cannot read the loadgen results \(no such file\) \[SOCKETLAB_ERR_REPORT_INPUT\]/);
+      const usage = spawnSync(process.execPath, [BIN, '--nope'], { encoding: 'utf8', cwd: dir });
+      assert.equal(usage.status, 2);
+      assert.match(usage.stderr, /unknown flag --nope\nRun 'socketlab-report --help' for usage\./);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
