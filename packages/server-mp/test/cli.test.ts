@@ -23,3 +23,19 @@ describe('no orphan processes', () => {
     });
   }
 });
+
+describe('Ctrl-C in a terminal', () => {
+  for (const strategy of ['per-connection', 'pool']) {
+    it(`${strategy}: SIGINT to the whole process group drains gracefully (children do not die first)`, async () => {
+      const server = await spawnServerCli(BIN, ['--port', '0', '--strategy', strategy, '--pool-size', '2'], 15000, { detached: true });
+      const client = await connect({ port: server.port });
+      assert.equal(await client.request('PING'), 'PONG');
+      const pending = client.request('SLEEP 400').then((v) => v, (e: { code?: string }) => e.code);
+      await new Promise((r) => setTimeout(r, 100));
+      process.kill(-server.proc.pid!, 'SIGINT');
+      assert.equal(await pending, '400', 'the in-flight task is answered');
+      assert.equal(await server.exited, 0);
+      assert.ok(!server.lines.some((l) => /died|killed|replaced/.test(l)), server.lines.join('\n'));
+    });
+  }
+});

@@ -13,8 +13,9 @@ export interface SpawnedServer {
 }
 
 /** Starts a server CLI (`node <bin> ...args`) and waits for its "Server is running on HOST:PORT..." line. */
-export async function spawnServerCli(bin: string, args: string[], ms = 15000): Promise<SpawnedServer> {
-  const proc = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+export async function spawnServerCli(bin: string, args: string[], ms = 15000, options: { detached?: boolean } = {}): Promise<SpawnedServer> {
+  // detached: a process group of its own, so a test can signal the whole group as a terminal does.
+  const proc = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'], detached: options.detached ?? false });
   const lines: string[] = [];
   const waiters: { re: RegExp; resolve: (l: string) => void }[] = [];
   let buf = '';

@@ -43,6 +43,10 @@ process.on('message', (msg: ToChild, handle?: Socket) => {
   }
 });
 
+// Ctrl-C in a terminal sends SIGINT to the whole process group, children included. The parent turns
+// it into a graceful drain and tells us (a 'drain' message); dying here would cut our clients short.
+process.on('SIGINT', () => {});
+
 // Stopped by the parent after its drain timeout: tell each client why (one ERR for its oldest pending
 // request), give the replies a moment to flush, then go.
 process.on('SIGTERM', () => {
