@@ -271,7 +271,7 @@ export const StatSchema = statOf('One metric over a cell\'s runs. Same unit as t
 
 export const CellSummarySchema = Obj(
   {
-    completedRuns: Int('Runs that finished (not interrupted).'),
+    completedRuns: Int('Runs that finished (not interrupted) with no client error: the runs the stats are taken over.'),
     totalMs: statOf('Run total time (release → last Goodbye). Unit: ms.'),
     serverCpuMs: statOf('Server process-tree CPU per run (user + system). Unit: ms.'),
     serverPeakRssBytes: statOf('Server peak RSS per run. Unit: bytes.'),

@@ -153,7 +153,10 @@ class SampleWindow {
 }
 
 function summarize(cell: CellResult): CellSummary {
-  const done = (r: RunResult) => r.complete;
+  // A run where any client failed (refused, reset, timed out, wrong reply) has a total time, but it is
+  // the time to the last failure, not the lesson's "last Goodbye!": it stays in the raw values (as null
+  // in the stats' `values`) and out of the medians, and its errors are counted below.
+  const done = (r: RunResult) => r.complete && r.errors.total === 0;
   const per = (f: (r: RunResult) => number | null) => stat(cell.runs.map((r) => (done(r) ? f(r) : null)));
   const complete = cell.runs.filter(done);
   return {

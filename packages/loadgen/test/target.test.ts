@@ -75,6 +75,12 @@ describe('error accounting', () => {
       assert.equal(run.tasks.ok, 0);
       assert.equal(run.clients.completed, 2, 'a wrong value does not end the conversation');
       assert.equal(run.errorSamples[0], `client 0: FIB ${n} → expected "${fibValue(n)}", got "41"`);
+      // A run with errors keeps its raw total time but stays out of the lesson's median.
+      const summary = results.cells[0]!.summary;
+      assert.equal(typeof run.totalMs, 'number');
+      assert.equal(summary.completedRuns, 0);
+      assert.equal(summary.totalMs.median, null);
+      assert.equal(summary.errors, 6);
     } finally {
       await close(fake);
     }
