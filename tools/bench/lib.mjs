@@ -35,14 +35,14 @@ export function startProcess(args, env = {}) {
   });
 }
 
-export function startVariant(name, extra = []) {
+export function startVariant(name, extra = [], env = {}) {
   const [pkg, flags] = VARIANTS[name];
   // --pool-size only exists on the designs that have pools.
   if (pkg === 'server-single') {
     const i = extra.indexOf('--pool-size');
     if (i !== -1) extra = [...extra.slice(0, i), ...extra.slice(i + 2)];
   }
-  return startProcess([`${ROOT}packages/${pkg}/bin.js`, '--port', '0', '--quiet', ...flags, ...extra]);
+  return startProcess([`${ROOT}packages/${pkg}/bin.js`, '--port', '0', '--quiet', ...flags, ...extra], env);
 }
 
 export function stopProcess(proc) {
