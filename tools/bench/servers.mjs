@@ -172,4 +172,3 @@ if (only.has('conns')) {
 mkdirSync(fileURLToPath(new URL('.', `file://${out}`)), { recursive: true });
 writeFileSync(out, JSON.stringify(record, null, 2) + '\n');
 log('wrote', out);
-void VARIANTS;

@@ -1,6 +1,6 @@
 import net from 'node:net';
 import { readFileSync } from 'node:fs';
-import { connect, type Client } from '@socketlab/protocol';
+import { connect } from '@socketlab/protocol';
 
 /** Sends raw chunks (one per event-loop turn) and collects all the server sends until it closes. */
 export function rawExchange(port: number, chunks: (Buffer | string)[], ms = 5000): Promise<{ data: Buffer; closedByServer: boolean }> {
@@ -28,30 +28,6 @@ export function rawExchange(port: number, chunks: (Buffer | string)[], ms = 5000
       }
     });
   });
-}
-
-export interface Timed {
-  value: string;
-  sentAt: number;
-  repliedAt: number;
-}
-
-/** Connects `n` clients, then has each send `request` at once; returns each one's send/reply times. */
-export async function timedRequests(port: number, n: number, request: string): Promise<{ results: Timed[]; clients: Client[] }> {
-  const clients = await Promise.all(Array.from({ length: n }, () => connect({ port })));
-  const results = await Promise.all(
-    clients.map(async (c) => {
-      const sentAt = performance.now();
-      const value = await c.request(request);
-      return { value, sentAt, repliedAt: performance.now() };
-    }),
-  );
-  return { results, clients };
-}
-
-/** True when every interval shares one instant: all requests were in flight together (they overlapped). */
-export function commonInstant(results: Timed[]): boolean {
-  return Math.max(...results.map((r) => r.sentAt)) < Math.min(...results.map((r) => r.repliedAt));
 }
 
 /** Polls `check` every 20 ms until it is true or `ms` passes. */

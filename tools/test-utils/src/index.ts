@@ -1,7 +1,7 @@
 // Shared test helpers for the server packages (private; never published).
 export { runConformanceSuite } from './conformance.ts';
 export type { Variant, StartedServer } from './conformance.ts';
-export { rawExchange, timedRequests, commonInstant, waitFor, pidAlive, procCpuMs, whoFinishesFirst } from './helpers.ts';
+export { rawExchange, waitFor, pidAlive, procCpuMs, whoFinishesFirst } from './helpers.ts';
 export { spawnServerCli, runCli } from './cli.ts';
 export { runParallelDesignSuite } from './parallel-designs.ts';
 export type { ParallelDesign } from './parallel-designs.ts';
