@@ -53,6 +53,15 @@ abstract class ProcessDesign implements Design {
     return worker;
   }
 
+  async start(logger: Logger): Promise<void> {
+    this.logger = logger;
+  }
+
+  /** Pids of the child processes alive now. */
+  get pids(): number[] {
+    return [...this.workers].map((w) => w.pid);
+  }
+
   abstract serve(socket: Socket, context: ConnectionContext): Promise<void>;
 
   drain(): void {
@@ -78,7 +87,6 @@ class PerConnectionDesign extends ProcessDesign {
   readonly strategy = 'per-connection';
 
   async serve(socket: Socket, context: ConnectionContext): Promise<void> {
-    this.logger ??= context.logger;
     const worker = this.spawn();
     await worker.handOff(socket, context.id, context.counters);
   }
@@ -90,7 +98,7 @@ class PoolDesign extends ProcessDesign {
   #pool: ProcessWorker[] = [];
 
   async start(logger: Logger): Promise<void> {
-    this.logger = logger;
+    await super.start(logger);
     for (let i = 0; i < this.options.poolSize; i++) this.#pool.push(this.#spawnAt(i));
     await Promise.all(this.#pool.map((w) => w.ready));
   }
@@ -136,7 +144,7 @@ export class MpServer extends TaskServer {
 
   /** Pids of the child processes alive now. */
   get workerPids(): number[] {
-    return [...this.#design['workers']].map((w) => w.pid);
+    return this.#design.pids;
   }
 }
 

@@ -49,8 +49,11 @@ abstract class ThreadDesign implements Design {
     });
   }
 
+  async start(logger: Logger): Promise<void> {
+    this.logger = logger;
+  }
+
   protected serveWith(socket: Socket, context: ConnectionContext, run: (task: Task) => Promise<TaskValue>) {
-    this.logger ??= context.logger;
     const connection = serveSocket(socket, {
       limits: this.options.limits,
       idleTimeoutMs: this.options.idleTimeoutMs,
@@ -106,10 +109,11 @@ class PerConnectionDesign extends ThreadDesign {
 class PoolDesign extends ThreadDesign {
   readonly strategy = 'pool';
   #pool: ThreadWorker[] = [];
+  #last = -1; // index of the thread picked last
   #stopping = false;
 
   async start(logger: Logger): Promise<void> {
-    this.logger = logger;
+    await super.start(logger);
     for (let i = 0; i < this.options.poolSize; i++) this.#pool.push(this.#spawnAt(i));
     await Promise.all(this.#pool.map((w) => new Promise((resolve) => w.worker.once('online', resolve))));
   }
@@ -122,9 +126,18 @@ class PoolDesign extends ThreadDesign {
     });
   }
 
+  /**
+   * The least busy thread; ties go round-robin (the scan starts after the last pick), so idle threads
+   * share instant tasks instead of thread 0 taking them all.
+   */
   #pick(): ThreadWorker {
-    let best = this.#pool[0]!;
-    for (let i = 1; i < this.#pool.length; i++) if (this.#pool[i]!.inFlight < best.inFlight) best = this.#pool[i]!;
+    const n = this.#pool.length;
+    let best = this.#pool[(this.#last + 1) % n]!;
+    for (let k = 2; k <= n; k++) {
+      const w = this.#pool[(this.#last + k) % n]!;
+      if (w.inFlight < best.inFlight) best = w;
+    }
+    this.#last = this.#pool.indexOf(best);
     return best;
   }
 

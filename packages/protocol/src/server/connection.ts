@@ -5,6 +5,7 @@ import { encodeError, encodeOk } from '../encode.ts';
 import { IdleTimeoutError, ShuttingDownError, SocketlabError, toSocketlabError } from '../errors.ts';
 import type { Limits } from '../limits.ts';
 import { parseTask, type Task } from '../tasks.ts';
+import { rejectSocket } from './reject.ts';
 
 export type TaskValue = string | Uint8Array;
 
@@ -129,8 +130,7 @@ export class ProtocolConnection {
     this.#ending = true;
     this.#slots.length = 0;
     this.#counters.errors++;
-    this.socket.end(encodeError(head.framing, error));
-    setTimeout(() => this.socket.destroy(), 1000).unref();
+    void rejectSocket(this.socket, error, head.framing);
   }
 
   #onIdle(): void {

@@ -3,7 +3,8 @@
 // everything else (listening, limits, accounting, logging, CLI, shutdown) lives here.
 export { ProtocolConnection } from './connection.ts';
 export type { ConnectionOptions, ConnectionCounters, TaskRunner, TaskValue, CloseReason } from './connection.ts';
-export { serveSocket, ConnectionSet, rejectSocket } from './serve.ts';
+export { serveSocket, ConnectionSet } from './serve.ts';
+export { rejectSocket } from './reject.ts';
 export type { ServeOptions } from './serve.ts';
 export { TaskServer } from './task-server.ts';
 export type { Design, ConnectionContext, ServerStats } from './task-server.ts';

@@ -2,7 +2,6 @@ import type { Socket } from 'node:net';
 import type { Limits } from '../limits.ts';
 import { ProtocolConnection, type ConnectionCounters, type TaskRunner } from './connection.ts';
 import { Logger, peerName } from './logger.ts';
-import { encodeError } from '../encode.ts';
 import type { SocketlabError } from '../errors.ts';
 
 export interface ServeOptions {
@@ -69,23 +68,4 @@ export class ConnectionSet {
   destroyAll(error?: SocketlabError): void {
     for (const c of this.#conns) c.destroy(error);
   }
-}
-
-/** How long a turned-away peer gets to read our ERR and close before we cut the socket, in ms. */
-const REJECT_LINGER_MS = 2000;
-
-/**
- * Answers a socket that will not be served with one ERR and closes it. The socket may have been
- * accepted paused (pauseOnConnect): it is resumed so the peer's FIN is read and the socket really closes
- * (a paused socket would otherwise stay half-open, and keep `server.close()` waiting forever).
- */
-export function rejectSocket(socket: Socket, error: SocketlabError): Promise<void> {
-  return new Promise((resolve) => {
-    socket.on('error', () => {});
-    socket.once('close', () => resolve());
-    if (socket.destroyed) return resolve();
-    socket.resume();
-    socket.end(encodeError('text', error));
-    setTimeout(() => socket.destroy(), REJECT_LINGER_MS).unref();
-  });
 }

@@ -1,5 +1,5 @@
 import net, { type AddressInfo, type Socket } from 'node:net';
-import { rejectSocket } from './serve.ts';
+import { rejectSocket } from './reject.ts';
 import { TooManyConnectionsError, type SocketlabError } from '../errors.ts';
 import type { ConnectionCounters } from './connection.ts';
 import { Logger } from './logger.ts';
