@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Release test: "npm i @socketlab/server-mt works for a stranger".
 //
-// 1. Installs its own dependencies (verdaccio 5.33.0, see package.json) with `npm ci` if they are missing.
+// 1. Installs its own dependencies (verdaccio 6.10.4, see package.json) with `npm ci` if they are missing.
 // 2. Starts a throwaway Verdaccio on 127.0.0.1 on a free port, storage in a temp dir; `@socketlab/*` is
 //    local only, everything else is proxied to the npm registry this machine uses.
 // 3. Publishes every non-private package under packages/ with the real release flow (`changeset publish`,
@@ -29,7 +29,7 @@ import { fileURLToPath } from 'node:url';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(HERE, '../..');
-const VERDACCIO_VERSION = '5.33.0';
+const VERDACCIO_VERSION = JSON.parse(fs.readFileSync(new URL('./package.json', import.meta.url), 'utf8')).dependencies.verdaccio;
 const GLOBAL_TIMEOUT_MS = Number(process.env.REGISTRY_TEST_TIMEOUT_MS ?? 600_000); // 10 min
 const KEEP_TMP = process.env.REGISTRY_TEST_KEEP === '1';
 // The TypeScript consumer pins these; they match the repo's toolchain.

@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
+import type { RuntimeFeatures } from '@socketlab/protocol';
 import { HAS_PROCFS, clockTicksPerSecond, openFileLimit, pageSizeBytes, somaxconn } from './procfs.ts';
 import type { Environment } from './schema.ts';
 
@@ -11,8 +12,12 @@ function git(args: string[], cwd: string): string | null {
   }
 }
 
-/** Describes the machine and software: recorded in every results document. */
-export function collectEnvironment(cwd = process.cwd()): Environment {
+/**
+ * Describes the machine and software: recorded in every results document. `features` comes from
+ * `detectRuntime()` (async, so the caller probes once and passes it in).
+ */
+export function collectEnvironment(features: RuntimeFeatures, cwd = process.cwd()): Environment {
+  const { reusePort, socketTransfer } = features;
   const commit = git(['rev-parse', 'HEAD'], cwd);
   const status = commit === null ? null : git(['status', '--porcelain', '--untracked-files=no'], cwd);
   const cpus = os.cpus();
@@ -35,5 +40,6 @@ export function collectEnvironment(cwd = process.cwd()): Environment {
     procfs: HAS_PROCFS,
     gitCommit: commit,
     gitDirty: status === null ? null : status.length > 0,
+    features: { reusePort, socketTransfer },
   };
 }

@@ -117,6 +117,15 @@ export const EnvironmentSchema = Obj(
     procfs: Type.Boolean({ description: 'True if /proc metrics were available (Linux); if false, server CPU/memory fields are null.' }),
     gitCommit: Nullable(Type.String({ description: 'HEAD commit of the git checkout loadgen ran in; null outside one.' })),
     gitDirty: Nullable(Type.Boolean({ description: 'True if that checkout had uncommitted changes; null outside one.' })),
+    features: Type.Optional(
+      Obj(
+        {
+          reusePort: Type.Boolean({ description: '`listen({ reusePort: true })` really shares a port on this Node (probed: two listeners bind one port).' }),
+          socketTransfer: Type.Boolean({ description: 'An accepted socket can be transferred to a worker thread with `postMessage(…, [socket])` on this Node (probed).' }),
+        },
+        'Optional Node.js features the designs depend on, probed at run time (`detectRuntime()` in @socketlab/protocol). Absent in files written before loadgen 0.2.',
+      ),
+    ),
   },
   'The machine and software the sweep ran on.',
 );

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { ClientProcesses, type ClientRunOutcome } from './client-processes.ts';
 import { collectEnvironment } from './environment.ts';
-import { InvalidOptionError } from '@socketlab/protocol';
+import { InvalidOptionError, detectRuntime } from '@socketlab/protocol';
 import { LoadgenWorkerError, ServerStartError } from './errors.ts';
 import { histogramRecord, mergeHistograms } from './histogram.ts';
 import type { ClientReport, ClientSpec } from './messages.ts';
@@ -203,7 +203,7 @@ export async function runSweep(config: SweepOptions | ResolvedSweepConfig = {}, 
   };
   const startedAt = new Date();
   const t0 = performance.now();
-  const environment = collectEnvironment();
+  const environment = collectEnvironment(await detectRuntime());
   const warnings: string[] = [];
   const warn = (message: string) => {
     warnings.push(message);

@@ -40,7 +40,7 @@ export function makeResults(): SweepResults {
     endedAt: '2026-11-23T12:00:01.000Z',
     durationMs: 1000,
     scale: 'timeScale 0.01: tasks of 30 ms instead of 3000 ms',
-    environment: collectEnvironment(),
+    environment: collectEnvironment({ node: process.version, reusePort: true, socketTransfer: true }),
     config: structuredClone(config),
     cells: [
       {

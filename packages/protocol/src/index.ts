@@ -37,3 +37,5 @@ export { TASKS, parseTask, executeTask, parseInfo, fib, blockingSleep } from './
 export type { Task, TaskName, TaskDefinition, CostModel, ExecutionContext } from './tasks.ts';
 export { Client, connect, DEFAULT_CLIENT_OPTIONS } from './client.ts';
 export type { ClientOptions } from './client.ts';
+export { detectRuntime, reusePortSupported, socketTransferSupported } from './runtime.ts';
+export type { RuntimeFeatures } from './runtime.ts';

@@ -13,7 +13,7 @@ export type {
 } from './analysis.ts';
 export { summarizeLatency } from './histogram.ts';
 export type { LatencySummary } from './histogram.ts';
-export { PROSE_RULES, NODE_LIMITS } from './prose.ts';
+export { PROSE_RULES, nodeLimits } from './prose.ts';
 export { CHART_PREFIXES, logScaleFor } from './charts.ts';
 export { renderSvg, normalizeSvgIds } from './svg.ts';
 export { ReportInputError, ReportMergeError, REPORT_ERROR_CLASSES } from './errors.ts';

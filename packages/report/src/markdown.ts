@@ -2,7 +2,7 @@ import type { ResolvedSweepConfig, SweepResults } from '@socketlab/loadgen';
 import { BASELINE_DESIGN, type Analysis, type CellStats, type DesignAnalysis, type RunFlag, type WorkloadAnalysis } from './analysis.ts';
 import { chartList, type ChartDefinition, type WorkloadCharts } from './charts.ts';
 import { code, duration, gib, list, md, mib, num, percent, r2, seconds3, seconds6, times } from './format.ts';
-import { costModelSentence, designProse, fastestSentence, NODE_LIMITS, PROSE_RULES, slopeSentence, speedUpSentence, startupSentence } from './prose.ts';
+import { costModelSentence, designProse, fastestSentence, nodeLimits, PROSE_RULES, slopeSentence, speedUpSentence, startupSentence } from './prose.ts';
 
 /** What the Markdown needs besides the analysis. */
 export interface MarkdownContext {
@@ -304,6 +304,8 @@ function flagsSection(a: Analysis): string[] {
   return out;
 }
 
+const yesNo = (b: boolean): string => (b ? 'yes' : 'no');
+
 function environmentSection(a: Analysis): string[] {
   const inputs = a.dataset.inputs;
   const head = ['', ...inputs.map((i) => `[${i.name}](${i.name})`)];
@@ -314,6 +316,9 @@ function environmentSection(a: Analysis): string[] {
     row('sweep duration', (r) => duration(r.durationMs)),
     row('complete', (r) => (r.complete ? 'yes' : `no (${md(r.abortReason ?? '?')})`)),
     row('Node.js / V8', (r) => `${md(r.environment.node)} / ${md(r.environment.v8)}`),
+    ...(inputs.some((i) => i.results.environment.features !== undefined)
+      ? [row('Node.js features (probed)', (r) => (r.environment.features === undefined ? 'not recorded' : `reusePort ${yesNo(r.environment.features.reusePort)}, socket transfer to worker threads ${yesNo(r.environment.features.socketTransfer)}`))]
+      : []),
     row('OS', (r) => `${md(r.environment.platform)} ${md(r.environment.arch)}, kernel ${md(r.environment.osRelease)}`),
     row('CPU', (r) => `${md(r.environment.cpuModel)}: ${r.environment.cores} cores available (${r.environment.logicalCpus} logical CPUs)`),
     row('memory', (r) => gib(r.environment.totalMemoryBytes)),
@@ -440,7 +445,7 @@ export function renderMarkdown(a: Analysis, ctx: MarkdownContext): string {
   out.push(`Sections: ${sections.map((s) => `[${s}](#${slug(s)})`).join(' · ')}.`, '');
   a.workloads.forEach((w, i) => out.push(...workloadSection(a, w, ctx.charts[i])));
   out.push(...flagsSection(a), ...environmentSection(a), ...reproduceSection(a));
-  out.push('## What Node.js could not do', '', ...NODE_LIMITS.flatMap((s) => [`- ${s}`]), '');
+  out.push('## What Node.js could not do', '', ...nodeLimits(a.dataset.inputs.map((i) => i.results.environment)).map((s) => `- ${s}`), '');
   out.push(...methodSection(ctx, a));
   return out.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd() + '\n';
 }

@@ -253,9 +253,28 @@ export function speedUpSentence(w: WorkloadAnalysis): string | null {
   return `Speed-up over ${BASELINE_DESIGN} at N = ${n}: ${list(items.map((x) => `${x.design} ${times(x.v)}`))}.`;
 }
 
-/** Fixed facts about what Node.js could not do (true of the designs, not of the data). */
-export const NODE_LIMITS: readonly string[] = Object.freeze([
-  '**server-mt keeps socket I/O on the main thread.** Node.js 20 cannot move a socket into a worker thread, so the threads run the tasks while the main thread reads requests and writes replies for every connection. A thread per connection therefore parallelises the work, not the I/O.',
+/** Facts about what Node.js could not do that hold on every line (true of the designs, not of the data). */
+const OTHER_NODE_LIMITS: readonly string[] = Object.freeze([
   '**The iterative server\'s wait queue is a FIFO of accepted-but-unread sockets.** libuv always accepts incoming connections, so Node cannot leave clients in the kernel\'s listen backlog the way the lesson\'s `accept()` loop does. The server accepts them, pauses them unread, and serves them in order; a waiting client is connected but unanswered, as with a real backlog, and the queue is bounded by `--backlog` (`SOCKETLAB_ERR_BACKLOG_FULL` beyond it).',
   '**Process start-up is Node.js start-up.** A process per connection (server-mp) starts a fresh Node.js process (`child_process.fork()` runs a new Node.js, it does not copy the running one as POSIX `fork()` does), which must boot V8 and load its code before it can read the socket; the server CPU per extra client above measures that cost on this machine.',
 ]);
+
+const SOCKET_IO_UNRECORDED =
+  '**server-mt keeps socket I/O on the main thread.** Node.js 20 cannot move a socket into a worker thread, so the threads run the tasks while the main thread reads requests and writes replies for every connection. A thread per connection therefore parallelises the work, not the I/O.';
+
+/**
+ * What the lesson's designs needed and the Node.js that ran the sweep could not give, from the features
+ * loadgen probed (`environment.features`). Files written before loadgen recorded them get the text they
+ * were shipped with (Node 20, which could not transfer a socket).
+ */
+export function nodeLimits(envs: readonly { node: string; features?: { socketTransfer: boolean } }[]): string[] {
+  const recorded = envs.filter((e) => e.features !== undefined);
+  let socketIo = SOCKET_IO_UNRECORDED;
+  if (recorded.length > 0) {
+    const versions = [...new Set(recorded.map((e) => e.node))].join(', ');
+    socketIo = recorded.every((e) => e.features?.socketTransfer)
+      ? `**server-mt keeps socket I/O on the main thread.** The Node.js that ran this sweep (${versions}) can transfer an accepted socket to a worker thread, but server-mt does not use that yet: its threads run the tasks while the main thread reads requests and writes replies for every connection. A thread per connection therefore parallelises the work, not the I/O.`
+      : `**server-mt keeps socket I/O on the main thread.** The Node.js that ran this sweep (${versions}) cannot transfer a socket to a worker thread (probed), so the threads run the tasks while the main thread reads requests and writes replies for every connection. A thread per connection therefore parallelises the work, not the I/O.`;
+  }
+  return [socketIo, ...OTHER_NODE_LIMITS];
+}
