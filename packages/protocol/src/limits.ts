@@ -19,10 +19,17 @@ export interface Limits {
    * reading that socket until replies drain: backpressure, not errors.
    */
   maxInFlight: number;
+  /**
+   * Most bytes held for one connection: requests in flight, replies waiting for their turn (replies go
+   * out in request order) and replies queued in the socket. At the bound the server stops reading that
+   * socket until they drain: backpressure, not errors. One more request may be admitted just under the
+   * bound, so the real worst case is this plus one request and its reply (docs/protocol.md).
+   */
+  maxPendingBytes: number;
 }
 
 /**
- * The defaults, with units. Measured on the 2-core reference machine (Node 20): FIB 40 takes 1.0 s and
+ * The defaults, with units. Measured on the 2-core reference machine (Node 20; FIB and HASH are V8 JIT code, no slower on 26): FIB 40 takes 1.0 s and
  * each extra n multiplies that by ~1.6, so FIB 44 is ~7 s; one HASH round is ~1.2 µs, so 5,000,000 rounds
  * are ~6 s. No single task pins a core for more than the ~10 s budget.
  */
@@ -34,6 +41,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxFibN: 44, // ~7 s of one core (naive recursion)
   maxHashRounds: 5_000_000, // ~6 s of one core (SHA-256 rounds)
   maxInFlight: 128, // requests per connection
+  maxPendingBytes: 1024 * 1024, // 1 MiB per connection: one largest frame's worth
 });
 
 const LIMIT_RANGES: Record<keyof Limits, [number, number]> = {
@@ -44,6 +52,7 @@ const LIMIT_RANGES: Record<keyof Limits, [number, number]> = {
   maxFibN: [0, 50],
   maxHashRounds: [1, 100_000_000],
   maxInFlight: [1, 1_000_000],
+  maxPendingBytes: [1, 1024 * 1024 * 1024],
 };
 
 /** Merges user limits over the defaults, validating each given field. The result is frozen. */

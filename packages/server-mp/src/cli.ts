@@ -1,11 +1,11 @@
 import { executorFlags, runServerCli } from '@socketlab/protocol/server';
-import { startServer } from './server.ts';
+import { DEFAULT_MAX_WORKERS, startServer } from './server.ts';
 
 export const CLI = {
   bin: 'socketlab-server-mp',
   summary:
     'Multi-process socketlab task server. --strategy per-connection forks a process per client, which owns the client\'s socket; --strategy pool hands connections to a fixed pool of pre-started processes.',
-  flags: executorFlags('process'),
+  flags: executorFlags('process', DEFAULT_MAX_WORKERS),
   packageJson: new URL('../package.json', import.meta.url),
 } as const;
 

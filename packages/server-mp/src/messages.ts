@@ -6,7 +6,8 @@ import type { LogFormat } from '@socketlab/protocol/server';
  * travels as the IPC handle of a `connection` message (SCM_RIGHTS under the hood).
  */
 export type ToChild =
-  | { __socketlab: true; type: 'connection'; id: number }
+  // `head`: bytes the parent read ahead while the client waited for a process (base64), served first.
+  | { __socketlab: true; type: 'connection'; id: number; head?: string }
   | { __socketlab: true; type: 'drain' };
 
 export type FromChild =
@@ -18,6 +19,7 @@ export interface ChildConfig {
   strategy: 'per-connection' | 'pool';
   limits: Limits;
   idleTimeoutMs: number;
+  lingerMs: number;
   log: LogFormat;
   quiet: boolean;
 }

@@ -93,16 +93,15 @@ export class ProcessWorker {
     return this.#handed.size;
   }
 
-  /** Hands `socket` to the child; resolves once the connection is over. */
   /**
    * Hands `socket` to the child; resolves once the connection is over. The connection counts towards
    * `load` at once (synchronously), so several connections arriving together spread over the pool.
    */
-  handOff(socket: Socket, id: number, counters: ConnectionCounters): Promise<void> {
+  handOff(socket: Socket, id: number, counters: ConnectionCounters, head: Buffer | null = null): Promise<void> {
     return new Promise((resolve) => {
       this.#handed.set(id, { socket: this.#keepCopies ? socket : null, counters, done: resolve });
       this.ready.then(
-        () => this.#send(socket, id, resolve),
+        () => this.#send(socket, id, head, resolve),
         (err: unknown) => {
           // The child died before it could take the client: answer for it, never leave it hanging.
           if (!this.#handed.delete(id)) return; // the exit handler already settled it
@@ -113,8 +112,8 @@ export class ProcessWorker {
     });
   }
 
-  #send(socket: Socket, id: number, resolve: () => void): void {
-    const msg: ToChild = { __socketlab: true, type: 'connection', id };
+  #send(socket: Socket, id: number, head: Buffer | null, resolve: () => void): void {
+    const msg: ToChild = head ? { __socketlab: true, type: 'connection', id, head: head.toString('base64') } : { __socketlab: true, type: 'connection', id };
     this.child.send(msg, socket, { keepOpen: this.#keepCopies }, (err) => {
       if (!err) return;
       // The child is gone before it got the socket (it crashed or is stopping): the exit handler

@@ -1,7 +1,8 @@
 import type { Socket } from 'node:net';
+import { ShuttingDownError } from '@socketlab/protocol';
 import {
-  DEFAULT_EXECUTOR_OPTIONS, EXECUTOR_STRATEGIES, TaskServer, resolveExecutorServerOptions,
-  type ConnectionContext, type ExecutorServerOptions, type ExecutorStrategy, type ResolvedExecutorServerOptions, type Design, type Logger,
+  ConnectionSet, DEFAULT_EXECUTOR_OPTIONS, EXECUTOR_STRATEGIES, TaskServer, WaitQueue, resolveExecutorServerOptions, serveSocket,
+  type Admitted, type ConnectionContext, type ExecutorServerOptions, type ExecutorStrategy, type ResolvedExecutorServerOptions, type Design, type Logger,
 } from '@socketlab/protocol/server';
 import type { ChildConfig } from './messages.ts';
 import { ProcessWorker } from './process-worker.ts';
@@ -10,7 +11,14 @@ export type MpStrategy = ExecutorStrategy;
 /** See ExecutorServerOptions: `strategy` (`per-connection` | `pool`) and `poolSize`, plus the common options. */
 export type MpServerOptions = ExecutorServerOptions;
 export type ResolvedMpServerOptions = ResolvedExecutorServerOptions;
-export const DEFAULT_OPTIONS = DEFAULT_EXECUTOR_OPTIONS;
+/**
+ * Most processes at once with strategy `per-connection`: 128. Measured on the 2-core reference machine
+ * (Node 26.12.1), an idle child process holds ~45 MiB of RSS (tools/bench, `cap`), so the cap bounds
+ * them to ~6 GiB, a quarter of the 24 GiB machine, while the lesson's 100 simultaneous clients still
+ * each get a process at once.
+ */
+export const DEFAULT_MAX_WORKERS = 128;
+export const DEFAULT_OPTIONS = Object.freeze({ ...DEFAULT_EXECUTOR_OPTIONS, maxWorkers: DEFAULT_MAX_WORKERS });
 export const STRATEGIES = EXECUTOR_STRATEGIES;
 
 /**
@@ -32,15 +40,16 @@ abstract class ProcessDesign implements Design {
   }
 
   protected get childConfig(): ChildConfig {
-    return { strategy: this.strategy, limits: this.options.limits, idleTimeoutMs: this.options.idleTimeoutMs, log: this.options.log, quiet: this.options.quiet };
+    const o = this.options;
+    return { strategy: this.strategy, limits: o.limits, idleTimeoutMs: o.idleTimeoutMs, lingerMs: o.lingerMs, log: o.log, quiet: o.quiet };
   }
 
   protected spawn(onCrash?: (w: ProcessWorker) => void): ProcessWorker {
     this.counts.alive++;
     this.counts.started++;
-    // Per-connection children hold one client each: keeping the parent's copy of that socket is cheap
-    // next to a whole process, and lets the parent answer the client if its child crashes.
-    const worker = new ProcessWorker(this.childConfig, this.strategy === 'per-connection', (w, crashed, detail) => {
+    // The parent keeps its own (unread) copy of every socket it hands over, so that if the child dies
+    // the parent can still answer that client with SOCKETLAB_ERR_WORKER_CRASHED (a few KiB per connection).
+    const worker = new ProcessWorker(this.childConfig, true, (w, crashed, detail) => {
       this.counts.alive--;
       this.workers.delete(w);
       if (crashed) {
@@ -64,6 +73,19 @@ abstract class ProcessDesign implements Design {
 
   abstract serve(socket: Socket, context: ConnectionContext): Promise<void>;
 
+  /** Connections the parent serves itself: only clients still waiting at shutdown, answered SHUTTING_DOWN. */
+  protected readonly local = new ConnectionSet();
+
+  protected drainLocally(client: Admitted): Promise<void> {
+    const o = this.options;
+    const connection = serveSocket(client.socket, {
+      limits: o.limits, idleTimeoutMs: o.idleTimeoutMs, lingerMs: o.lingerMs,
+      run: () => Promise.reject(new ShuttingDownError()),
+      logger: client.context.logger, counters: client.context.counters, head: client.head, draining: true,
+    });
+    return this.local.add(connection);
+  }
+
   drain(): void {
     this.stopping = true;
     for (const w of this.workers) {
@@ -74,7 +96,9 @@ abstract class ProcessDesign implements Design {
 
   async stop(): Promise<void> {
     this.stopping = true;
+    this.local.destroyAll(new ShuttingDownError('drain timeout passed; the server is closing'));
     await Promise.all([...this.workers].map((w) => w.stop()));
+    await this.local.closedAll();
   }
 
   workerStats() {
@@ -82,13 +106,36 @@ abstract class ProcessDesign implements Design {
   }
 }
 
-/** The lesson's design: fork() per client; the child owns the socket and exits when the client leaves. */
+/**
+ * The lesson's design: fork() per client; the child owns the socket and exits when the client leaves.
+ * At most `maxWorkers` children at once; further clients wait in arrival order (the shared WaitQueue).
+ */
 class PerConnectionDesign extends ProcessDesign {
   readonly strategy = 'per-connection';
+  readonly #queue: WaitQueue;
 
-  async serve(socket: Socket, context: ConnectionContext): Promise<void> {
-    const worker = this.spawn();
-    await worker.handOff(socket, context.id, context.counters);
+  constructor(options: ResolvedMpServerOptions) {
+    super(options);
+    this.#queue = new WaitQueue(options.maxWorkers, options.backlog, ({ socket, context, head }) => {
+      const worker = this.spawn();
+      const closed = worker.handOff(socket, context.id, context.counters, head);
+      // The slot is free once the child has exited, not merely once its client has gone.
+      return { released: worker.exited, closed };
+    });
+  }
+
+  serve(socket: Socket, context: ConnectionContext): Promise<void> {
+    return this.#queue.admit(socket, context);
+  }
+
+  drain(): void {
+    super.drain();
+    this.#queue.close((client) => this.drainLocally(client));
+  }
+
+  async stop(): Promise<void> {
+    this.#queue.destroyWaiting();
+    await super.stop();
   }
 }
 
@@ -126,7 +173,7 @@ class PoolDesign extends ProcessDesign {
 }
 
 export function resolveOptions(options?: MpServerOptions): ResolvedMpServerOptions {
-  return resolveExecutorServerOptions(options);
+  return resolveExecutorServerOptions(options, { maxWorkers: DEFAULT_MAX_WORKERS });
 }
 
 /** A running multi-process server. */

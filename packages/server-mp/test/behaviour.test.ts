@@ -4,7 +4,6 @@ import { startServer } from '@socketlab/server-mp';
 runParallelDesignSuite({
   design: 'mp',
   unit: 'pid',
-  poolCrashOutcome: 'SOCKETLAB_ERR_CONNECTION_CLOSED',
   killExecutor: (info) => process.kill(info.pid, 'SIGKILL'),
   start: (options) => startServer(options),
   // Each client's tasks run in a child process: sum their CPU time from /proc.

@@ -1,11 +1,11 @@
 import { executorFlags, runServerCli } from '@socketlab/protocol/server';
-import { startServer } from './server.ts';
+import { DEFAULT_MAX_WORKERS, startServer } from './server.ts';
 
 export const CLI = {
   bin: 'socketlab-server-mt',
   summary:
-    'Multi-threaded socketlab task server. --strategy per-connection runs each client\'s tasks on a thread of its own; --strategy pool runs every client\'s tasks on a fixed pool of threads. Socket I/O stays on the main thread (Node cannot move a socket into a worker thread).',
-  flags: executorFlags('thread'),
+    'Multi-threaded socketlab task server. --strategy per-connection runs each client\'s tasks on a thread of its own; --strategy pool runs every client\'s tasks on a fixed pool of threads. Socket I/O stays on the main thread.',
+  flags: executorFlags('thread', DEFAULT_MAX_WORKERS),
   packageJson: new URL('../package.json', import.meta.url),
 } as const;
 

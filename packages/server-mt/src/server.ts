@@ -1,8 +1,8 @@
 import type { Socket } from 'node:net';
 import { ShuttingDownError, type Task } from '@socketlab/protocol';
 import {
-  ConnectionSet, DEFAULT_EXECUTOR_OPTIONS, EXECUTOR_STRATEGIES, TaskServer, resolveExecutorServerOptions, serveSocket,
-  type ConnectionContext, type ExecutorServerOptions, type ExecutorStrategy, type ResolvedExecutorServerOptions, type Design, type Logger, type TaskValue,
+  ConnectionSet, DEFAULT_EXECUTOR_OPTIONS, EXECUTOR_STRATEGIES, TaskServer, WaitQueue, resolveExecutorServerOptions, serveSocket,
+  type Admitted, type ConnectionContext, type ExecutorServerOptions, type ExecutorStrategy, type ResolvedExecutorServerOptions, type Design, type Logger, type TaskValue,
 } from '@socketlab/protocol/server';
 import { ThreadWorker } from './thread-worker.ts';
 
@@ -10,7 +10,14 @@ export type MtStrategy = ExecutorStrategy;
 /** See ExecutorServerOptions: `strategy` (`per-connection` | `pool`) and `poolSize`, plus the common options. */
 export type MtServerOptions = ExecutorServerOptions;
 export type ResolvedMtServerOptions = ResolvedExecutorServerOptions;
-export const DEFAULT_OPTIONS = DEFAULT_EXECUTOR_OPTIONS;
+/**
+ * Most threads at once with strategy `per-connection`: 1024. Measured on the 2-core reference machine
+ * (Node 26.12.1), an idle worker thread adds ~9 MiB of RSS to the server (tools/bench, `cap`), so the
+ * cap bounds them to ~9 GiB in the worst case, under the 24 GiB machine's memory, while leaving ten
+ * times the lesson's 100 simultaneous clients to run at once.
+ */
+export const DEFAULT_MAX_WORKERS = 1024;
+export const DEFAULT_OPTIONS = Object.freeze({ ...DEFAULT_EXECUTOR_OPTIONS, maxWorkers: DEFAULT_MAX_WORKERS });
 export const STRATEGIES = EXECUTOR_STRATEGIES;
 
 interface WorkerCounts {
@@ -20,13 +27,15 @@ interface WorkerCounts {
 }
 
 /**
- * Shared by both strategies: socket I/O stays on the main thread (Node 20 cannot move a socket into a
- * worker thread), and each task is posted to a thread that runs it.
+ * Shared by both strategies: socket I/O stays on the main thread, and each task is posted to a thread
+ * that runs it. (Node 24+ can transfer a socket to a worker thread, `detectRuntime().socketTransfer`;
+ * this design does not use it yet.)
  */
 abstract class ThreadDesign implements Design {
   readonly design = 'mt';
   abstract readonly strategy: MtStrategy;
-  readonly pauseOnConnect = false;
+  // Paused until served: a per-connection client may have to wait for a thread (maxWorkers).
+  readonly pauseOnConnect = true;
   protected readonly options: ResolvedMtServerOptions;
   protected readonly connections = new ConnectionSet();
   protected readonly counts: WorkerCounts = { alive: 0, started: 0, crashed: 0 };
@@ -53,13 +62,16 @@ abstract class ThreadDesign implements Design {
     this.logger = logger;
   }
 
-  protected serveWith(socket: Socket, context: ConnectionContext, run: (task: Task) => Promise<TaskValue>) {
-    const connection = serveSocket(socket, {
+  protected serveWith(client: Admitted, run: (task: Task) => Promise<TaskValue>, draining = false) {
+    const connection = serveSocket(client.socket, {
       limits: this.options.limits,
       idleTimeoutMs: this.options.idleTimeoutMs,
+      lingerMs: this.options.lingerMs,
       run,
-      logger: context.logger,
-      counters: context.counters,
+      logger: client.context.logger,
+      counters: client.context.counters,
+      head: client.head,
+      draining,
     });
     return { connection, closed: this.connections.add(connection) };
   }
@@ -76,21 +88,36 @@ abstract class ThreadDesign implements Design {
   }
 }
 
-/** The lesson's design: a thread per client, started when it connects and stopped when it leaves. */
+/**
+ * The lesson's design: a thread per client, started when its turn comes and stopped when it leaves. At
+ * most `maxWorkers` threads at once; further clients wait in arrival order (the shared WaitQueue).
+ */
 class PerConnectionDesign extends ThreadDesign {
   readonly strategy = 'per-connection';
   readonly #workers = new Set<ThreadWorker>();
+  readonly #queue: WaitQueue;
 
-  async serve(socket: Socket, context: ConnectionContext): Promise<void> {
-    let worker = this.#start();
-    const { closed } = this.serveWith(socket, context, (task) => {
-      // A crashed thread is replaced for this client's next task; the task it held got WORKER_CRASHED.
-      if (!this.#workers.has(worker)) worker = this.#start();
-      return worker.run(task);
+  constructor(options: ResolvedMtServerOptions) {
+    super(options);
+    this.#queue = new WaitQueue(options.maxWorkers, options.backlog, (client) => {
+      let worker = this.#start();
+      const { connection, closed } = this.serveWith(client, (task) => {
+        // A crashed thread is replaced for this client's next task; the task it held got WORKER_CRASHED.
+        if (!this.#workers.has(worker)) worker = this.#start();
+        return worker.run(task);
+      });
+      // An ended connection runs nothing more: its thread goes at once, and with it the slot.
+      // (It stays in #workers until it is gone, so stop() waits for it too.)
+      const released = connection.ended.then(async () => {
+        await worker.terminate();
+        this.#workers.delete(worker);
+      });
+      return { released, closed };
     });
-    await closed;
-    this.#workers.delete(worker);
-    await worker.terminate();
+  }
+
+  serve(socket: Socket, context: ConnectionContext): Promise<void> {
+    return this.#queue.admit(socket, context);
   }
 
   #start(): ThreadWorker {
@@ -99,9 +126,16 @@ class PerConnectionDesign extends ThreadDesign {
     return worker;
   }
 
+  drain(): void {
+    super.drain();
+    this.#queue.close((client) => this.serveWith(client, () => Promise.reject(new ShuttingDownError()), true).closed);
+  }
+
   async stop(): Promise<void> {
+    this.#queue.destroyWaiting();
     this.connections.destroyAll(new ShuttingDownError('drain timeout passed; the server is closing'));
     await Promise.all([...this.#workers].map((w) => w.terminate()));
+    await this.connections.closedAll();
   }
 }
 
@@ -142,7 +176,7 @@ class PoolDesign extends ThreadDesign {
   }
 
   serve(socket: Socket, context: ConnectionContext): Promise<void> {
-    return this.serveWith(socket, context, (task) => this.#pick().run(task)).closed;
+    return this.serveWith({ socket, context, head: null }, (task) => this.#pick().run(task)).closed;
   }
 
   /** For tests and demos: kill pool thread `index` as a crash would. */
@@ -157,11 +191,12 @@ class PoolDesign extends ThreadDesign {
     this.#stopping = true;
     this.connections.destroyAll(new ShuttingDownError('drain timeout passed; the server is closing'));
     await Promise.all(this.#pool.map((w) => w.terminate()));
+    await this.connections.closedAll();
   }
 }
 
 export function resolveOptions(options?: MtServerOptions): ResolvedMtServerOptions {
-  return resolveExecutorServerOptions(options);
+  return resolveExecutorServerOptions(options, { maxWorkers: DEFAULT_MAX_WORKERS });
 }
 
 /** A running multi-threaded server. */

@@ -4,7 +4,6 @@ import { startServer } from '@socketlab/server-mt';
 runParallelDesignSuite({
   design: 'mt',
   unit: 'thread',
-  poolCrashOutcome: 'SOCKETLAB_ERR_WORKER_CRASHED',
   start: (options) => startServer(options),
   // Threads live in this process: its CPU time covers them (and little else while FIB runs).
   cpuMs: () => {

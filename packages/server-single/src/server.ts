@@ -1,8 +1,8 @@
 import type { Socket } from 'node:net';
-import { BacklogFullError, ShuttingDownError, executeTask, type ExecutionContext, type Task } from '@socketlab/protocol';
+import { ShuttingDownError, executeTask, type ExecutionContext, type Task } from '@socketlab/protocol';
 import {
-  ConnectionSet, TaskServer, checkOneOf, rejectSocket, resolveServerOptions, serveSocket,
-  type CommonServerOptions, type ConnectionContext, type Design, type Logger, type ProtocolConnection, type ResolvedCommonServerOptions,
+  ConnectionSet, TaskServer, WaitQueue, checkOneOf, resolveServerOptions, serveSocket,
+  type Admitted, type CommonServerOptions, type ConnectionContext, type Design, type Logger, type ProtocolConnection, type ResolvedCommonServerOptions,
 } from '@socketlab/protocol/server';
 
 export type SingleMode = 'iterative' | 'event-loop';
@@ -27,9 +27,11 @@ function inlineRunner(context: ExecutionContext) {
 }
 
 /**
- * The lesson's Part 1 server. libuv always accepts connections, so "waiting in the listen backlog"
- * becomes waiting in a FIFO of accepted, unread sockets (pauseOnConnect): the client is connected and
- * unanswered, exactly as with a kernel backlog. The FIFO is bounded by `backlog`.
+ * The lesson's Part 1 server: one client at a time, the others waiting in arrival order. libuv always
+ * accepts connections, so "waiting in the listen backlog" becomes waiting in the shared WaitQueue
+ * (capacity 1, bounded by `backlog`): the client is connected and unanswered, exactly as with a kernel
+ * backlog. The next client starts as soon as the current one is *ended* (EXIT, an error, idle), as the
+ * lesson's `conn.close()` does; the ended socket lingers on its own until its peer closes.
  */
 class IterativeDesign implements Design {
   readonly design = 'single';
@@ -37,14 +39,35 @@ class IterativeDesign implements Design {
   readonly pauseOnConnect = true;
   readonly #options: ResolvedSingleServerOptions;
   readonly #run: (task: Task) => ReturnType<typeof executeTask>;
-  readonly #queue: { socket: Socket; context: ConnectionContext; done: () => void }[] = [];
-  #current: ProtocolConnection | null = null;
+  readonly #queue: WaitQueue;
+  readonly #connections = new ConnectionSet();
   #draining = false;
   #logger: Logger | null = null;
 
   constructor(options: ResolvedSingleServerOptions) {
     this.#options = options;
     this.#run = inlineRunner({ design: this.design, strategy: this.strategy });
+    this.#queue = new WaitQueue(1, options.backlog, (client) => {
+      const connection = this.#serve(client, false);
+      const closed = this.#connections.add(connection);
+      const released = connection.ended.then(() => {
+        if (!this.#draining && this.#queue.waiting === 0) this.#logger?.info('waiting', 'Waiting for a client to connect...');
+      });
+      return { released, closed };
+    });
+  }
+
+  #serve(client: Admitted, draining: boolean): ProtocolConnection {
+    return serveSocket(client.socket, {
+      limits: this.#options.limits,
+      idleTimeoutMs: this.#options.idleTimeoutMs,
+      lingerMs: this.#options.lingerMs,
+      run: this.#run,
+      logger: client.context.logger,
+      counters: client.context.counters,
+      head: client.head,
+      draining,
+    });
   }
 
   onListening(logger: Logger): void {
@@ -53,58 +76,21 @@ class IterativeDesign implements Design {
   }
 
   serve(socket: Socket, context: ConnectionContext): Promise<void> {
-    if (this.#queue.length >= this.#options.backlog) {
-      return context.reject(socket, new BacklogFullError(`wait queue is full (backlog ${this.#options.backlog})`));
-    }
-    return new Promise((resolve) => {
-      const entry = { socket, context, done: resolve };
-      this.#queue.push(entry);
-      // A waiting client may give up (reset) before its turn.
-      socket.once('close', () => {
-        const i = this.#queue.indexOf(entry);
-        if (i !== -1) {
-          this.#queue.splice(i, 1);
-          resolve();
-        }
-      });
-      socket.on('error', () => {});
-      this.#next();
-    });
-  }
-
-  #next(): void {
-    if (this.#current || this.#draining) return;
-    const entry = this.#queue.shift();
-    if (!entry) return;
-    const connection = serveSocket(entry.socket, {
-      limits: this.#options.limits,
-      idleTimeoutMs: this.#options.idleTimeoutMs,
-      run: this.#run,
-      logger: entry.context.logger,
-      counters: entry.context.counters,
-    });
-    this.#current = connection;
-    void connection.closed.then(() => {
-      this.#current = null;
-      entry.done();
-      if (!this.#draining && this.#queue.length === 0) this.#logger?.info('waiting', 'Waiting for a client to connect...');
-      this.#next();
-    });
+    return this.#queue.admit(socket, context);
   }
 
   drain(): void {
     this.#draining = true;
-    this.#current?.shutdown();
-    for (const entry of this.#queue.splice(0)) void rejectSocket(entry.socket, new ShuttingDownError()).then(entry.done);
+    this.#connections.shutdownAll();
+    // Clients still waiting: each request they sent gets SHUTTING_DOWN, then they are closed.
+    this.#queue.close((client) => this.#connections.add(this.#serve(client, true)));
   }
 
   async stop(): Promise<void> {
     this.#draining = true;
-    this.#current?.destroy(new ShuttingDownError('drain timeout passed; the server is closing'));
-    for (const entry of this.#queue.splice(0)) {
-      entry.socket.destroy();
-      entry.done();
-    }
+    this.#queue.destroyWaiting();
+    this.#connections.destroyAll(new ShuttingDownError('drain timeout passed; the server is closing'));
+    await this.#connections.closedAll();
   }
 
   workerStats() {
@@ -131,6 +117,7 @@ class EventLoopDesign implements Design {
       serveSocket(socket, {
         limits: this.#options.limits,
         idleTimeoutMs: this.#options.idleTimeoutMs,
+        lingerMs: this.#options.lingerMs,
         run: this.#run,
         logger: context.logger,
         counters: context.counters,
@@ -144,6 +131,7 @@ class EventLoopDesign implements Design {
 
   async stop(): Promise<void> {
     this.#connections.destroyAll(new ShuttingDownError('drain timeout passed; the server is closing'));
+    await this.#connections.closedAll();
   }
 
   workerStats() {

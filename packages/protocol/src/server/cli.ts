@@ -21,6 +21,7 @@ const LIMIT_HELP: Record<string, string> = {
   maxFibN: 'largest FIB n',
   maxHashRounds: 'most HASH rounds',
   maxInFlight: 'requests in flight per connection before reading pauses',
+  maxPendingBytes: 'bytes held per connection (requests in flight, replies not yet sent) before reading pauses',
 };
 
 const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
@@ -30,7 +31,8 @@ export const COMMON_FLAGS: readonly FlagSpec[] = [
   { flag: '--port', key: 'port', type: 'int', help: 'port; 0 picks a free one (printed on start)', default: DEFAULT_COMMON_SERVER_OPTIONS.port },
   { flag: '--backlog', key: 'backlog', type: 'int', help: 'listen backlog, connections', default: DEFAULT_COMMON_SERVER_OPTIONS.backlog },
   { flag: '--max-connections', key: 'maxConnections', type: 'int', help: 'most open connections; more get one ERR and are closed', default: DEFAULT_COMMON_SERVER_OPTIONS.maxConnections },
-  { flag: '--idle-timeout-ms', key: 'idleTimeoutMs', type: 'int', help: 'close connections idle this long, ms; 0 = never', default: DEFAULT_COMMON_SERVER_OPTIONS.idleTimeoutMs },
+  { flag: '--idle-timeout-ms', key: 'idleTimeoutMs', type: 'int', help: 'close a connection that completes no request for this long, ms; 0 = never', default: DEFAULT_COMMON_SERVER_OPTIONS.idleTimeoutMs },
+  { flag: '--linger-ms', key: 'lingerMs', type: 'int', help: 'after the server ends a connection, time the peer gets to close before it is cut, ms', default: DEFAULT_COMMON_SERVER_OPTIONS.lingerMs },
   { flag: '--drain-timeout-ms', key: 'drainTimeoutMs', type: 'int', help: 'on shutdown, time in-flight tasks get to finish, ms', default: DEFAULT_COMMON_SERVER_OPTIONS.drainTimeoutMs },
   ...Object.entries(DEFAULT_LIMITS).map(([k, v]) => ({ flag: `--${kebab(k)}`, key: `limits.${k}`, type: 'int' as const, help: LIMIT_HELP[k] ?? k, default: v })),
 ];

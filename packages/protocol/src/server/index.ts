@@ -1,14 +1,16 @@
 // @socketlab/protocol/server: machinery every server design shares, written once.
 // A design package supplies a `Design` (how a connection is served, where its tasks run);
 // everything else (listening, limits, accounting, logging, CLI, shutdown) lives here.
-export { ProtocolConnection } from './connection.ts';
+export { ProtocolConnection, DEFAULT_LINGER_MS } from './connection.ts';
 export type { ConnectionOptions, ConnectionCounters, TaskRunner, TaskValue, CloseReason } from './connection.ts';
 export { serveSocket, ConnectionSet } from './serve.ts';
 export { rejectSocket } from './reject.ts';
 export type { ServeOptions } from './serve.ts';
 export { TaskServer } from './task-server.ts';
 export type { Design, ConnectionContext, ServerStats } from './task-server.ts';
-export { Logger, peerName } from './logger.ts';
+export { Logger, peerName, escapeForLog, MAX_LOGGED_CHARS } from './logger.ts';
+export { WaitQueue, WAITING_READ_AHEAD_BYTES } from './wait-queue.ts';
+export type { Admitted, Served } from './wait-queue.ts';
 export type { LogFormat, LogFields } from './logger.ts';
 export { DEFAULT_COMMON_SERVER_OPTIONS, resolveCommonOptions, resolveServerOptions } from './options.ts';
 export type { CommonServerOptions, ResolvedCommonServerOptions } from './options.ts';

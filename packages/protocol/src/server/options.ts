@@ -12,8 +12,17 @@ export interface CommonServerOptions {
   backlog?: number;
   /** Most connections open at once (served or waiting); beyond it: one ERR and close. Default 16384. */
   maxConnections?: number;
-  /** Close connections idle this long, in ms; 0 disables. Default 300000 (5 min). */
+  /**
+   * Close a connection that has completed no request (and has none in flight) for this long, in ms;
+   * bytes that do not complete a request do not count. 0 disables. Default 30000 (30 s).
+   */
   idleTimeoutMs?: number;
+  /**
+   * Once the server has ended a connection (EXIT, a stream error, the idle timeout, shutdown), how long
+   * it keeps reading and discarding while it waits for the peer to close, before it cuts the socket, in ms.
+   * Default 2000 (2 s).
+   */
+  lingerMs?: number;
   /** On close(), how long in-flight tasks may take to finish before connections are cut, in ms. Default 10000. */
   drainTimeoutMs?: number;
   /** Protocol limits (see docs/protocol.md). */
@@ -30,6 +39,7 @@ export interface ResolvedCommonServerOptions {
   backlog: number;
   maxConnections: number;
   idleTimeoutMs: number;
+  lingerMs: number;
   drainTimeoutMs: number;
   limits: Readonly<Limits>;
   log: LogFormat;
@@ -41,13 +51,16 @@ export const DEFAULT_COMMON_SERVER_OPTIONS = Object.freeze({
   port: 0, // any free port
   backlog: 511, // connections; Node's own default
   maxConnections: 16_384, // connections
-  idleTimeoutMs: 300_000, // 5 min
+  // 30 s: time for a person typing at `nc`, while a slowloris client (bytes that never complete a
+  // request) holds its connection, and its process or thread, for no longer (docs/protocol.md).
+  idleTimeoutMs: 30_000,
+  lingerMs: 2_000, // 2 s after the server's FIN, for the peer's
   drainTimeoutMs: 10_000, // 10 s
   log: 'silent' as LogFormat,
   quiet: false,
 });
 
-export const COMMON_OPTION_KEYS = ['host', 'port', 'backlog', 'maxConnections', 'idleTimeoutMs', 'drainTimeoutMs', 'limits', 'log', 'quiet'] as const;
+export const COMMON_OPTION_KEYS = ['host', 'port', 'backlog', 'maxConnections', 'idleTimeoutMs', 'lingerMs', 'drainTimeoutMs', 'limits', 'log', 'quiet'] as const;
 
 /** Validates the common options (each message names the option) and fills in defaults. */
 export function resolveCommonOptions(input: Record<string, unknown>): ResolvedCommonServerOptions {
@@ -59,6 +72,7 @@ export function resolveCommonOptions(input: Record<string, unknown>): ResolvedCo
     backlog: pick('backlog', d.backlog, (n, v) => checkInteger(n, v, 1, 65535)),
     maxConnections: pick('maxConnections', d.maxConnections, (n, v) => checkInteger(n, v, 1, 1_000_000)),
     idleTimeoutMs: pick('idleTimeoutMs', d.idleTimeoutMs, (n, v) => checkInteger(n, v, 0, 2_147_483_647)),
+    lingerMs: pick('lingerMs', d.lingerMs, (n, v) => checkInteger(n, v, 0, 60_000)),
     drainTimeoutMs: pick('drainTimeoutMs', d.drainTimeoutMs, (n, v) => checkInteger(n, v, 0, 2_147_483_647)),
     limits: resolveLimits(input.limits as Partial<Limits> | undefined),
     log: pick('log', d.log, (n, v) => checkOneOf(n, v, ['silent', 'text', 'json'] as const)),

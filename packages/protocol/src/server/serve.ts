@@ -1,15 +1,20 @@
 import type { Socket } from 'node:net';
 import type { Limits } from '../limits.ts';
 import { ProtocolConnection, type ConnectionCounters, type TaskRunner } from './connection.ts';
-import { Logger, peerName } from './logger.ts';
+import { Logger, escapeForLog, peerName } from './logger.ts';
 import type { SocketlabError } from '../errors.ts';
 
 export interface ServeOptions {
   limits: Readonly<Limits>;
   idleTimeoutMs: number;
+  lingerMs: number;
   run: TaskRunner;
   logger: Logger;
   counters?: ConnectionCounters;
+  /** Bytes a waiting client sent before its turn (see WaitQueue). */
+  head?: Buffer | null;
+  /** Serve in draining mode: every request gets SHUTTING_DOWN (a client still waiting at shutdown). */
+  draining?: boolean;
 }
 
 /**
@@ -24,11 +29,23 @@ export function serveSocket(socket: Socket, options: ServeOptions): ProtocolConn
   const connection = new ProtocolConnection(socket, {
     limits: options.limits,
     idleTimeoutMs: options.idleTimeoutMs,
+    lingerMs: options.lingerMs,
     run: options.run,
     counters: options.counters,
-    onRequest: logger.traffic ? (request) => logger.info('request', `Received task from ${peer}: ${request}`, { peer, request }) : undefined,
+    head: options.head,
+    draining: options.draining,
+    // Whatever a client sent is escaped and capped before it reaches a log line (escapeForLog).
+    onRequest: logger.traffic
+      ? (payload) => {
+          const request = escapeForLog(payload);
+          logger.info('request', `Received task from ${peer}: ${request}`, { peer, request });
+        }
+      : undefined,
     onError: logger.traffic
-      ? (err) => logger.error('error', `Error handling client ${peer}: ${'code' in err && err.code ? `${err.code} ` : ''}${err.message}`, { peer, code: 'code' in err ? String(err.code) : null })
+      ? (err) => {
+          const message = escapeForLog(err.message);
+          logger.error('error', `Error handling client ${peer}: ${'code' in err && err.code ? `${err.code} ` : ''}${message}`, { peer, code: 'code' in err ? String(err.code) : null });
+        }
       : undefined,
   });
   if (logger.traffic) {
@@ -56,6 +73,11 @@ export class ConnectionSet {
     return connection.closed.then(() => {
       this.#conns.delete(connection);
     });
+  }
+
+  /** Resolves once every tracked connection has closed (each one cuts itself after its linger). */
+  async closedAll(): Promise<void> {
+    await Promise.all([...this.#conns].map((c) => c.closed));
   }
 
   /** Graceful: every connection finishes its in-flight requests, then closes. */

@@ -28,9 +28,11 @@ process.on('message', (msg: ToChild, handle?: Socket) => {
     const connection = serveSocket(handle, {
       limits: config.limits,
       idleTimeoutMs: config.idleTimeoutMs,
+      lingerMs: config.lingerMs,
       run: (task) => executeTask(task, context),
       logger,
       counters,
+      head: msg.head ? Buffer.from(msg.head, 'base64') : null,
     });
     void connections.add(connection).then(() => {
       send({ __socketlab: true, type: 'closed', id: msg.id, tasks: counters.tasks, errors: counters.errors });
