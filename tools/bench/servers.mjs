@@ -13,7 +13,7 @@ const arg = (name, dflt) => {
   const i = args.indexOf(name);
   return i === -1 ? dflt : args[i + 1];
 };
-const only = new Set((arg('--only', 'startup,served,cpu,fib,ping,conns')).split(','));
+const only = new Set((arg('--only', 'startup,served,cap,cpu,fib,ping,conns')).split(','));
 const out = arg('--out', fileURLToPath(new URL('./results/latest.json', import.meta.url)));
 const BASELINES = fileURLToPath(new URL('./baselines.mjs', import.meta.url));
 const log = (...a) => console.error('[bench]', ...a);
@@ -68,6 +68,33 @@ if (only.has('served')) {
     await server.stop();
     res.variants[name] = { bytesPerClient: (during.rss - before.rss) / 20, processes: during.processes, threads: during.threads };
     log(name, round((during.rss - before.rss) / 20 / 1024, 1), 'KiB per client served;', during.processes, 'processes,', during.threads, 'threads');
+  }
+}
+
+// 0c. Memory at the worker cap: per-connection designs with their default maxWorkers, that many clients
+// connected and answered once (each holding its process or thread), then the tree's RSS.
+if (only.has('cap')) {
+  const caps = { 'mp-per-connection': 128, 'mt-per-connection': 1024 }; // DEFAULT_MAX_WORKERS of each package
+  const res = (record.results.atWorkerCap = { method: 'default --max-workers clients connected at once, each having had one PING answered; process-tree RSS, processes and threads then; RSS delta per worker', variants: {} });
+  for (const [name, cap] of Object.entries(caps)) {
+    const server = await startVariant(name);
+    await sleep(300);
+    const before = treeUsage(server.pid);
+    const t0 = performance.now();
+    const load = runLoad({ mode: 'holdOpen', port: server.port, connections: cap, request: 'PING', holdMs: 3000 });
+    // Poll until every worker is up (or 60 s): the tree's RSS at its largest.
+    let during = treeUsage(server.pid);
+    while (performance.now() - t0 < 60_000) {
+      await sleep(500);
+      during = treeUsage(server.pid);
+      if ((name.startsWith('mp') ? during.processes - 1 : during.threads - before.threads) >= cap) break;
+    }
+    await sleep(1000);
+    during = treeUsage(server.pid);
+    await load;
+    await server.stop();
+    res.variants[name] = { maxWorkers: cap, rssBytes: during.rss, bytesPerWorker: (during.rss - before.rss) / cap, processes: during.processes, threads: during.threads };
+    log(name, 'at cap', cap, ':', round(during.rss / 2 ** 30, 2), 'GiB;', round((during.rss - before.rss) / cap / 2 ** 20, 1), 'MiB per worker;', during.processes, 'processes,', during.threads, 'threads');
   }
 }
 

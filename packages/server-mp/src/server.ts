@@ -13,7 +13,7 @@ export type MpServerOptions = ExecutorServerOptions;
 export type ResolvedMpServerOptions = ResolvedExecutorServerOptions;
 /**
  * Most processes at once with strategy `per-connection`: 128. Measured on the 2-core reference machine
- * (Node 26.12.1), an idle child process holds ~45 MiB of RSS (tools/bench, `cap`), so the cap bounds
+ * (Node 26.12.1), an idle child process holds ~48 MiB of RSS (tools/bench, `cap`), so the cap bounds
  * them to ~6 GiB, a quarter of the 24 GiB machine, while the lesson's 100 simultaneous clients still
  * each get a process at once.
  */

@@ -12,8 +12,8 @@ export type MtServerOptions = ExecutorServerOptions;
 export type ResolvedMtServerOptions = ResolvedExecutorServerOptions;
 /**
  * Most threads at once with strategy `per-connection`: 1024. Measured on the 2-core reference machine
- * (Node 26.12.1), an idle worker thread adds ~9 MiB of RSS to the server (tools/bench, `cap`), so the
- * cap bounds them to ~9 GiB in the worst case, under the 24 GiB machine's memory, while leaving ten
+ * (Node 26.12.1), an idle worker thread adds ~7 MiB of RSS to the server (tools/bench, `cap`), so the
+ * cap bounds them to ~7 GiB in the worst case, under the 24 GiB machine's memory, while leaving ten
  * times the lesson's 100 simultaneous clients to run at once.
  */
 export const DEFAULT_MAX_WORKERS = 1024;
