@@ -1,7 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';
 import { ShuttingDownError, WorkerCrashedError, toSocketlabError } from '@socketlab/protocol';
-import { rejectSocket, type ConnectionCounters } from '@socketlab/protocol/server';
+import { rejectSocket, type ConnectionCounters, type Executor, type ExitReport } from '@socketlab/protocol/server';
 import { isSocketlabMessage, type ChildConfig, type FromChild, type ToChild } from './messages.ts';
 
 /** Loads {@link file://./entry/child.ts}, built to dist/entry/child.cjs (self-contained) next to this bundle. */
@@ -11,30 +11,26 @@ const CHILD_ENTRY = new URL('./entry/child.cjs', import.meta.url);
 export const SIGKILL_TIMEOUT_MS = 1000;
 
 interface Handed {
-  /** The parent's copy of the socket (only with keepCopies). */
-  socket: Socket | null;
+  /** The parent's copy of the socket. */
+  socket: Socket;
   counters: ConnectionCounters;
   done: () => void;
 }
 
 /**
- * One child process, seen from the parent. With `keepCopies`, the parent keeps its own reference to each
- * socket it hands over (keepOpen), never reading from it, so that if the child dies mid-task the parent
- * can still answer that client with SOCKETLAB_ERR_WORKER_CRASHED before closing. That copy costs ~4 KiB
- * of parent memory per connection, so pools (many connections per child) do without it: a pool child's
- * clients are disconnected when it dies, since their sockets died with it.
+ * One child process, seen from the parent: the process runtime of the server core's Executor. The parent
+ * keeps its own reference to each socket it hands over (keepOpen), never reading from it, so that if the
+ * child dies mid-task the parent can still answer that client with SOCKETLAB_ERR_WORKER_CRASHED before
+ * closing (a few KiB of parent memory per connection).
  */
-export class ProcessWorker {
+export class ProcessWorker implements Executor {
   readonly child: ChildProcess;
   readonly ready: Promise<void>;
   readonly exited: Promise<void>;
   readonly #handed = new Map<number, Handed>();
   #stopping = false;
 
-  readonly #keepCopies: boolean;
-
-  constructor(config: ChildConfig, keepCopies: boolean, onExit: (worker: ProcessWorker, crashed: boolean, detail: string) => void) {
-    this.#keepCopies = keepCopies;
+  constructor(config: ChildConfig, onExit: ExitReport<ProcessWorker>) {
     // execArgv: [] keeps the parent's loaders (e.g. tsx under test) out of the child, so start-up is Node's own.
     this.child = fork(CHILD_ENTRY, [JSON.stringify(config)], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'json' });
     this.ready = new Promise((resolve, reject) => {
@@ -55,7 +51,7 @@ export class ProcessWorker {
       this.#handed.delete(msg.id);
       entry.counters.tasks += msg.tasks;
       entry.counters.errors += msg.errors;
-      entry.socket?.destroy(); // the parent's copy; the child has already closed the connection
+      entry.socket.destroy(); // the parent's copy; the child has already closed the connection
       entry.done();
     });
     this.child.on('error', () => {}); // surfaced through 'exit'
@@ -68,10 +64,6 @@ export class ProcessWorker {
         for (const entry of this.#handed.values()) {
           // The child died holding this client: answer for it if the socket still works.
           entry.counters.errors++;
-          if (!entry.socket) {
-            entry.done();
-            continue;
-          }
           const error = this.#stopping
             ? new ShuttingDownError(`server is shutting down; process ${this.child.pid} ${detail}`)
             : new WorkerCrashedError(`server process ${this.child.pid} ${detail}`);
@@ -88,6 +80,10 @@ export class ProcessWorker {
     return this.child.pid ?? -1;
   }
 
+  get id(): number {
+    return this.pid;
+  }
+
   /** Connections this child is serving. */
   get load(): number {
     return this.#handed.size;
@@ -99,9 +95,9 @@ export class ProcessWorker {
    */
   handOff(socket: Socket, id: number, counters: ConnectionCounters, head: Buffer | null = null): Promise<void> {
     return new Promise((resolve) => {
-      this.#handed.set(id, { socket: this.#keepCopies ? socket : null, counters, done: resolve });
+      this.#handed.set(id, { socket, counters, done: resolve });
       this.ready.then(
-        () => this.#send(socket, id, head, resolve),
+        () => this.#send(socket, id, head),
         (err: unknown) => {
           // The child died before it could take the client: answer for it, never leave it hanging.
           if (!this.#handed.delete(id)) return; // the exit handler already settled it
@@ -112,17 +108,11 @@ export class ProcessWorker {
     });
   }
 
-  #send(socket: Socket, id: number, head: Buffer | null, resolve: () => void): void {
+  #send(socket: Socket, id: number, head: Buffer | null): void {
     const msg: ToChild = head ? { __socketlab: true, type: 'connection', id, head: head.toString('base64') } : { __socketlab: true, type: 'connection', id };
-    this.child.send(msg, socket, { keepOpen: this.#keepCopies }, (err) => {
-      if (!err) return;
-      // The child is gone before it got the socket (it crashed or is stopping): the exit handler
-      // answers and settles the entry if we still hold a copy; otherwise settle it here.
-      if (!this.#keepCopies && this.#handed.delete(id)) {
-        socket.destroy();
-        resolve();
-      }
-    });
+    // The child is gone before it got the socket (it crashed or is stopping): the exit handler answers
+    // the client on the parent's copy and settles the entry.
+    this.child.send(msg, socket, { keepOpen: true }, (err) => void err);
   }
 
   drain(): void {
@@ -140,6 +130,10 @@ export class ProcessWorker {
     } else {
       await this.exited;
     }
+  }
+
+  kill(): void {
+    this.child.kill('SIGKILL');
   }
 
   /** Lets this child exit once it is idle (drain), without it counting as a crash. */

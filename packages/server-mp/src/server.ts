@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import { ShuttingDownError } from '@socketlab/protocol';
 import {
-  ConnectionSet, DEFAULT_EXECUTOR_OPTIONS, EXECUTOR_STRATEGIES, TaskServer, WaitQueue, resolveExecutorServerOptions, serveSocket,
+  ConnectionSet, DEFAULT_EXECUTOR_OPTIONS, EXECUTOR_STRATEGIES, ExecutorPool, Executors, TaskServer, WaitQueue, resolveExecutorServerOptions, serveSocket,
   type Admitted, type ConnectionContext, type ExecutorServerOptions, type ExecutorStrategy, type ResolvedExecutorServerOptions, type Design, type Logger,
 } from '@socketlab/protocol/server';
 import type { ChildConfig } from './messages.ts';
@@ -27,54 +27,31 @@ export const STRATEGIES = EXECUTOR_STRATEGIES;
  */
 abstract class ProcessDesign implements Design {
   readonly design = 'mp';
-  abstract readonly strategy: MpStrategy;
+  readonly strategy: MpStrategy;
   readonly pauseOnConnect = true;
   protected readonly options: ResolvedMpServerOptions;
-  protected readonly workers = new Set<ProcessWorker>();
-  protected readonly counts = { alive: 0, started: 0, crashed: 0 };
-  protected logger: Logger | null = null;
-  protected stopping = false;
+  protected readonly executors: Executors<ProcessWorker>;
+  /** Connections the parent serves itself: only clients still waiting at shutdown, answered SHUTTING_DOWN. */
+  protected readonly local = new ConnectionSet();
 
-  constructor(options: ResolvedMpServerOptions) {
+  constructor(options: ResolvedMpServerOptions, strategy: MpStrategy) {
     this.options = options;
-  }
-
-  protected get childConfig(): ChildConfig {
-    const o = this.options;
-    return { strategy: this.strategy, limits: o.limits, idleTimeoutMs: o.idleTimeoutMs, lingerMs: o.lingerMs, log: o.log, quiet: o.quiet };
-  }
-
-  protected spawn(onCrash?: (w: ProcessWorker) => void): ProcessWorker {
-    this.counts.alive++;
-    this.counts.started++;
-    // The parent keeps its own (unread) copy of every socket it hands over, so that if the child dies
-    // the parent can still answer that client with SOCKETLAB_ERR_WORKER_CRASHED (a few KiB per connection).
-    const worker = new ProcessWorker(this.childConfig, true, (w, crashed, detail) => {
-      this.counts.alive--;
-      this.workers.delete(w);
-      if (crashed) {
-        this.counts.crashed++;
-        this.logger?.error('worker-crash', `Worker process ${w.pid} ${detail}`, { workerPid: w.pid });
-        onCrash?.(w);
-      }
-    });
-    this.workers.add(worker);
-    return worker;
+    this.strategy = strategy;
+    const o = options;
+    const config: ChildConfig = { strategy: this.strategy, limits: o.limits, idleTimeoutMs: o.idleTimeoutMs, lingerMs: o.lingerMs, log: o.log, quiet: o.quiet };
+    this.executors = new Executors('process', (report) => new ProcessWorker(config, report));
   }
 
   async start(logger: Logger): Promise<void> {
-    this.logger = logger;
+    this.executors.logger = logger;
   }
 
   /** Pids of the child processes alive now. */
   get pids(): number[] {
-    return [...this.workers].map((w) => w.pid);
+    return [...this.executors.alive].map((w) => w.pid);
   }
 
   abstract serve(socket: Socket, context: ConnectionContext): Promise<void>;
-
-  /** Connections the parent serves itself: only clients still waiting at shutdown, answered SHUTTING_DOWN. */
-  protected readonly local = new ConnectionSet();
 
   protected drainLocally(client: Admitted): Promise<void> {
     const o = this.options;
@@ -87,22 +64,20 @@ abstract class ProcessDesign implements Design {
   }
 
   drain(): void {
-    this.stopping = true;
-    for (const w of this.workers) {
+    for (const w of this.executors.alive) {
       w.markStopping();
       w.drain();
     }
   }
 
   async stop(): Promise<void> {
-    this.stopping = true;
     this.local.destroyAll(new ShuttingDownError('drain timeout passed; the server is closing'));
-    await Promise.all([...this.workers].map((w) => w.stop()));
+    await this.executors.stopAll();
     await this.local.closedAll();
   }
 
   workerStats() {
-    return { ...this.counts };
+    return this.executors.counts();
   }
 }
 
@@ -111,13 +86,12 @@ abstract class ProcessDesign implements Design {
  * At most `maxWorkers` children at once; further clients wait in arrival order (the shared WaitQueue).
  */
 class PerConnectionDesign extends ProcessDesign {
-  readonly strategy = 'per-connection';
   readonly #queue: WaitQueue;
 
   constructor(options: ResolvedMpServerOptions) {
-    super(options);
+    super(options, 'per-connection');
     this.#queue = new WaitQueue(options.maxWorkers, options.backlog, ({ socket, context, head }) => {
-      const worker = this.spawn();
+      const worker = this.executors.spawn();
       const closed = worker.handOff(socket, context.id, context.counters, head);
       // The slot is free once the child has exited, not merely once its client has gone.
       return { released: worker.exited, closed };
@@ -139,36 +113,32 @@ class PerConnectionDesign extends ProcessDesign {
   }
 }
 
-/** Pre-forked processes; each connection goes to the one serving the fewest. A dead one is replaced. */
+/** Pre-forked processes (the shared ExecutorPool); each connection goes to the one serving the fewest. */
 class PoolDesign extends ProcessDesign {
-  readonly strategy = 'pool';
-  #pool: ProcessWorker[] = [];
+  readonly pool: ExecutorPool<ProcessWorker>;
+
+  constructor(options: ResolvedMpServerOptions) {
+    super(options, 'pool');
+    this.pool = new ExecutorPool(this.executors, options.poolSize);
+  }
 
   async start(logger: Logger): Promise<void> {
     await super.start(logger);
-    for (let i = 0; i < this.options.poolSize; i++) this.#pool.push(this.#spawnAt(i));
-    await Promise.all(this.#pool.map((w) => w.ready));
-  }
-
-  #spawnAt(index: number): ProcessWorker {
-    return this.spawn((dead) => {
-      if (this.stopping || this.#pool[index] !== dead) return;
-      this.#pool[index] = this.#spawnAt(index);
-      this.logger?.info('worker-replaced', `Worker process ${dead.pid} replaced by ${this.#pool[index]!.pid}`);
-    });
+    await this.pool.start();
   }
 
   serve(socket: Socket, context: ConnectionContext): Promise<void> {
-    let best = this.#pool[0]!;
-    for (const w of this.#pool) if (w.load < best.load) best = w;
-    return best.handOff(socket, context.id, context.counters);
+    return this.pool.pick().handOff(socket, context.id, context.counters);
   }
 
-  killWorker(index: number): number | null {
-    const w = this.#pool[index];
-    if (!w) return null;
-    w.child.kill('SIGKILL');
-    return w.pid;
+  drain(): void {
+    this.pool.markStopping();
+    super.drain();
+  }
+
+  async stop(): Promise<void> {
+    this.pool.markStopping();
+    await super.stop();
   }
 }
 
@@ -186,7 +156,7 @@ export class MpServer extends TaskServer {
 
   /** Experimental, for tests and demos: SIGKILLs pool process `index` (strategy `pool`); returns its pid or null. */
   experimental_killWorker(index: number): number | null {
-    return this.#design instanceof PoolDesign ? this.#design.killWorker(index) : null;
+    return this.#design instanceof PoolDesign ? this.#design.pool.kill(index) : null;
   }
 
   /** Pids of the child processes alive now. */

@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import { ShuttingDownError, type Task } from '@socketlab/protocol';
 import {
-  ConnectionSet, DEFAULT_EXECUTOR_OPTIONS, EXECUTOR_STRATEGIES, TaskServer, WaitQueue, resolveExecutorServerOptions, serveSocket,
+  ConnectionSet, DEFAULT_EXECUTOR_OPTIONS, EXECUTOR_STRATEGIES, ExecutorPool, Executors, TaskServer, WaitQueue, resolveExecutorServerOptions, serveSocket,
   type Admitted, type ConnectionContext, type ExecutorServerOptions, type ExecutorStrategy, type ResolvedExecutorServerOptions, type Design, type Logger, type TaskValue,
 } from '@socketlab/protocol/server';
 import { ThreadWorker } from './thread-worker.ts';
@@ -20,12 +20,6 @@ export const DEFAULT_MAX_WORKERS = 1024;
 export const DEFAULT_OPTIONS = Object.freeze({ ...DEFAULT_EXECUTOR_OPTIONS, maxWorkers: DEFAULT_MAX_WORKERS });
 export const STRATEGIES = EXECUTOR_STRATEGIES;
 
-interface WorkerCounts {
-  alive: number;
-  started: number;
-  crashed: number;
-}
-
 /**
  * Shared by both strategies: socket I/O stays on the main thread, and each task is posted to a thread
  * that runs it. (Node 24+ can transfer a socket to a worker thread, `detectRuntime().socketTransfer`;
@@ -33,33 +27,22 @@ interface WorkerCounts {
  */
 abstract class ThreadDesign implements Design {
   readonly design = 'mt';
-  abstract readonly strategy: MtStrategy;
+  readonly strategy: MtStrategy;
   // Paused until served: a per-connection client may have to wait for a thread (maxWorkers).
   readonly pauseOnConnect = true;
   protected readonly options: ResolvedMtServerOptions;
   protected readonly connections = new ConnectionSet();
-  protected readonly counts: WorkerCounts = { alive: 0, started: 0, crashed: 0 };
-  protected logger: Logger | null = null;
+  protected readonly executors: Executors<ThreadWorker>;
 
-  constructor(options: ResolvedMtServerOptions) {
+  constructor(options: ResolvedMtServerOptions, strategy: MtStrategy) {
     this.options = options;
-  }
-
-  protected spawn(onCrash?: (w: ThreadWorker) => void): ThreadWorker {
-    this.counts.alive++;
-    this.counts.started++;
-    return new ThreadWorker({ design: this.design, strategy: this.strategy }, (w, crashed, error) => {
-      this.counts.alive--;
-      if (crashed) {
-        this.counts.crashed++;
-        this.logger?.error('worker-crash', `Worker thread ${w.threadId} died${error ? `: ${error.message}` : ''}`, { thread: w.threadId });
-        onCrash?.(w);
-      }
-    });
+    this.strategy = strategy;
+    const context = { design: this.design, strategy: this.strategy };
+    this.executors = new Executors('thread', (report) => new ThreadWorker(context, report));
   }
 
   async start(logger: Logger): Promise<void> {
-    this.logger = logger;
+    this.executors.logger = logger;
   }
 
   protected serveWith(client: Admitted, run: (task: Task) => Promise<TaskValue>, draining = false) {
@@ -77,14 +60,19 @@ abstract class ThreadDesign implements Design {
   }
 
   abstract serve(socket: Socket, context: ConnectionContext): Promise<void>;
-  abstract stop(): Promise<void>;
 
   drain(): void {
     this.connections.shutdownAll();
   }
 
-  workerStats(): WorkerCounts {
-    return { ...this.counts };
+  async stop(): Promise<void> {
+    this.connections.destroyAll(new ShuttingDownError('drain timeout passed; the server is closing'));
+    await this.executors.stopAll();
+    await this.connections.closedAll();
+  }
+
+  workerStats() {
+    return this.executors.counts();
   }
 }
 
@@ -93,37 +81,25 @@ abstract class ThreadDesign implements Design {
  * most `maxWorkers` threads at once; further clients wait in arrival order (the shared WaitQueue).
  */
 class PerConnectionDesign extends ThreadDesign {
-  readonly strategy = 'per-connection';
-  readonly #workers = new Set<ThreadWorker>();
   readonly #queue: WaitQueue;
 
   constructor(options: ResolvedMtServerOptions) {
-    super(options);
+    super(options, 'per-connection');
     this.#queue = new WaitQueue(options.maxWorkers, options.backlog, (client) => {
-      let worker = this.#start();
+      let worker = this.executors.spawn();
       const { connection, closed } = this.serveWith(client, (task) => {
         // A crashed thread is replaced for this client's next task; the task it held got WORKER_CRASHED.
-        if (!this.#workers.has(worker)) worker = this.#start();
+        if (!this.executors.alive.has(worker)) worker = this.executors.spawn();
         return worker.run(task);
       });
       // An ended connection runs nothing more: its thread goes at once, and with it the slot.
-      // (It stays in #workers until it is gone, so stop() waits for it too.)
-      const released = connection.ended.then(async () => {
-        await worker.terminate();
-        this.#workers.delete(worker);
-      });
+      const released = connection.ended.then(() => worker.terminate());
       return { released, closed };
     });
   }
 
   serve(socket: Socket, context: ConnectionContext): Promise<void> {
     return this.#queue.admit(socket, context);
-  }
-
-  #start(): ThreadWorker {
-    const worker = this.spawn((w) => this.#workers.delete(w));
-    this.#workers.add(worker);
-    return worker;
   }
 
   drain(): void {
@@ -133,65 +109,31 @@ class PerConnectionDesign extends ThreadDesign {
 
   async stop(): Promise<void> {
     this.#queue.destroyWaiting();
-    this.connections.destroyAll(new ShuttingDownError('drain timeout passed; the server is closing'));
-    await Promise.all([...this.#workers].map((w) => w.terminate()));
-    await this.connections.closedAll();
+    await super.stop();
   }
 }
 
-/** A fixed pool of threads runs every client's tasks; each task goes to the least busy thread. */
+/** A fixed pool of threads (the shared ExecutorPool) runs every client's tasks; each task goes to the least busy thread. */
 class PoolDesign extends ThreadDesign {
-  readonly strategy = 'pool';
-  #pool: ThreadWorker[] = [];
-  #last = -1; // index of the thread picked last
-  #stopping = false;
+  readonly pool: ExecutorPool<ThreadWorker>;
+
+  constructor(options: ResolvedMtServerOptions) {
+    super(options, 'pool');
+    this.pool = new ExecutorPool(this.executors, options.poolSize);
+  }
 
   async start(logger: Logger): Promise<void> {
     await super.start(logger);
-    for (let i = 0; i < this.options.poolSize; i++) this.#pool.push(this.#spawnAt(i));
-    await Promise.all(this.#pool.map((w) => new Promise((resolve) => w.worker.once('online', resolve))));
-  }
-
-  #spawnAt(index: number): ThreadWorker {
-    return this.spawn((dead) => {
-      if (this.#stopping || this.#pool[index] !== dead) return;
-      this.#pool[index] = this.#spawnAt(index);
-      this.logger?.info('worker-replaced', `Worker thread ${dead.threadId} replaced by ${this.#pool[index]!.threadId}`);
-    });
-  }
-
-  /**
-   * The least busy thread; ties go round-robin (the scan starts after the last pick), so idle threads
-   * share instant tasks instead of thread 0 taking them all.
-   */
-  #pick(): ThreadWorker {
-    const n = this.#pool.length;
-    let best = this.#pool[(this.#last + 1) % n]!;
-    for (let k = 2; k <= n; k++) {
-      const w = this.#pool[(this.#last + k) % n]!;
-      if (w.inFlight < best.inFlight) best = w;
-    }
-    this.#last = this.#pool.indexOf(best);
-    return best;
+    await this.pool.start();
   }
 
   serve(socket: Socket, context: ConnectionContext): Promise<void> {
-    return this.serveWith({ socket, context, head: null }, (task) => this.#pick().run(task)).closed;
-  }
-
-  /** For tests and demos: kill pool thread `index` as a crash would. */
-  killWorker(index: number): number | null {
-    const w = this.#pool[index];
-    if (!w) return null;
-    void w.worker.terminate();
-    return w.threadId;
+    return this.serveWith({ socket, context, head: null }, (task) => this.pool.pick().run(task)).closed;
   }
 
   async stop(): Promise<void> {
-    this.#stopping = true;
-    this.connections.destroyAll(new ShuttingDownError('drain timeout passed; the server is closing'));
-    await Promise.all(this.#pool.map((w) => w.terminate()));
-    await this.connections.closedAll();
+    this.pool.markStopping();
+    await super.stop();
   }
 }
 
@@ -212,7 +154,7 @@ export class MtServer extends TaskServer {
    * only). Resolves with the killed thread's id, or null.
    */
   experimental_killWorker(index: number): number | null {
-    return this.#design instanceof PoolDesign ? this.#design.killWorker(index) : null;
+    return this.#design instanceof PoolDesign ? this.#design.pool.kill(index) : null;
   }
 }
 

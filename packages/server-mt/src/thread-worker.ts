@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { WorkerCrashedError, errorFromCode, type ExecutionContext, type Task } from '@socketlab/protocol';
-import type { TaskValue } from '@socketlab/protocol/server';
+import type { Executor, ExitReport, TaskValue } from '@socketlab/protocol/server';
 import { isSocketlabMessage, type FromWorker, type ToWorker, type WorkerConfig } from './messages.ts';
 
 /** Loads {@link file://./entry/worker.ts}, built to dist/entry/worker.cjs (self-contained) next to this bundle. */
@@ -12,23 +12,29 @@ interface Pending {
 }
 
 /**
- * One task thread, seen from the main thread. `run(task)` posts the task (batched per event-loop turn)
- * and resolves with its result. If the thread dies, its unanswered tasks reject with
- * SOCKETLAB_ERR_WORKER_CRASHED and `onExit` reports it.
+ * One task thread, seen from the main thread: the thread runtime of the server core's Executor.
+ * `run(task)` posts the task (batched per event-loop turn) and resolves with its result. If the thread
+ * dies, its unanswered tasks reject with SOCKETLAB_ERR_WORKER_CRASHED and `onExit` reports it.
  */
-export class ThreadWorker {
+export class ThreadWorker implements Executor {
   readonly worker: Worker;
   readonly #pending = new Map<number, Pending>();
   #outbox: ToWorker['batch'] = [];
   #scheduled = false;
   #nextId = 1;
   #terminating = false;
+  readonly ready: Promise<void>;
   readonly exited: Promise<void>;
 
-  constructor(context: ExecutionContext, onExit: (worker: ThreadWorker, crashed: boolean, error?: Error) => void) {
+  constructor(context: ExecutionContext, onExit: ExitReport<ThreadWorker>) {
     const config: WorkerConfig = { context };
     // execArgv: [] keeps the parent's loaders (e.g. tsx under test) out of the thread, so start-up is Node's own.
     this.worker = new Worker(WORKER_ENTRY, { workerData: config, execArgv: [] });
+    this.ready = new Promise((resolve, reject) => {
+      this.worker.once('online', resolve);
+      this.worker.once('exit', () => reject(new WorkerCrashedError(`worker thread ${this.worker.threadId} exited before it was online`)));
+    });
+    this.ready.catch(() => {});
     this.worker.on('message', (msg: FromWorker) => {
       if (!isSocketlabMessage(msg) || msg.type !== 'results') return;
       for (const result of msg.batch) {
@@ -49,7 +55,7 @@ export class ThreadWorker {
         const failure = new WorkerCrashedError(`worker thread ${this.worker.threadId} ${crashed ? 'died' : 'was stopped'} before answering${error ? `: ${error.message}` : ''}`);
         for (const entry of this.#pending.values()) entry.reject(failure);
         this.#pending.clear();
-        onExit(this, crashed, error);
+        onExit(this, crashed, `died${error ? `: ${error.message}` : ''}`);
         resolve();
       });
     });
@@ -60,7 +66,15 @@ export class ThreadWorker {
     return this.#pending.size;
   }
 
+  get load(): number {
+    return this.#pending.size;
+  }
+
   get threadId(): number {
+    return this.worker.threadId;
+  }
+
+  get id(): number {
     return this.worker.threadId;
   }
 
@@ -90,5 +104,14 @@ export class ThreadWorker {
     this.#terminating = true;
     await this.worker.terminate();
     await this.exited;
+  }
+
+  stop(): Promise<void> {
+    return this.terminate();
+  }
+
+  /** Ends the thread as a crash would (not marked as a planned stop). */
+  kill(): void {
+    void this.worker.terminate();
   }
 }

@@ -128,6 +128,24 @@ export function runParallelDesignSuite(d: ParallelDesign): void {
       }
     });
 
+    it('with poolSize 3, three clients\' SLEEPs each get an idle executor: none waits behind another', async () => {
+      // The pool picks the least loaded executor, ties round-robin, when the work arrives: with three idle
+      // executors, three SLEEPs run side by side. If any two shared one, the second would end a whole
+      // SLEEP later than the first, after the reference timer below.
+      const server = await d.start({ strategy: 'pool', poolSize: 3 });
+      try {
+        const cs = await clients(server.address.port, 3);
+        const order: string[] = [];
+        const sleeps = cs.map((c) => c.request('SLEEP 600').then(() => order.push('sleep')));
+        const reference = new Promise((r) => setTimeout(r, 1050)).then(() => order.push('reference'));
+        await Promise.all([...sleeps, reference]);
+        assert.deepEqual(order, ['sleep', 'sleep', 'sleep', 'reference']);
+        await Promise.all(cs.map((c) => c.exit()));
+      } finally {
+        await server.close();
+      }
+    });
+
     it(`INFO shows at most poolSize ${d.unit === 'pid' ? 'processes' : 'threads'} across many clients`, async () => {
       const server = await d.start({ strategy: 'pool', poolSize: 2 });
       try {

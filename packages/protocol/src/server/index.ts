@@ -19,3 +19,5 @@ export type { FlagSpec, CliDefinition, ParsedArgs } from './cli.ts';
 export { checkInteger, checkOneOf, checkString, checkBoolean, checkKnownKeys, deepFreeze } from '../options.ts';
 export { EXECUTOR_STRATEGIES, DEFAULT_EXECUTOR_OPTIONS, resolveExecutorServerOptions, executorFlags } from './pool-options.ts';
 export type { ExecutorStrategy, ExecutorServerOptions, ResolvedExecutorServerOptions } from './pool-options.ts';
+export { Executors, ExecutorPool } from './executors.ts';
+export type { Executor, ExecutorCounts, ExitReport } from './executors.ts';
