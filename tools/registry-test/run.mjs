@@ -698,6 +698,25 @@ function parseResults(name, r) {
   else pass(`${name} exits 0 by itself (no leaked handles after close())`, secs(r.ms));
 }
 
+/**
+ * Installs @socketlab/report alone in a fresh folder and lists what came with it: reading a results file
+ * must not install the servers or the load generator (issue 11). Returns the installed package count,
+ * which the release notes quote.
+ */
+async function installReportAlone(dir, env) {
+  fs.mkdirSync(dir);
+  await runOk('npm', ['init', '-y'], { cwd: dir, env });
+  const r = await runOk('npm', ['i', '@socketlab/report'], { cwd: dir, env, timeoutMs: 180_000 });
+  // npm's hidden lockfile lists every package it put under node_modules, nested ones included.
+  const installed = Object.keys(readJson(path.join(dir, 'node_modules', '.package-lock.json')).packages ?? {})
+    .filter((p) => p.startsWith('node_modules/'))
+    .map((p) => p.slice(p.lastIndexOf('node_modules/') + 'node_modules/'.length));
+  const socketlab = [...new Set(installed.filter((n) => n.startsWith('@socketlab/')))].sort();
+  const unwanted = socketlab.filter((n) => n.startsWith('@socketlab/server-') || n === '@socketlab/loadgen');
+  if (unwanted.length) throw new Error(`installed ${unwanted.join(', ')} (${installed.length} packages in all: ${socketlab.join(', ')})`);
+  return `${installed.length} packages (${socketlab.join(', ')}), ${secs(r.ms)}`;
+}
+
 // --------------------------------------------------------------------------------------------------- main
 
 async function gitState() {
@@ -762,6 +781,11 @@ async function main() {
       const tags = (await runOk('git', ['tag', '-l'], { cwd: snapshot })).stdout.split('\n');
       if (!tags.includes(`${pkg.name}@${pkg.version}`)) throw new Error(`changeset publish did not tag ${pkg.name}@${pkg.version} (tags: ${tags.join(' ')})`);
     });
+  }
+
+  section('a reader installs no writer');
+  if (publish.some((w) => w.pkg.name === '@socketlab/report')) {
+    await check('npm i @socketlab/report in an empty folder installs no @socketlab/server-* and no @socketlab/loadgen', () => installReportAlone(path.join(tmp, 'report-alone'), userEnv));
   }
 
   section('install as a new user');
