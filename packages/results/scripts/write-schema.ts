@@ -1,5 +1,5 @@
-// Writes packages/loadgen/schema.json from the TypeBox definitions in src/schema.ts. Run after every
-// build (tsup.config.ts onSuccess); test/schema-file.test.ts fails if the committed file is stale.
+// Writes packages/results/schema.json from the TypeBox definitions in src/schema.ts. Run after every
+// build (tsup.config.ts onSuccess); test/schema.test.ts fails if the committed file is stale.
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { schemaFileText } from '../src/schema-file.ts';
