@@ -5,8 +5,8 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { defaultResultsDir, findWorkspaceRoot, resultsFileName } from '../src/output.ts';
-import { validateResults } from '../src/validate.ts';
+import { defaultResultsDir, findWorkspaceRoot, validateResults } from '@socketlab/results';
+import { resultsFileName } from '../src/output.ts';
 import { alivePids } from './helpers.ts';
 
 const BIN = fileURLToPath(new URL('../bin.js', import.meta.url));
