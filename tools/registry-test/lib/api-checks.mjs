@@ -7,10 +7,10 @@ import { writeJson } from './packages.mjs';
 import { stripNoise } from './processes.mjs';
 
 export const API_CHECK_BODY = String.raw`
-export const report = (name, ok, detail = '') => console.log('RESULT ' + JSON.stringify({ name: MODE + ': ' + name, ok, detail }));
-export const watchdog = setTimeout(() => { report('process exits by itself after every server closed', false, 'still running after 60 s'); process.exit(1); }, 60000);
+const report = (name, ok, detail = '') => console.log('RESULT ' + JSON.stringify({ name: MODE + ': ' + name, ok, detail }));
+const watchdog = setTimeout(() => { report('process exits by itself after every server closed', false, 'still running after 60 s'); process.exit(1); }, 60000);
 watchdog.unref(); // an unref'd timer does not keep the process alive: leaked handles would
-export async function main() {
+async function main() {
   const servers = [];
   for (const e of ENTRIES) {
     if (MODE === 'require' && !e.require) continue;
