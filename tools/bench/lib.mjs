@@ -1,20 +1,15 @@
 // Shared helpers for the benchmark scripts: start a server CLI as its own process, and read the
-// CPU time, memory and thread count of its whole process tree from /proc (Linux).
+// CPU time, memory and thread count of its whole process tree from /proc (Linux). The designs and the
+// process-tree reader are @socketlab/results' (built: run `npx nx run-many -t build` first), so the
+// bench starts the same designs loadgen does and reads CPU with the machine's real clock tick.
 import { spawn } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { DESIGN_CATALOGUE, sampleTree, ticksToMs } from '../../packages/results/dist/index.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const TICK_MS = 10; // USER_HZ = 100 on Linux
 
-export const VARIANTS = {
-  'single-iterative': ['server-single', ['--mode', 'iterative']],
-  'single-event-loop': ['server-single', ['--mode', 'event-loop']],
-  'mp-per-connection': ['server-mp', ['--strategy', 'per-connection']],
-  'mp-pool': ['server-mp', ['--strategy', 'pool']],
-  'mt-per-connection': ['server-mt', ['--strategy', 'per-connection']],
-  'mt-pool': ['server-mt', ['--strategy', 'pool']],
-};
+/** The six designs, by name (what the bench starts and records under). */
+export const VARIANTS = DESIGN_CATALOGUE;
 
 /** Starts a server variant (or any node script printing "... on HOST:PORT...") and resolves with its pid and port. */
 export function startProcess(args, env = {}) {
@@ -36,13 +31,14 @@ export function startProcess(args, env = {}) {
 }
 
 export function startVariant(name, extra = [], env = {}) {
-  const [pkg, flags] = VARIANTS[name];
-  // --pool-size only exists on the designs that have pools.
-  if (pkg === 'server-single') {
+  const design = DESIGN_CATALOGUE[name];
+  // --pool-size only exists on the designs that run executors (server-single has none).
+  if (design.executor === 'none') {
     const i = extra.indexOf('--pool-size');
     if (i !== -1) extra = [...extra.slice(0, i), ...extra.slice(i + 2)];
   }
-  return startProcess([`${ROOT}packages/${pkg}/bin.js`, '--port', '0', '--quiet', ...flags, ...extra], env);
+  const dir = design.package.replace('@socketlab/', '');
+  return startProcess([`${ROOT}packages/${dir}/bin.js`, '--port', '0', '--quiet', ...design.flags, ...extra], env);
 }
 
 export function stopProcess(proc) {
@@ -57,56 +53,15 @@ export function stopProcess(proc) {
   });
 }
 
-function readStat(pid) {
-  const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
-  return { ppid: Number(f[1]), utime: Number(f[11]), stime: Number(f[12]), cutime: Number(f[13]), cstime: Number(f[14]) };
-}
-
-function readStatus(pid) {
-  const s = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (k) => Number((new RegExp(`^${k}:\\s+(\\d+)`, 'm').exec(s) ?? [])[1] ?? 0);
-  return { rss: kb('VmRSS') * 1024, hwm: kb('VmHWM') * 1024, threads: kb('Threads') };
-}
-
-/** pid and every descendant alive now. */
-export function processTree(root) {
-  const parent = new Map();
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      parent.set(Number(d), readStat(d).ppid);
-    } catch {
-      /* exited meanwhile */
-    }
-  }
-  const tree = [root];
-  for (let i = 0; i < tree.length; i++) for (const [pid, ppid] of parent) if (ppid === tree[i]) tree.push(pid);
-  return tree;
-}
-
 /**
- * CPU (user+sys, ms) of the tree: live processes' own time, plus the root's cutime/cstime, which
- * holds every child it has already reaped (per-connection mp children come and go).
+ * CPU (user + system, ms), RSS (bytes), threads and processes of the tree under `root` now. CPU counts
+ * each live process's own time plus its reaped children's (cutime/cstime), so per-connection mp
+ * children that already exited still count.
  */
 export function treeUsage(root) {
-  let cpuMs = 0;
-  let rss = 0;
-  let threads = 0;
-  const pids = processTree(root);
-  for (const pid of pids) {
-    try {
-      const st = readStat(pid);
-      cpuMs += (st.utime + st.stime) * TICK_MS;
-      if (pid === root) cpuMs += (st.cutime + st.cstime) * TICK_MS;
-      const ss = readStatus(pid);
-      rss += ss.rss;
-      threads += ss.threads;
-    } catch {
-      /* exited meanwhile */
-    }
-  }
-  return { cpuMs, rss, threads, processes: pids.length };
+  const s = sampleTree(root);
+  if (!s) return { cpuMs: 0, rss: 0, threads: 0, processes: 0 };
+  return { cpuMs: ticksToMs(s.userTicks + s.systemTicks), rss: s.rssBytes, threads: s.threads, processes: s.processes.size };
 }
 
 /** Runs the load generator (load.mjs) in its own process and resolves with its JSON result. */

@@ -1,6 +1,6 @@
 import net from 'node:net';
 import { ReplyDecoder, encodeRequest } from '@socketlab/protocol';
-import { createHistogram, encodeHistogram, recordUs, type Histogram } from './histogram.ts';
+import { createHistogram, encodeHistogram, recordUs, type Histogram } from '@socketlab/results';
 import type { ClientReport, ClientSpec, FailureKind, PrepareMessage } from './messages.ts';
 
 /** Absolute time, ms, comparable across loadgen's processes (see the README's clock notes). */

@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import type { RuntimeFeatures } from '@socketlab/protocol';
-import { HAS_PROCFS, clockTicksPerSecond, openFileLimit, pageSizeBytes, somaxconn } from './procfs.ts';
-import type { Environment } from './schema.ts';
+import { HAS_PROCFS, clockTicksPerSecond, openFileLimit, pageSizeBytes, somaxconn } from '@socketlab/results';
+import type { Environment } from '@socketlab/results';
 
 function git(args: string[], cwd: string): string | null {
   try {

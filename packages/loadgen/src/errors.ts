@@ -1,36 +1,22 @@
-import { SocketlabError } from '@socketlab/protocol';
+import { defineError } from '@socketlab/protocol';
+import { ResultsInvalidError } from '@socketlab/results';
 
 /**
- * loadgen's own coded errors. Each is a SocketlabError with a stable SOCKETLAB_ERR_* code, documented
- * in docs/errors.md. Option problems reuse @socketlab/protocol's InvalidOptionError.
+ * loadgen's own coded errors, declared with @socketlab/protocol's defineError like every socketlab
+ * error; each code is documented in docs/errors.md. Option problems reuse @socketlab/protocol's
+ * InvalidOptionError; a results document that does not match the schema throws @socketlab/results'
+ * ResultsInvalidError (re-exported here, where loadgen's users have always found it).
  */
 
 /** A server variant loadgen started did not report `listening` in time, or exited first. */
-export class ServerStartError extends SocketlabError {
-  static readonly code = 'SOCKETLAB_ERR_SERVER_START';
-  constructor(message = 'the server did not start') {
-    super(message, ServerStartError.code);
-    this.name = 'ServerStartError';
-  }
-}
+export const ServerStartError = defineError('ServerStartError', 'SOCKETLAB_ERR_SERVER_START', 'the server did not start');
+export type ServerStartError = InstanceType<typeof ServerStartError>;
 
 /** A loadgen client worker process failed to start, crashed, or broke the IPC protocol. */
-export class LoadgenWorkerError extends SocketlabError {
-  static readonly code = 'SOCKETLAB_ERR_LOADGEN_WORKER';
-  constructor(message = 'a loadgen worker process failed') {
-    super(message, LoadgenWorkerError.code);
-    this.name = 'LoadgenWorkerError';
-  }
-}
+export const LoadgenWorkerError = defineError('LoadgenWorkerError', 'SOCKETLAB_ERR_LOADGEN_WORKER', 'a loadgen worker process failed');
+export type LoadgenWorkerError = InstanceType<typeof LoadgenWorkerError>;
 
-/** A results document does not match the results schema (schema.json); the message names the field. */
-export class ResultsInvalidError extends SocketlabError {
-  static readonly code = 'SOCKETLAB_ERR_RESULTS_INVALID';
-  constructor(message = 'results do not match the schema') {
-    super(message, ResultsInvalidError.code);
-    this.name = 'ResultsInvalidError';
-  }
-}
+export { ResultsInvalidError };
 
 /** Every error class loadgen defines (for the docs/errors.md registry test). */
-export const LOADGEN_ERROR_CLASSES = Object.freeze([ServerStartError, LoadgenWorkerError, ResultsInvalidError] as const);
+export const LOADGEN_ERROR_CLASSES = Object.freeze([ServerStartError, LoadgenWorkerError] as const);

@@ -1,30 +1,38 @@
 // @socketlab/loadgen: sweeps of socketlab server designs × client counts × runs × workloads, written as
-// one versioned JSON document. The CLI (bin socketlab-loadgen) lives in ./cli.ts.
-import { resultsJsonSchema as _schema } from './schema.ts';
+// one versioned JSON document. The CLI (bin socketlab-loadgen) lives in ./cli.ts. The format itself
+// (schema, types, validator, histograms, design catalogue) is @socketlab/results'; what loadgen always
+// exported from it is re-exported here so that existing imports keep working.
+import { DESIGN_CATALOGUE, type DesignName } from '@socketlab/results';
 
-export { runSweep, estimateRunMs, VERSION } from './sweep.ts';
-export type { SweepHooks, SweepProgressEvent, RunPosition } from './sweep.ts';
+export { runSweep } from './sweep/run-sweep.ts';
+export { estimateRunMs } from './sweep/estimate.ts';
+export type { SweepHooks, SweepProgressEvent, RunPosition } from './sweep/events.ts';
+export { VERSION } from './version.ts';
 export { PRESETS, DEFAULT_SWEEP_OPTIONS, resolveConfig, describeScale, parseTarget, autoRunTimeoutMs } from './options.ts';
 export type { SweepOptions, PresetDefinition } from './options.ts';
 export {
-  SCHEMA_VERSION, ResultsSchema, ConfigSchema, HISTOGRAM_ENCODING, resultsJsonSchema,
+  SCHEMA_VERSION, ResultsSchema, ConfigSchema, HISTOGRAM_ENCODING, resultsJsonSchema, RESULTS_JSON_SCHEMA,
   DESIGNS, PRESET_NAMES, CLIENT_MODES, SERVER_LIFECYCLES, WORKLOAD_NAMES, COST_MODELS,
-} from './schema.ts';
+  validateResults, assertValidResults, validateConfig,
+  HISTOGRAM_SETTINGS, createHistogram, decodeHistogram, encodeHistogram, mergeHistograms, histogramRecord,
+  median, stat, defaultResultsDir, findWorkspaceRoot,
+} from '@socketlab/results';
 export type {
   SweepResults, ResolvedSweepConfig, WorkloadDefinition, Environment, CellResult, CellSummary, RunResult, ServerInstance, ServerStop,
   ServerUsage, LoadgenUsage, ClientTimings, ErrorCounts, HistogramRecord, Stat,
   DesignName, DesignLabel, PresetName, ClientMode, ServerLifecycle, WorkloadName, WorkloadCostModel,
-} from './schema.ts';
-export { validateResults, assertValidResults, validateConfig } from './validate.ts';
-export type { ValidationIssue, ValidationResult } from './validate.ts';
+  ValidationIssue, ValidationResult, Histogram,
+} from '@socketlab/results';
 export { NOMINAL_TASK_MS, FIB_REFERENCE, resolveWorkload, expectedReply, fibNForMs, fibValue, clientRequests } from './workloads.ts';
-export { HISTOGRAM_SETTINGS, createHistogram, decodeHistogram, encodeHistogram, mergeHistograms, histogramRecord } from './histogram.ts';
-export type { Histogram } from './histogram.ts';
-export { writeResults, defaultResultsDir, findWorkspaceRoot, resultsFileName } from './output.ts';
+export { writeResults, resultsFileName } from './output.ts';
 export { mediansTable } from './table.ts';
-export { median, stat } from './stats.ts';
-export { DESIGN_COMMANDS, resolveBin, portIsFree } from './server-process.ts';
+export { resolveBin, portIsFree } from './server-process.ts';
 export { ServerStartError, LoadgenWorkerError, ResultsInvalidError, LOADGEN_ERROR_CLASSES } from './errors.ts';
 
-/** The results JSON Schema (the content of schema.json), as a plain object. */
-export const RESULTS_JSON_SCHEMA: Readonly<Record<string, unknown>> = Object.freeze(_schema());
+/**
+ * How loadgen starts each design: its package and flags. Kept for existing callers; it is a view of
+ * @socketlab/results' DESIGN_CATALOGUE, which new code should read instead.
+ */
+export const DESIGN_COMMANDS: Readonly<Record<DesignName, { package: string; args: readonly string[]; pool: boolean }>> = Object.freeze(
+  Object.fromEntries(Object.values(DESIGN_CATALOGUE).map((d) => [d.name, Object.freeze({ package: d.package, args: d.flags, pool: d.pool })])) as Record<DesignName, { package: string; args: readonly string[]; pool: boolean }>,
+);

@@ -1,11 +1,13 @@
 /**
  * The IPC between the sweep (parent) and its client worker processes: one tagged union per direction,
- * declared once and imported by both sides. Every message carries the brand `__socketlab__: true`;
- * messages without it are ignored. The channel is Node's default JSON serialization, so everything here
+ * declared once and imported by both sides. Every message carries socketlab's one message brand
+ * (MESSAGE_BRAND from @socketlab/protocol); messages without it are ignored. The channel is Node's default JSON serialization, so everything here
  * is plain data (errors travel as { code, message }).
  */
 
-export const BRAND = '__socketlab__' as const;
+import { MESSAGE_BRAND as BRAND, isBranded } from '@socketlab/protocol';
+
+export { BRAND, isBranded };
 
 /** One client's work for a run. */
 export interface ClientSpec {
@@ -101,6 +103,3 @@ export interface FailedMessage {
 
 export type FromWorker = LoadedMessage | ReadyMessage | ResultMessage | FailedMessage;
 
-export function isBranded(msg: unknown): msg is { [BRAND]: true; type: string } {
-  return typeof msg === 'object' && msg !== null && (msg as Record<string, unknown>)[BRAND] === true && typeof (msg as Record<string, unknown>).type === 'string';
-}

@@ -1,10 +1,9 @@
 import { availableParallelism } from 'node:os';
-import { InvalidOptionError } from '@socketlab/protocol';
-import { checkInteger, checkKnownKeys, checkOneOf, checkString, deepFreeze } from '@socketlab/protocol/server';
+import { InvalidOptionError, checkInteger, checkKnownKeys, checkOneOf, checkString, deepFreeze } from '@socketlab/protocol';
 import {
   CLIENT_MODES, DESIGNS, PRESET_NAMES, SERVER_LIFECYCLES, WORKLOAD_NAMES,
   type ClientMode, type DesignLabel, type DesignName, type PresetName, type ResolvedSweepConfig, type ServerLifecycle, type WorkloadName,
-} from './schema.ts';
+} from '@socketlab/results';
 import { resolveWorkload, scaledTaskMs } from './workloads.ts';
 
 /**

@@ -1,5 +1,5 @@
 import cliProgress from 'cli-progress';
-import type { SweepProgressEvent } from './sweep.ts';
+import type { SweepProgressEvent } from './sweep/events.ts';
 
 /** `1h02m`, `3m05s`, `42s`, `0.8s`. */
 export function formatDuration(ms: number): string {

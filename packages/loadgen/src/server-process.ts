@@ -4,18 +4,10 @@ import { createRequire } from 'node:module';
 import net from 'node:net';
 import { dirname, join } from 'node:path';
 import { ServerStartError } from './errors.ts';
-import { HAS_PROCFS, allStats, isAlive, processTree, sampleTree, type TreeSample } from './procfs.ts';
-import type { DesignName, ResolvedSweepConfig, ServerInstance, ServerStop } from './schema.ts';
-
-/** How each design is started: its package (whose bin is run) and its flags. */
-export const DESIGN_COMMANDS: Readonly<Record<DesignName, { package: string; args: readonly string[]; pool: boolean }>> = Object.freeze({
-  'single-iterative': { package: '@socketlab/server-single', args: ['--mode', 'iterative'], pool: false },
-  'single-event-loop': { package: '@socketlab/server-single', args: ['--mode', 'event-loop'], pool: false },
-  'mp-per-connection': { package: '@socketlab/server-mp', args: ['--strategy', 'per-connection'], pool: false },
-  'mp-pool': { package: '@socketlab/server-mp', args: ['--strategy', 'pool'], pool: true },
-  'mt-per-connection': { package: '@socketlab/server-mt', args: ['--strategy', 'per-connection'], pool: false },
-  'mt-pool': { package: '@socketlab/server-mt', args: ['--strategy', 'pool'], pool: true },
-});
+import {
+  DESIGN_CATALOGUE, HAS_PROCFS, allStats, designArgs, isAlive, processTree, round3, sampleTree,
+  type DesignName, type ResolvedSweepConfig, type ServerInstance, type ServerStop, type TreeSample,
+} from '@socketlab/results';
 
 const require = createRequire(import.meta.url);
 
@@ -98,11 +90,11 @@ export class ServerProcess {
   }
 
   static async start(design: DesignName, index: number, config: Pick<ResolvedSweepConfig, 'host' | 'poolSize' | 'startTimeoutMs'>): Promise<ServerProcess> {
-    const spec = DESIGN_COMMANDS[design];
+    const spec = DESIGN_CATALOGUE[design];
     const bin = resolveBin(spec.package);
     // --quiet: lifecycle lines only (listening, shutdown, crashes), no line per connection or request,
     // so the server does not pay for logging while it is measured.
-    const args = [bin, ...spec.args, ...(spec.pool ? ['--pool-size', String(config.poolSize)] : []), '--host', config.host, '--port', '0', '--log', 'json', '--quiet'];
+    const args = [bin, ...designArgs(design, config.poolSize), '--host', config.host, '--port', '0', '--log', 'json', '--quiet'];
     const startedAt = new Date();
     const t0 = performance.now();
     // detached: a process group of its own (see above). execArgv is not passed: the bin runs on plain Node.
@@ -249,10 +241,6 @@ function killGroup(pid: number): void {
       // already gone
     }
   }
-}
-
-function round3(x: number): number {
-  return Math.round(x * 1000) / 1000;
 }
 
 /** Servers still running, so an exiting loadgen can kill them synchronously (see killAllServersSync). */

@@ -1,4 +1,4 @@
-import type { SweepResults } from './schema.ts';
+import type { SweepResults } from '@socketlab/results';
 
 /**
  * The lesson's table: for each workload, the median total time per design (columns) and N (rows), in

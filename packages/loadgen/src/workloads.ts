@@ -1,4 +1,4 @@
-import type { WorkloadDefinition, WorkloadName } from './schema.ts';
+import type { WorkloadDefinition, WorkloadName } from '@socketlab/results';
 
 /** The workloads a sweep can run (the README describes each): see WORKLOAD_NAMES in schema.ts. */
 

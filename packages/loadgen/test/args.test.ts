@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { FLAGS, helpText, parseArgs } from '../src/cli.ts';
 import { DEFAULT_SWEEP_OPTIONS, PRESETS, resolveConfig, type SweepOptions } from '../src/options.ts';
-import { DESIGNS } from '../src/schema.ts';
+import { DESIGNS } from '@socketlab/results';
 
 describe('parseArgs', () => {
   it('gives empty options and the CLI defaults without flags', () => {

@@ -5,8 +5,8 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { defaultResultsDir, findWorkspaceRoot, resultsFileName } from '../src/output.ts';
-import { validateResults } from '../src/validate.ts';
+import { defaultResultsDir, findWorkspaceRoot, validateResults } from '@socketlab/results';
+import { resultsFileName } from '../src/output.ts';
 import { alivePids } from './helpers.ts';
 
 const BIN = fileURLToPath(new URL('../bin.js', import.meta.url));
@@ -46,6 +46,36 @@ describe('socketlab-loadgen CLI', () => {
     const range = await run(['--clients', '0']);
     assert.equal(range.code, 2);
     assert.match(range.stderr, /clients\[0\] must be an integer between 1 and 10000 \(got 0\)/);
+  });
+
+  it('range errors name the flag as typed, never the option field', async () => {
+    const r = await run(['--time-scale', '0']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /^socketlab-loadgen: --time-scale must be a number > 0 and <= 100 \(got 0\)\nRun 'socketlab-loadgen --help' for usage\.\n$/);
+    assert.doesNotMatch(r.stderr, /timeScale/);
+    const combo = await run(['--client-mode', 'process', '--loadgen-workers', '2']);
+    assert.equal(combo.code, 2);
+    assert.match(combo.stderr, /--loadgen-workers applies only to --client-mode "workers"/);
+  });
+
+  it('--out -q is a usage error (exit 2) and starts no sweep', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'loadgen-out-'));
+    try {
+      const r = await run(['--preset', 'smoke', '--out', '-q'], { cwd });
+      assert.equal(r.code, 2);
+      assert.match(r.stderr, /--out needs a value; "-q" looks like a flag/);
+      assert.equal(r.stdout, '');
+      assert.doesNotMatch(r.stderr, /\[1\//, 'no run started');
+      assert.deepEqual(readdirSync(cwd), [], 'no results written');
+    } finally {
+      rmSync(cwd, { recursive: true, force: true });
+    }
+  });
+
+  it('suggests the flag meant for a typo', async () => {
+    const r = await run(['--time-scal', '1']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /unknown flag --time-scal; did you mean --time-scale\?/);
   });
 
   it('--json writes only the results JSON to stdout, and no file', { timeout: 30_000 }, async () => {

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { runSweep, type SweepProgressEvent } from '../src/index.ts';
-import { validateResults } from '../src/validate.ts';
+import { validateResults } from '@socketlab/results';
 import { alivePids } from './helpers.ts';
 
 // Real servers, real sockets on 127.0.0.1. Task times are small but far above scheduling noise, and the

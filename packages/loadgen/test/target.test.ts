@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { startServer, type Server } from '@socketlab/server-single';
 import { fibValue, runSweep } from '../src/index.ts';
-import { validateResults } from '../src/validate.ts';
+import { validateResults } from '@socketlab/results';
 
 /** A fake "server" that answers every request with `reply(request)` and closes after EXIT. */
 function fakeServer(reply: (request: string) => string): Promise<net.Server> {

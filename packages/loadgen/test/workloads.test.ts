@@ -3,8 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { fib } from '@socketlab/protocol';
 import { clientRequests, expectedReply, fibEstimatedMs, fibNForMs, fibValue, resolveWorkload, scaledTaskMs } from '../src/workloads.ts';
-import { createHistogram, decodeHistogram, encodeHistogram, histogramRecord, mergeHistograms, recordUs } from '../src/histogram.ts';
-import { median, stat } from '../src/stats.ts';
+import { createHistogram, decodeHistogram, encodeHistogram, histogramRecord, mergeHistograms, median, recordUs, stat } from '@socketlab/results';
 
 describe('workloads', () => {
   it('scales the lesson\'s 3000 ms task', () => {

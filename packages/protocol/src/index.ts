@@ -29,6 +29,7 @@ export {
   ERROR_CODES,
   errorFromCode,
   toSocketlabError,
+  defineError,
 } from './errors.ts';
 export type { SerializedError } from './errors.ts';
 export { DEFAULT_LIMITS, resolveLimits } from './limits.ts';
@@ -39,3 +40,6 @@ export { Client, connect, DEFAULT_CLIENT_OPTIONS } from './client.ts';
 export type { ClientOptions } from './client.ts';
 export { detectRuntime, reusePortSupported, socketTransferSupported } from './runtime.ts';
 export type { RuntimeFeatures } from './runtime.ts';
+export { MESSAGE_BRAND, isBranded } from './messages.ts';
+export type { Branded } from './messages.ts';
+export { checkInteger, checkOneOf, checkString, checkBoolean, checkKnownKeys, deepFreeze } from './options.ts';

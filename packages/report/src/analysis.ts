@@ -1,5 +1,4 @@
-import { median, type DesignLabel, type ErrorCounts, type WorkloadDefinition } from '@socketlab/loadgen';
-import { summarizeLatency, type LatencySummary } from './histogram.ts';
+import { isPool, median, summarizeLatency, type DesignLabel, type ErrorCounts, type LatencySummary, type WorkloadDefinition } from '@socketlab/results';
 import type { DataCell, Dataset } from './load.ts';
 
 /**
@@ -241,7 +240,7 @@ export function lanesFor(design: DesignLabel, kind: TaskKind, cores: number, poo
   if (design === 'single-iterative') return 1;
   if (kind === 'async') return Infinity;
   if (design === 'single-event-loop') return 1;
-  const pool = design === 'mp-pool' || design === 'mt-pool';
+  const pool = isPool(design);
   if (kind === 'blocking') return pool ? poolSize : Infinity;
   return pool ? Math.min(poolSize, cores) : cores; // cpu
 }

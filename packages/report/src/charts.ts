@@ -1,5 +1,5 @@
 import type { TopLevelSpec } from 'vega-lite';
-import type { DesignLabel } from '@socketlab/loadgen';
+import type { DesignLabel } from '@socketlab/results';
 import { BASELINE_DESIGN, type Analysis, type DesignAnalysis, type WorkloadAnalysis } from './analysis.ts';
 import { num, times } from './format.ts';
 

@@ -1,5 +1,5 @@
 import MarkdownIt from 'markdown-it';
-import { slug } from './markdown.ts';
+import { slug } from './markdown/index.ts';
 
 /**
  * index.html: the README's Markdown rendered by markdown-it, with every chart's SVG inline and a small

@@ -11,8 +11,8 @@ export { analyse, linearFit, lanesFor, classifyTask, BASELINE_DESIGN, PROPORTION
 export type {
   Analysis, WorkloadAnalysis, DesignAnalysis, CellStats, RunPoint, LinearFit, StopScaling, CostModel, Lane, TaskKind, TaskShare, FastestSegment, RunFlag, MissingCell,
 } from './analysis.ts';
-export { summarizeLatency } from './histogram.ts';
-export type { LatencySummary } from './histogram.ts';
+export { summarizeLatency } from '@socketlab/results';
+export type { LatencySummary } from '@socketlab/results';
 export { PROSE_RULES, nodeLimits } from './prose.ts';
 export { CHART_PREFIXES, logScaleFor } from './charts.ts';
 export { renderSvg, normalizeSvgIds } from './svg.ts';

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import {
   ResultsInvalidError, validateResults,
   type CellResult, type DesignLabel, type RunResult, type ServerInstance, type SweepResults, type WorkloadDefinition,
-} from '@socketlab/loadgen';
+} from '@socketlab/results';
 import { ReportInputError, ReportMergeError } from './errors.ts';
 import { inputCopyName } from './options.ts';
 
@@ -24,7 +24,7 @@ export interface LoadedInput {
 const MAX_ISSUES_SHOWN = 5;
 
 /**
- * Validates a parsed document against @socketlab/loadgen's results schema (schema.json), then checks
+ * Validates a parsed document against the results schema of @socketlab/results (schema.json), then checks
  * that every cell names a design and a workload its config defines. Throws ResultsInvalidError
  * (`SOCKETLAB_ERR_RESULTS_INVALID`) whose message starts with `source` and names the failing fields by
  * JSON Pointer, e.g. `small.json: /cells/0/runs/1/totalMs must be number or null`.

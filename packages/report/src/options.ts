@@ -1,8 +1,7 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import { InvalidOptionError } from '@socketlab/protocol';
-import { checkBoolean, checkKnownKeys, checkString, deepFreeze } from '@socketlab/protocol/server';
-import { findWorkspaceRoot } from '@socketlab/loadgen';
+import { InvalidOptionError, checkBoolean, checkKnownKeys, checkString, deepFreeze } from '@socketlab/protocol';
+import { LATEST_RESULTS_NAME, defaultResultsDir, findWorkspaceRoot } from '@socketlab/results';
 import { ReportInputError } from './errors.ts';
 
 /** Options of buildReport(), all optional; see DEFAULT_REPORT_OPTIONS for the defaults. */
@@ -123,7 +122,7 @@ export function resolveContentOptions(options: Pick<ReportOptions, 'title' | 'st
  */
 export function resolveInputs(options: ResolvedReportOptions): string[] {
   const out = [...options.inputs];
-  if (options.latest && options.workspaceRoot !== null) out.push(join(options.workspaceRoot, 'results', 'latest.json'));
+  if (options.latest && options.workspaceRoot !== null) out.push(join(defaultResultsDir(options.workspaceRoot), LATEST_RESULTS_NAME));
   if (out.length > 0) return out;
   for (let i = 0; ; i++) {
     const p = join(options.outDir, inputCopyName(i));

@@ -1,4 +1,4 @@
-import type { DesignLabel } from '@socketlab/loadgen';
+import { DESIGNS, designOf, isPerConnection, isPool, type DesignLabel, type DesignName } from '@socketlab/results';
 import { BASELINE_DESIGN, type Analysis, type DesignAnalysis, type TaskShare, type WorkloadAnalysis } from './analysis.ts';
 import { code, duration, list, num, percent, r2, times } from './format.ts';
 
@@ -19,12 +19,11 @@ export const PROSE_RULES = Object.freeze({
   tie: 0.05,
 });
 
-const UNIT: Partial<Record<DesignLabel, string>> = {
-  'mp-per-connection': 'process',
-  'mp-pool': 'process',
-  'mt-per-connection': 'thread',
-  'mt-pool': 'thread',
-};
+/** What runs a client's tasks in `design`, in words (`process`, `thread`), from the design catalogue. */
+function unitOf(design: DesignLabel): string | undefined {
+  const executor = designOf(design)?.executor;
+  return executor === 'process' || executor === 'thread' ? executor : undefined;
+}
 
 function plural(unit: string, n: number): string {
   return n === 1 ? unit : unit === 'process' ? 'processes' : `${unit}s`;
@@ -41,7 +40,7 @@ export function laneSentence(d: DesignAnalysis, w: WorkloadAnalysis, cores: numb
     return 'It serves one connection at a time: the other clients wait, connected but unread, in its FIFO of accepted sockets, so each client\'s whole conversation runs after the previous one\'s and the total grows as N × (one client\'s work + per-connection overhead).';
   }
   const kinds = [...new Set(w.tasks.map((t) => t.kind))].filter((k) => k !== 'other');
-  const unit = UNIT[d.design];
+  const unit = unitOf(d.design);
   const clauses: string[] = [];
   for (const kind of kinds) {
     const t = templates(w.tasks, kind);
@@ -50,7 +49,7 @@ export function laneSentence(d: DesignAnalysis, w: WorkloadAnalysis, cores: numb
       else if (kind === 'cpu') clauses.push(`${t} runs on the event loop's one thread: one task at a time, on one core`);
       else if (kind === 'async') clauses.push(`${t} occupies no thread, so the event loop overlaps every client's task`);
       else clauses.push(`${t} costs next to nothing, so only per-request overhead shows`);
-    } else if (d.design === 'mp-per-connection' || d.design === 'mt-per-connection') {
+    } else if (isPerConnection(d.design)) {
       if (kind === 'blocking') clauses.push(`each connection gets a ${unit} of its own, so ${t} tasks overlap`);
       else if (kind === 'cpu') clauses.push(`each connection gets a ${unit} of its own, but ${t} is CPU-bound: at most ${cores} run at once on ${cores} cores`);
       else if (kind === 'async') clauses.push(`${t} tasks overlap (they occupy no ${unit})`);
@@ -102,7 +101,7 @@ export function modelSentence(d: DesignAnalysis, w: WorkloadAnalysis, tasksPerCl
   const cpu = d.cpuFit?.slope ?? null;
   // The server's CPU per extra client includes the CPU tasks themselves; only the rest is overhead.
   const taskCpu = taskCpuMs(w, tasksPerClient);
-  const singleThread = d.design === 'single-iterative' || d.design === 'single-event-loop';
+  const singleThread = designOf(d.design)?.executor === 'none';
   // A single-threaded server's CPU time is wall time; a multi-process/thread one can spread it over the cores.
   const spread = singleThread ? 1 : cores;
   if (cpu !== null) {
@@ -110,11 +109,11 @@ export function modelSentence(d: DesignAnalysis, w: WorkloadAnalysis, tasksPerCl
     const own = taskCpu > 0 ? ` beyond the ${num(taskCpu)} ms its tasks need` : '';
     const where = singleThread ? 'on its one thread' : `spread over ${cores} cores`;
     if (extra > 0 && extra / spread >= rules.startupShare * over) {
-      const what = d.design === 'mp-per-connection'
-        ? ', mostly starting a Node.js process for each connection'
-        : d.design === 'mt-per-connection'
-          ? ', mostly starting a worker thread (a fresh V8 isolate) for each connection'
-          : ' (accepting and handling the connection)';
+      const what = !isPerConnection(d.design)
+        ? ' (accepting and handling the connection)'
+        : unitOf(d.design) === 'process'
+          ? ', mostly starting a Node.js process for each connection'
+          : ', mostly starting a worker thread (a fresh V8 isolate) for each connection';
       why = `The server spends ${num(extra)} ms of CPU per extra client${own}${what}; ${where}, that alone is at least ${num(extra / spread)} ms of wall time per client.`;
     } else {
       why = `The server's CPU grows by only ${num(Math.max(0, extra))} ms per extra client${own}, so most of the overhead is outside the server's CPU: connection set-up, scheduling, and loadgen's own clients on the same ${cores} cores.`;
@@ -236,7 +235,7 @@ export function startupSentence(w: WorkloadAnalysis, tasksPerClient: number): st
   const mt = slope('mt-per-connection');
   if (mp === null || mt === null || mp <= 0 || mt <= 0) return null;
   const beyond = task > 0 ? ` beyond the ${num(task)} ms of CPU its tasks need` : '';
-  const pools = (['mp-pool', 'mt-pool'] as const).map((p) => ({ p, s: slope(p) })).filter((x): x is { p: 'mp-pool' | 'mt-pool'; s: number } => x.s !== null);
+  const pools = DESIGNS.filter(isPool).map((p) => ({ p, s: slope(p) })).filter((x): x is { p: DesignName; s: number } => x.s !== null);
   const poolText = pools.length ? ` The pools start their workers once, so each extra client costs them only ${list(pools.map((x) => `${num(x.s)} ms (${x.p})`))}.` : '';
   return `Start-up cost, read from the server's CPU per extra client${beyond}: ${num(mp)} ms with a process per connection, ${num(mt)} ms with a thread per connection (${times(mp / mt)} as much for a process).${poolText}`;
 }

@@ -4,7 +4,7 @@ import { analyse, type Analysis } from './analysis.ts';
 import { CHART_PREFIXES, workloadCharts } from './charts.ts';
 import { renderHtml } from './html.ts';
 import { combineInputs, readInput, type LoadedInput } from './load.ts';
-import { allCharts, defaultTitle, renderMarkdown } from './markdown.ts';
+import { allCharts, defaultTitle, renderMarkdown } from './markdown/index.ts';
 import { resolveContentOptions, resolveInputs, resolveReportOptions, type ReportOptions } from './options.ts';
 import { renderSvg } from './svg.ts';
 

@@ -1,10 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import type { SweepResults } from '@socketlab/loadgen';
+import type { SweepResults } from '@socketlab/results';
 import { analyse, classifyTask, combineInputs, inputFromResults, lanesFor, linearFit, logScaleFor } from '../src/index.ts';
 import { fastestSentence, modelSentence, stopSentence } from '../src/prose.ts';
-import { renderMarkdown } from '../src/markdown.ts';
+import { renderMarkdown } from '../src/markdown/index.ts';
 import { smallResults } from './helpers.ts';
 
 function analysisOf(results: SweepResults, k = 2) {

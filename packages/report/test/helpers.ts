@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { SweepResults } from '@socketlab/loadgen';
+import type { SweepResults } from '@socketlab/results';
 
 /** The small fixture: a real, tiny loadgen sweep (see test/fixtures/README.md). */
 export const SMALL_FIXTURE = new URL('./fixtures/small.json', import.meta.url);

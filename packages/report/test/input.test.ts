@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ERROR_CODES, SocketlabError } from '@socketlab/protocol';
-import { LOADGEN_ERROR_CLASSES, ResultsInvalidError } from '@socketlab/loadgen';
+import { RESULTS_ERROR_CLASSES, ResultsInvalidError } from '@socketlab/results';
 import {
   REPORT_ERROR_CLASSES, ReportInputError, ReportMergeError, buildReport, combineInputs, inputFromResults, parseResults, readInput,
 } from '../src/index.ts';
@@ -12,6 +12,8 @@ import { SMALL_FIXTURE, smallResults } from './helpers.ts';
 
 const docs = readFileSync(new URL('../../../docs/errors.md', import.meta.url), 'utf8');
 const documented = new Set([...docs.matchAll(/^\| `(SOCKETLAB_ERR_[A-Z0-9_]+)` \| report \|/gm)].map((m) => m[1]));
+/** Codes docs/errors.md gives to other packages (loadgen's among them, without installing loadgen). */
+const otherPackages = [...docs.matchAll(/^\| `(SOCKETLAB_ERR_[A-Z0-9_]+)` \| (?!report \|)/gm)].map((m) => m[1]!);
 
 /** Runs `fn`, expects a SocketlabError with `code` whose message matches every pattern. */
 function expectCoded(fn: () => unknown, code: string, ...patterns: RegExp[]): void {
@@ -25,7 +27,7 @@ function expectCoded(fn: () => unknown, code: string, ...patterns: RegExp[]): vo
 
 describe('report errors', () => {
   it('are SocketlabErrors with stable, new SOCKETLAB_ERR_* codes', () => {
-    const others = new Set<string>([...ERROR_CODES, ...LOADGEN_ERROR_CLASSES.map((c) => c.code)]);
+    const others = new Set<string>([...ERROR_CODES, ...RESULTS_ERROR_CLASSES.map((c) => c.code), ...otherPackages]);
     for (const cls of REPORT_ERROR_CLASSES) {
       const err = new cls();
       assert.ok(err instanceof SocketlabError);
@@ -59,7 +61,7 @@ describe('reading and validating inputs', () => {
     { what: 'a missing field', mutate: (d) => { delete (d.environment as Partial<typeof d.environment>).cores; }, field: /\/environment\/cores is required/ },
     { what: 'an unknown field', mutate: (d) => { (d.config as Record<string, unknown>).colour = 'blue'; }, field: /\/config\/colour is not a known field/ },
     { what: 'a bad enum value', mutate: (d) => { (d.cells[1] as { design: string }).design = 'mp-magic'; }, field: /\/cells\/1\/design must be one of/ },
-    { what: 'another schema version', mutate: (d) => { (d as { schemaVersion: number }).schemaVersion = 2; }, field: /\/schemaVersion is 2; this version of @socketlab\/loadgen reads schemaVersion 1/ },
+    { what: 'another schema version', mutate: (d) => { (d as { schemaVersion: number }).schemaVersion = 2; }, field: /\/schemaVersion is 2; this version of @socketlab\/results reads schemaVersion 1/ },
     { what: 'a cell of a workload the config lacks', mutate: (d) => { d.config.workloads = d.config.workloads.filter((w) => w.name !== d.cells[0]!.workload); }, field: /\/cells\/0\/workload is "\w+", which \/config\/workloads does not define/ },
   ];
   for (const c of cases) {

@@ -29,7 +29,7 @@ export function runPoolDesignCliSuite(name: string, bin: string): void {
       assert.match(help.stdout, /--pool-size <n>/);
       const bad = await runCli(BIN, ['--pool-size', '0']);
       assert.equal(bad.code, 2);
-      assert.match(bad.stderr, /poolSize must be an integer between 1 and 1024/);
+      assert.match(bad.stderr, /--pool-size must be an integer between 1 and 1024/);
     });
   });
 }

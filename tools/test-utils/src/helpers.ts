@@ -1,5 +1,5 @@
 import net from 'node:net';
-import { readFileSync } from 'node:fs';
+import { processCpuMs } from '@socketlab/results';
 import { connect } from '@socketlab/protocol';
 
 /** Sends raw chunks (one per event-loop turn) and collects all the server sends until it closes. */
@@ -49,12 +49,11 @@ export function pidAlive(pid: number): boolean {
   }
 }
 
-/** User + system CPU time of a process so far, in ms (Linux /proc). */
+/** User + system CPU time of a process so far, in ms (Linux /proc, read with the machine's clock tick). */
 export function procCpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime
-  return (ticks * 1000) / 100; // USER_HZ is 100 on Linux
+  const ms = processCpuMs(pid);
+  if (ms === null) throw new Error(`no /proc/${pid}/stat: the process is gone, or this is not Linux`);
+  return ms;
 }
 
 /**

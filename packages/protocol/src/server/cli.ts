@@ -1,6 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { DEFAULT_LIMITS } from '../limits.ts';
-import { InvalidOptionError, SocketlabError } from '../errors.ts';
+import { choiceValue, integerValue, parseCommandLine, type CliFlag } from '../cli/flags.ts';
+import { helpText as skeletonHelp } from '../cli/help.ts';
+import { EXIT_CODES, isUsageError, reportError, runCli, type CliDefinition as SkeletonDefinition } from '../cli/run.ts';
 import { DEFAULT_COMMON_SERVER_OPTIONS } from './options.ts';
 
 /** One command-line flag. `key` is the option's name in the API (`limits.maxFibN` for limits). */
@@ -53,67 +54,50 @@ export interface ParsedArgs {
   options: Record<string, unknown>;
 }
 
+/** The switches every server has besides its options: log format and volume. */
+const LOG_FLAGS: readonly CliFlag[] = [
+  { flag: '--log', type: 'string', arg: '<text|json>', option: 'log', parse: choiceValue(['text', 'json'] as const), help: "log format: the lesson's lines, or one JSON object per line (default: text)" },
+  { flag: '--quiet', short: '-q', type: 'boolean', option: 'quiet', help: 'log only start, shutdown and worker crashes, not each connection and request' },
+  { flag: '--silent', type: 'boolean', option: 'log', sets: 'silent', help: 'no log output at all' },
+];
+
+/** A server flag in the skeleton's terms: `key` is the API option its errors are reworded from. */
+function toCliFlag(s: FlagSpec): CliFlag {
+  return {
+    flag: s.flag,
+    type: 'string',
+    arg: s.choices ? `<${s.choices.join('|')}>` : s.type === 'int' ? '<n>' : '<value>',
+    help: s.help,
+    default: s.default,
+    option: s.key,
+    parse: s.type === 'int' ? integerValue : s.choices ? choiceValue(s.choices) : undefined,
+  };
+}
+
+/** The skeleton's definition of a server bin: the design's flags, the common ones, the log switches. */
+function cliDefinition(def: CliDefinition): SkeletonDefinition {
+  return {
+    bin: def.bin,
+    summary: [def.summary],
+    flags: [...[...def.flags, ...COMMON_FLAGS].map(toCliFlag), ...LOG_FLAGS],
+    packageJson: def.packageJson,
+    initialOptions: { log: 'text' },
+    epilogue: [
+      'Stop with Ctrl-C (SIGINT) or SIGTERM: in-flight tasks finish (up to --drain-timeout-ms), then it exits.',
+      'Protocol and tasks: https://github.com/socketlab/socketlab/blob/main/docs/protocol.md',
+    ],
+  };
+}
+
 /** Parses argv into API options. Exported for tests; throws InvalidOptionError naming the flag. */
 export function parseServerArgs(argv: readonly string[], def: Pick<CliDefinition, 'flags'>): ParsedArgs {
-  const specs = [...def.flags, ...COMMON_FLAGS];
-  const options: Record<string, unknown> = { log: 'text' };
-  const limits: Record<string, unknown> = {};
-  let help = false;
-  let version = false;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '--help' || arg === '-h') { help = true; continue; }
-    if (arg === '--version' || arg === '-v') { version = true; continue; }
-    if (arg === '--quiet' || arg === '-q') { options.quiet = true; continue; }
-    if (arg === '--silent') { options.log = 'silent'; continue; }
-    const eq = arg.indexOf('=');
-    const flag = eq === -1 ? arg : arg.slice(0, eq);
-    if (flag === '--log') {
-      const value = eq === -1 ? argv[++i] : arg.slice(eq + 1);
-      if (value !== 'text' && value !== 'json') throw new InvalidOptionError(`--log must be "text" or "json" (got ${JSON.stringify(value ?? '')})`);
-      options.log = value;
-      continue;
-    }
-    const spec = specs.find((s) => s.flag === flag);
-    if (!spec) throw new InvalidOptionError(`unknown flag ${flag}`);
-    const raw = eq === -1 ? argv[++i] : arg.slice(eq + 1);
-    if (raw === undefined || (eq === -1 && raw.startsWith('--'))) throw new InvalidOptionError(`${flag} needs a value`);
-    let value: unknown = raw;
-    if (spec.type === 'int') {
-      if (!/^[0-9]+$/.test(raw)) throw new InvalidOptionError(`${flag} must be a non-negative integer (got ${JSON.stringify(raw)})`);
-      value = Number(raw);
-    } else if (spec.choices && !spec.choices.includes(raw)) {
-      throw new InvalidOptionError(`${flag} must be one of ${spec.choices.join(', ')} (got ${JSON.stringify(raw)})`);
-    }
-    if (spec.key.startsWith('limits.')) limits[spec.key.slice(7)] = value;
-    else options[spec.key] = value;
-  }
-  if (Object.keys(limits).length) options.limits = limits;
+  const skeleton = cliDefinition({ bin: '', summary: '', packageJson: new URL('file:///'), ...def });
+  const { help, version, options } = parseCommandLine(argv, skeleton.flags, skeleton);
   return { help, version, options };
 }
 
 export function helpText(def: CliDefinition): string {
-  const rows = [...def.flags, ...COMMON_FLAGS].map((s) => {
-    const left = `  ${s.flag} ${s.choices ? `<${s.choices.join('|')}>` : s.type === 'int' ? '<n>' : '<value>'}`;
-    const dflt = s.default !== undefined ? ` (default: ${s.default})` : '';
-    return `${left.padEnd(36)} ${s.help}${dflt}`;
-  });
-  return [
-    `Usage: ${def.bin} [options]`,
-    '',
-    def.summary,
-    '',
-    'Options:',
-    ...rows,
-    `${'  --log <text|json>'.padEnd(36)} log format: the lesson's lines, or one JSON object per line (default: text)`,
-    `${'  -q, --quiet'.padEnd(36)} log only start, shutdown and worker crashes, not each connection and request`,
-    `${'  --silent'.padEnd(36)} no log output at all`,
-    `${'  -v, --version'.padEnd(36)} print the version`,
-    `${'  -h, --help'.padEnd(36)} print this help`,
-    '',
-    'Stop with Ctrl-C (SIGINT) or SIGTERM: in-flight tasks finish (up to --drain-timeout-ms), then it exits.',
-    'Protocol and tasks: https://github.com/socketlab/socketlab/blob/main/docs/protocol.md',
-  ].join('\n');
+  return skeletonHelp(cliDefinition(def), cliDefinition(def).flags);
 }
 
 interface Closable {
@@ -125,51 +109,36 @@ interface Closable {
  * signal exits at once). Exit codes: 0 after a clean shutdown, 1 on a runtime failure, 2 on bad usage.
  */
 export async function runServerCli(argv: readonly string[], def: CliDefinition, start: (options: Record<string, unknown>) => Promise<Closable>): Promise<void> {
-  let parsed: ParsedArgs;
-  try {
-    parsed = parseServerArgs(argv, def);
-  } catch (err) {
-    process.stderr.write(`${def.bin}: ${(err as Error).message}\nRun '${def.bin} --help' for usage.\n`);
-    process.exitCode = 2;
-    return;
-  }
-  if (parsed.help) {
-    process.stdout.write(helpText(def) + '\n');
-    return;
-  }
-  if (parsed.version) {
-    process.stdout.write(JSON.parse(readFileSync(def.packageJson, 'utf8')).version + '\n');
-    return;
-  }
-  // Signal handlers go in before the server starts: a signal that arrives right after the listening
-  // line is printed must still mean "shut down gracefully", not the default "die now".
-  let server: Closable | null = null;
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) {
-      process.stderr.write(`${def.bin}: ${signal} again, exiting now\n`);
-      process.exit(1);
+  const skeleton = cliDefinition(def);
+  await runCli(argv, skeleton, async ({ options }) => {
+    // Signal handlers go in before the server starts: a signal that arrives right after the listening
+    // line is printed must still mean "shut down gracefully", not the default "die now".
+    let server: Closable | null = null;
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) {
+        process.stderr.write(`${def.bin}: ${signal} again, exiting now\n`);
+        process.exit(EXIT_CODES.failure);
+      }
+      stopping = true;
+      if (server) shutdown(server);
+    };
+    const shutdown = (s: Closable) =>
+      s.close().then(
+        () => process.exit(EXIT_CODES.ok),
+        (err) => {
+          process.stderr.write(`${def.bin}: error while closing: ${(err as Error).message}\n`);
+          process.exit(EXIT_CODES.failure);
+        },
+      );
+    process.on('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    try {
+      server = await start(options);
+    } catch (err) {
+      // exit, not exitCode: the signal handlers above would keep a failed start alive otherwise.
+      process.exit(reportError(skeleton, err, isUsageError(err) ? undefined : 'cannot start'));
     }
-    stopping = true;
-    if (server) shutdown(server);
-  };
-  const shutdown = (s: Closable) =>
-    s.close().then(
-      () => process.exit(0),
-      (err) => {
-        process.stderr.write(`${def.bin}: error while closing: ${(err as Error).message}\n`);
-        process.exit(1);
-      },
-    );
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  try {
-    server = await start(parsed.options);
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    const usage = err instanceof SocketlabError && err.code === 'SOCKETLAB_ERR_INVALID_OPTION';
-    process.stderr.write(`${def.bin}: ${usage ? '' : 'cannot start: '}${e.code === 'EADDRINUSE' ? `address in use (${e.message})` : e.message}\n`);
-    process.exit(usage ? 2 : 1);
-  }
-  if (stopping) shutdown(server);
+    if (stopping) shutdown(server);
+  });
 }

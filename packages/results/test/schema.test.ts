@@ -1,9 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { schemaFileText } from '../src/schema-file.ts';
-import { validateConfig, validateResults, assertValidResults } from '../src/validate.ts';
-import { RESULTS_JSON_SCHEMA, SCHEMA_VERSION } from '../src/index.ts';
+import { RESULTS_JSON_SCHEMA, SCHEMA_VERSION, assertValidResults, schemaFileText, validateConfig, validateResults } from '../src/index.ts';
 import { makeResults } from './helpers.ts';
 
 const pkgDir = new URL('../', import.meta.url);
@@ -92,7 +90,7 @@ describe('validateResults', () => {
 
   it('rejects other schema versions with one clear error', () => {
     assert.deepEqual(validateResults({ ...makeResults(), schemaVersion: 99 }).errors, [
-      { path: '/schemaVersion', message: `is 99; this version of @socketlab/loadgen reads schemaVersion ${SCHEMA_VERSION}` },
+      { path: '/schemaVersion', message: `is 99; this version of @socketlab/results reads schemaVersion ${SCHEMA_VERSION}` },
     ]);
   });
 

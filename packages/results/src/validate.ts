@@ -62,7 +62,7 @@ function toIssues(errors: readonly ErrorObject[] | null | undefined): Validation
  */
 export function validateResults(json: unknown): ValidationResult {
   if (json && typeof json === 'object' && 'schemaVersion' in json && (json as { schemaVersion: unknown }).schemaVersion !== SCHEMA_VERSION) {
-    return { ok: false, errors: [{ path: '/schemaVersion', message: `is ${JSON.stringify((json as { schemaVersion: unknown }).schemaVersion)}; this version of @socketlab/loadgen reads schemaVersion ${SCHEMA_VERSION}` }] };
+    return { ok: false, errors: [{ path: '/schemaVersion', message: `is ${JSON.stringify((json as { schemaVersion: unknown }).schemaVersion)}; this version of @socketlab/results reads schemaVersion ${SCHEMA_VERSION}` }] };
   }
   resultsValidator ??= compiler().compile(resultsJsonSchema());
   const ok = resultsValidator(json) as boolean;

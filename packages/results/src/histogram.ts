@@ -1,6 +1,5 @@
 import * as hdr from 'hdr-histogram-js';
-import { HISTOGRAM_ENCODING } from './constants.ts';
-import type { HistogramRecord } from './schema.ts';
+import { HISTOGRAM_ENCODING, type HistogramRecord } from './schema.ts';
 
 /**
  * Latency histograms: HdrHistogram with µs values, 3 significant digits, 1 µs to 1 h. Worker processes
@@ -16,8 +15,11 @@ export const HISTOGRAM_SETTINGS = Object.freeze({
 
 export type Histogram = hdr.Histogram;
 
+/** Word size of the histograms' counts: what they are built with, and so what decoding must use. */
+const BIT_BUCKET_SIZE = 32;
+
 export function createHistogram(): Histogram {
-  return hdr.build({ ...HISTOGRAM_SETTINGS, bitBucketSize: 32, autoResize: false, useWebAssembly: false });
+  return hdr.build({ ...HISTOGRAM_SETTINGS, bitBucketSize: BIT_BUCKET_SIZE, autoResize: false, useWebAssembly: false });
 }
 
 /** Records a latency in µs (rounded, clamped to the trackable range). */
@@ -31,7 +33,8 @@ export function encodeHistogram(h: Histogram): string {
 }
 
 export function decodeHistogram(encoded: string): Histogram {
-  return hdr.decodeFromCompressedBase64(encoded, 32, false);
+  // JS (not WASM) histograms: no explicit destroy() needed, and identical results everywhere.
+  return hdr.decodeFromCompressedBase64(encoded, BIT_BUCKET_SIZE, false);
 }
 
 /** Adds every histogram into a new one. */
@@ -60,4 +63,32 @@ export function histogramRecord(h: Histogram): HistogramRecord {
     p99: at(99),
     max: n === 0 ? null : h.maxValue,
   };
+}
+
+/** Latency percentiles of a set of tasks, in ms (the histograms hold µs). */
+export interface LatencySummary {
+  /** Tasks recorded. */
+  readonly count: number;
+  readonly p50Ms: number;
+  readonly p90Ms: number;
+  readonly p99Ms: number;
+  readonly maxMs: number;
+}
+
+/**
+ * Decodes encoded histograms and adds them (the only correct way to combine latency distributions:
+ * percentiles cannot be averaged), then reads the percentiles in ms. Null when nothing was recorded.
+ */
+export function summarizeLatency(encoded: readonly string[]): LatencySummary | null {
+  if (encoded.length === 0) return null;
+  const total = mergeHistograms(encoded);
+  if (total.totalCount === 0) return null;
+  const ms = (us: number) => us / 1000;
+  return Object.freeze({
+    count: total.totalCount,
+    p50Ms: ms(total.getValueAtPercentile(50)),
+    p90Ms: ms(total.getValueAtPercentile(90)),
+    p99Ms: ms(total.getValueAtPercentile(99)),
+    maxMs: ms(total.maxValue),
+  });
 }

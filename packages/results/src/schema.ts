@@ -1,5 +1,5 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { HISTOGRAM_ENCODING } from './constants.ts';
+import { DESIGNS } from './designs.ts';
 
 /**
  * The results document, defined once with TypeBox. This file is the single source of:
@@ -14,11 +14,8 @@ import { HISTOGRAM_ENCODING } from './constants.ts';
  */
 export const SCHEMA_VERSION = 1;
 
-/** The six server variants loadgen can start itself. */
-export const DESIGNS = ['single-iterative', 'single-event-loop', 'mp-per-connection', 'mp-pool', 'mt-per-connection', 'mt-pool'] as const;
-export type DesignName = (typeof DESIGNS)[number];
-/** A design in the results: one of DESIGNS, or `external` for a `--target` server loadgen did not start. */
-export type DesignLabel = DesignName | 'external';
+export { DESIGNS };
+export type { DesignName, DesignLabel } from './designs.ts';
 
 export const PRESET_NAMES = ['quick', 'seed', 'smoke'] as const;
 export type PresetName = (typeof PRESET_NAMES)[number];
@@ -133,7 +130,8 @@ export const EnvironmentSchema = Obj(
 // ---------------------------------------------------------------------------------------------------
 // Measurements.
 
-export { HISTOGRAM_ENCODING };
+/** How latency histograms are encoded in the results (`HistogramRecord.encoding`). */
+export const HISTOGRAM_ENCODING = 'hdrhistogram-compressed-base64';
 
 export const HistogramSchema = Obj(
   {
@@ -324,7 +322,7 @@ export const ResultsSchema = Type.Object(
     warnings: Type.Array(Type.String(), { description: 'Anything that may make numbers less trustworthy (leftover processes, saturated runs, errors).' }),
   },
   {
-    $id: 'https://github.com/socketlab/socketlab/blob/main/packages/loadgen/schema.json',
+    $id: 'https://github.com/socketlab/socketlab/blob/main/packages/results/schema.json',
     title: 'socketlab loadgen results',
     description: 'Results of a socketlab loadgen sweep. Every field and unit is described in docs/results-format.md.',
     additionalProperties: false,

@@ -2,7 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 
 /**
- * Linux /proc readers for the server's process tree. Everything returns null (or empty) where /proc is
+ * Linux /proc readers for a server's process tree: the one reader loadgen (the results' server fields),
+ * tools/bench and the servers' tests use. Everything returns null (or empty) where /proc is
  * missing or a process vanished between two reads: a process tree changes while we look at it.
  */
 
@@ -186,4 +187,15 @@ export function somaxconn(): number | null {
   const text = read('/proc/sys/net/core/somaxconn');
   const n = text === null ? NaN : Number(text.trim());
   return Number.isInteger(n) ? n : null;
+}
+
+/** Clock ticks (the unit of /proc CPU times) to ms, with the machine's real USER_HZ. */
+export function ticksToMs(ticks: number): number {
+  return (ticks * 1000) / clockTicksPerSecond();
+}
+
+/** CPU time one process has used so far (user + system, its own, not its children's), in ms; null if it is gone. */
+export function processCpuMs(pid: number): number | null {
+  const s = readProcStat(pid);
+  return s === null ? null : ticksToMs(s.utime + s.stime);
 }

@@ -1,0 +1,28 @@
+import type { DesignLabel, ResolvedSweepConfig } from '@socketlab/results';
+
+/** Where a run sits in the sweep. `index` and `run` count from 1. */
+export interface RunPosition {
+  index: number;
+  total: number;
+  design: DesignLabel;
+  workload: string;
+  clients: number;
+  run: number;
+  runs: number;
+}
+
+/** Progress of a sweep, for progress bars and logs. Times in ms. */
+export type SweepProgressEvent =
+  | { type: 'start'; totalRuns: number; estimatedMs: number; scale: string; config: ResolvedSweepConfig }
+  | { type: 'run-start'; position: RunPosition }
+  | { type: 'run-end'; position: RunPosition; totalMs: number | null; errors: number; saturated: boolean; elapsedMs: number; remainingMs: number }
+  | { type: 'warning'; message: string }
+  | { type: 'end'; complete: boolean; durationMs: number };
+
+export interface SweepHooks {
+  /** Called for every progress event (exceptions it throws are ignored). */
+  onProgress?: (event: SweepProgressEvent) => void;
+  /** Aborting stops the sweep cleanly: the current run's clients give up, its server is stopped, and the
+   * partial results come back with `complete: false` and `abortReason` (the signal's reason, if a string). */
+  signal?: AbortSignal;
+}

@@ -1,0 +1,198 @@
+import { InvalidOptionError, detectRuntime } from '@socketlab/protocol';
+import {
+  SCHEMA_VERSION, round3, validateConfig,
+  type CellResult, type CellSummary, type DesignLabel, type DesignName, type ResolvedSweepConfig, type RunResult, type SweepResults, type WorkloadDefinition,
+} from '@socketlab/results';
+import { ClientProcesses } from '../client-processes.ts';
+import { collectEnvironment } from '../environment.ts';
+import { ServerStartError } from '../errors.ts';
+import { describeScale, resolveConfig, type SweepOptions } from '../options.ts';
+import { ServerProcess, killAllServersSync } from '../server-process.ts';
+import { VERSION } from '../version.ts';
+import { summarize } from './aggregate.ts';
+import { ESTIMATE, estimateRunMs } from './estimate.ts';
+import type { RunPosition, SweepHooks, SweepProgressEvent } from './events.ts';
+import { executeRun } from './measure-run.ts';
+
+/** Attempts at starting a server before its cell is skipped, and the pause between them (ms). */
+const SERVER_START_ATTEMPTS = 3;
+const SERVER_START_RETRY_MS = 2000;
+
+function isResolvedConfig(x: unknown): x is ResolvedSweepConfig {
+  const w = (x as { workloads?: unknown } | null)?.workloads;
+  return Array.isArray(w) && w.length > 0 && typeof w[0] === 'object';
+}
+
+/**
+ * Runs a sweep: designs × workloads × client counts × runs. `config` is either SweepOptions (resolved
+ * over its preset) or a fully resolved configuration, such as the `config` of an earlier results
+ * document (re-running it). Resolves with the results document; never rejects once the sweep has begun:
+ * an interrupted or failed sweep resolves with `complete: false` and `abortReason`.
+ */
+export async function runSweep(config: SweepOptions | ResolvedSweepConfig = {}, hooks: SweepHooks = {}): Promise<SweepResults> {
+  let cfg: ResolvedSweepConfig;
+  if (isResolvedConfig(config)) {
+    const check = validateConfig(config);
+    if (!check.ok) throw new InvalidOptionError(`config${check.errors[0]!.path.replaceAll('/', '.')} ${check.errors[0]!.message}`);
+    cfg = config;
+  } else {
+    cfg = resolveConfig(config);
+  }
+  const { signal } = hooks;
+  const emit = (event: SweepProgressEvent) => {
+    try {
+      hooks.onProgress?.(event);
+    } catch {
+      // a broken progress display must not break the sweep
+    }
+  };
+  const startedAt = new Date();
+  const t0 = performance.now();
+  const environment = collectEnvironment(await detectRuntime());
+  const warnings: string[] = [];
+  const warn = (message: string) => {
+    warnings.push(message);
+    emit({ type: 'warning', message });
+  };
+
+  type Plan = { design: DesignLabel; workload: WorkloadDefinition; clients: number; estimateMs: number };
+  const plans: Plan[] = [];
+  for (const design of cfg.designs) {
+    for (const workload of cfg.workloads) {
+      for (const clients of cfg.clients) plans.push({ design, workload, clients, estimateMs: estimateRunMs(design, workload, clients, cfg) });
+    }
+  }
+  const totalRuns = plans.length * cfg.runs;
+  const serverStarts = cfg.designs.includes('external') ? 0 : cfg.serverLifecycle === 'run' ? totalRuns : plans.length;
+  const estimatedMs = plans.reduce((a, p) => a + p.estimateMs * cfg.runs, 0) + serverStarts * ESTIMATE.serverStartMs;
+  const scale = describeScale(cfg);
+  emit({ type: 'start', totalRuns, estimatedMs, scale, config: cfg });
+
+  const cells: CellResult[] = [];
+  let abortReason: string | null = null;
+  let shared: ClientProcesses | null = null;
+  let current: ClientProcesses | null = null;
+  let server: ServerProcess | null = null;
+  let runNumber = 0;
+  let estimateDone = 0;
+
+  const onAbort = () => {
+    const r = signal?.reason as unknown;
+    abortReason ??= typeof r === 'string' ? r : r instanceof Error && r.name !== 'AbortError' ? r.message : 'aborted';
+    current?.abort();
+  };
+  if (signal?.aborted) onAbort();
+  signal?.addEventListener('abort', onAbort);
+  process.on('exit', killAllServersSync);
+
+  const stopServer = async (s: ServerProcess) => {
+    const stop = await s.stop(cfg.stopTimeoutMs);
+    if (!stop.clean) {
+      warn(
+        `${s.record.design} server (pid ${s.record.pid}) did not stop cleanly: exit ${stop.exitSignal ?? stop.exitCode}` +
+          `${stop.forcedKill ? ', killed after stopTimeoutMs' : ''}${stop.leftoverPids.length ? `, leftover processes ${stop.leftoverPids.join(' ')} killed` : ''}` +
+          `${stop.portFree === false ? `, port ${s.record.port} still in use` : ''}`,
+      );
+    }
+  };
+
+  try {
+    if (cfg.clientMode === 'workers' && !abortReason) shared = await ClientProcesses.start(cfg.loadgenWorkers, cfg.startTimeoutMs);
+    for (const plan of plans) {
+      if (abortReason) break;
+      const cell: CellResult = { design: plan.design, workload: plan.workload.name, clients: plan.clients, complete: false, servers: [], runs: [], summary: undefined as unknown as CellSummary };
+      cells.push(cell);
+      try {
+        for (let r = 0; r < cfg.runs && !abortReason; r++) {
+          const position: RunPosition = { index: ++runNumber, total: totalRuns, design: plan.design, workload: plan.workload.name, clients: plan.clients, run: r + 1, runs: cfg.runs };
+          if (plan.design !== 'external' && server === null) {
+            server = await startServerWithRetry(plan.design, cell.servers.length, cfg, warn);
+            cell.servers.push(server.record);
+            estimateDone += ESTIMATE.serverStartMs;
+          }
+          if (abortReason) break;
+          emit({ type: 'run-start', position });
+          current = cfg.clientMode === 'process' ? await ClientProcesses.start(plan.clients, Math.max(cfg.startTimeoutMs, plan.clients * 200)) : shared!;
+          let run: RunResult;
+          try {
+            run = await executeRun(cfg, plan.design, plan.workload, plan.clients, r, server, cell.servers.length - 1, current, () => abortReason !== null);
+          } finally {
+            if (cfg.clientMode === 'process') await current.close();
+            current = null;
+          }
+          cell.runs.push(run);
+          if (cfg.serverLifecycle === 'run' && server) {
+            await stopServer(server);
+            server = null;
+          }
+          estimateDone += plan.estimateMs;
+          const elapsedMs = performance.now() - t0;
+          // The estimate is rough: scale what is left by how far off it has been so far.
+          const drift = Math.min(10, Math.max(0.1, elapsedMs / Math.max(estimateDone, 1)));
+          const remainingMs = Math.max(0, estimatedMs - estimateDone) * drift;
+          emit({ type: 'run-end', position, totalMs: run.totalMs, errors: run.errors.total, saturated: run.loadgen.saturated, elapsedMs, remainingMs });
+        }
+      } catch (err) {
+        if (!(err instanceof ServerStartError)) throw err;
+        warn(`${plan.design} × ${plan.workload.name} × N=${plan.clients}: ${err.message}; cell skipped`);
+      } finally {
+        if (server) {
+          await stopServer(server);
+          server = null;
+        }
+        cell.complete = cell.runs.length === cfg.runs && cell.runs.every((x) => x.complete);
+        cell.summary = summarize(cell);
+      }
+    }
+  } catch (err) {
+    // Unexpected failures (a client process died, …) end the sweep, but what was measured is kept.
+    const e = err instanceof Error ? (err as Error & { code?: unknown }) : new Error(String(err));
+    abortReason ??= `error: ${'code' in e && e.code ? `${String(e.code)} ` : ''}${e.message}`;
+    warn(`sweep stopped early: ${e.message}`);
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    if (server) await stopServer(server);
+    await shared?.close();
+    process.off('exit', killAllServersSync);
+  }
+
+  const allRuns = cells.flatMap((c) => c.runs);
+  const saturated = allRuns.filter((r) => r.loadgen.saturated).length;
+  if (saturated > 0) warn(`${saturated} of ${allRuns.length} runs flagged saturated: loadgen used ≥ ${cfg.saturationThreshold * 100} % of the CPU it could use`);
+  const withErrors = allRuns.filter((r) => r.errors.total > 0 && r.complete).length;
+  if (withErrors > 0) warn(`${withErrors} of ${allRuns.length} runs had errors (see each run's errors and errorSamples)`);
+
+  const complete = abortReason === null && cells.length === plans.length && cells.every((c) => c.complete);
+  const durationMs = round3(performance.now() - t0);
+  emit({ type: 'end', complete, durationMs });
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    tool: { name: '@socketlab/loadgen', version: VERSION },
+    complete,
+    abortReason: complete ? null : (abortReason ?? 'incomplete: some cells could not run (see warnings)'),
+    startedAt: startedAt.toISOString(),
+    endedAt: new Date().toISOString(),
+    durationMs,
+    scale,
+    environment,
+    config: cfg,
+    cells,
+    warnings,
+  };
+}
+
+/**
+ * Starts a server; on ServerStartError waits and tries again, SERVER_START_ATTEMPTS times in all (a
+ * package being rebuilt at that moment has no dist/ for a second or two).
+ */
+async function startServerWithRetry(design: DesignName, index: number, cfg: ResolvedSweepConfig, warn: (m: string) => void): Promise<ServerProcess> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await ServerProcess.start(design, index, cfg);
+    } catch (err) {
+      if (!(err instanceof ServerStartError) || attempt >= SERVER_START_ATTEMPTS) throw err;
+      warn(`${design}: start attempt ${attempt} failed (${err.message.split('\n')[0]}); retrying in ${SERVER_START_RETRY_MS} ms`);
+      await new Promise((r) => setTimeout(r, SERVER_START_RETRY_MS));
+    }
+  }
+}

@@ -1,0 +1,31 @@
+import { isPool } from './designs.ts';
+import type { ResolvedSweepConfig } from './schema.ts';
+
+/** `10..100:10` for an evenly spaced list of at least 3 values, else `10,20,50` (loadgen's --clients syntax). */
+export function clientsFlag(clients: readonly number[]): string {
+  const step = clients.length >= 3 ? clients[1]! - clients[0]! : 0;
+  const even = step > 0 && clients.every((n, i) => i === 0 || n - clients[i - 1]! === step);
+  return even ? `${clients[0]}..${clients[clients.length - 1]}${step === 1 ? '' : `:${step}`}` : clients.join(',');
+}
+
+/**
+ * loadgen flags that reproduce a sweep's measurements: the recorded config as loadgen's command line.
+ * Everything that shapes the numbers is spelled out from the recorded config, not taken from a preset or
+ * a default: those may change in a later loadgen, the recorded values do not. Timeouts and the host are
+ * left at loadgen's defaults. loadgen's tests parse the result with loadgen's own parser and compare.
+ */
+export function sweepFlags(config: ResolvedSweepConfig): string[] {
+  const flags: string[] = [];
+  if (config.preset !== null) flags.push('--preset', config.preset);
+  if (config.target) flags.push('--target', `${config.target.host.includes(':') ? `[${config.target.host}]` : config.target.host}:${config.target.port}`);
+  else flags.push('--designs', config.designs.join(','));
+  flags.push('--workloads', config.workloads.map((w) => w.name).join(','));
+  flags.push('--clients', clientsFlag(config.clients));
+  flags.push('--runs', String(config.runs), '--time-scale', String(config.timeScale), '--tasks-per-client', String(config.tasksPerClient));
+  if (!config.target) flags.push('--server-lifecycle', config.serverLifecycle);
+  flags.push('--client-mode', config.clientMode);
+  if (config.clientMode === 'workers') flags.push('--loadgen-workers', String(config.loadgenWorkers));
+  if (config.designs.some(isPool)) flags.push('--pool-size', String(config.poolSize));
+  flags.push('--sample-interval-ms', String(config.sampleIntervalMs), '--saturation-threshold', String(config.saturationThreshold));
+  return flags;
+}

@@ -1,0 +1,39 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { DESIGNS, DESIGN_CATALOGUE, RESULTS_JSON_SCHEMA, designArgs, designOf, isPerConnection, isPool } from '../src/index.ts';
+
+describe('design catalogue', () => {
+  it('has one entry per design, named as the schema names them', () => {
+    assert.deepEqual(Object.keys(DESIGN_CATALOGUE), [...DESIGNS]);
+    for (const [name, d] of Object.entries(DESIGN_CATALOGUE)) assert.equal(d.name, name);
+    const config = (RESULTS_JSON_SCHEMA.properties as Record<string, { properties: { designs: { items: { enum: string[] } } } }>).config!;
+    const designEnum = config.properties.designs.items.enum;
+    assert.deepEqual(designEnum, [...DESIGNS, 'external']);
+  });
+
+  it('selects each design with flags its bin declares', () => {
+    for (const d of Object.values(DESIGN_CATALOGUE)) {
+      const dir = d.package.replace('@socketlab/', '');
+      const cli = readFileSync(new URL(`../../${dir}/src/cli.ts`, import.meta.url), 'utf8');
+      const flagSource = dir === 'server-single' ? cli : readFileSync(new URL('../../protocol/src/server/pool-options.ts', import.meta.url), 'utf8');
+      assert.ok(flagSource.includes(`'${d.flags[0]}'`), `${d.name}: ${d.flags[0]} is a flag of ${d.package}`);
+      const pkg = JSON.parse(readFileSync(new URL(`../../${dir}/package.json`, import.meta.url), 'utf8')) as { name: string };
+      assert.equal(pkg.name, d.package);
+    }
+  });
+
+  it('knows pools, per-connection executors and external servers', () => {
+    assert.deepEqual(DESIGNS.filter(isPool), ['mp-pool', 'mt-pool']);
+    assert.deepEqual(DESIGNS.filter(isPerConnection), ['mp-per-connection', 'mt-per-connection']);
+    assert.equal(designOf('external'), null);
+    assert.equal(isPool('external'), false);
+    assert.equal(designOf('toString'), null, 'no prototype keys');
+  });
+
+  it('passes --pool-size to pools only', () => {
+    assert.deepEqual(designArgs('mt-pool', 3), ['--strategy', 'pool', '--pool-size', '3']);
+    assert.deepEqual(designArgs('mp-per-connection', 3), ['--strategy', 'per-connection']);
+    assert.deepEqual(designArgs('single-event-loop', 3), ['--mode', 'event-loop']);
+  });
+});
