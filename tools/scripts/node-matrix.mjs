@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs the suites that prove the runtime code (protocol; every server's conformance, behaviour and CLI
+// Runs the suites that prove the runtime code (protocol and results; every server's conformance, behaviour and CLI
 // tests; loadgen's and report's CLI tests) on the supported Node.js lines other than the pinned one.
 // Each line is installed from the npm registry by node-lines.mjs. Needs a build first (`npm test` does it).
 //
@@ -20,6 +20,7 @@ export const LINES = ['22.23.5', '24.22.3'];
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SUITES = [
   ['packages/protocol', ['test/*.test.ts']],
+  ['packages/results', ['test/*.test.ts']],
   ['packages/server-single', ['test/*.test.ts']],
   ['packages/server-mp', ['test/*.test.ts']],
   ['packages/server-mt', ['test/*.test.ts']],

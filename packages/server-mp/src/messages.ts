@@ -7,12 +7,12 @@ import type { LogFormat } from '@socketlab/protocol/server';
  */
 export type ToChild =
   // `head`: bytes the parent read ahead while the client waited for a process (base64), served first.
-  | { __socketlab: true; type: 'connection'; id: number; head?: string }
-  | { __socketlab: true; type: 'drain' };
+  | { __socketlab__: true; type: 'connection'; id: number; head?: string }
+  | { __socketlab__: true; type: 'drain' };
 
 export type FromChild =
-  | { __socketlab: true; type: 'ready' }
-  | { __socketlab: true; type: 'closed'; id: number; tasks: number; errors: number };
+  | { __socketlab__: true; type: 'ready' }
+  | { __socketlab__: true; type: 'closed'; id: number; tasks: number; errors: number };
 
 /** Passed to the child as its one argv entry (JSON). */
 export interface ChildConfig {
@@ -24,6 +24,5 @@ export interface ChildConfig {
   quiet: boolean;
 }
 
-export function isSocketlabMessage(msg: unknown): msg is { __socketlab: true; type: string } {
-  return typeof msg === 'object' && msg !== null && (msg as { __socketlab?: unknown }).__socketlab === true;
-}
+// The one message brand (`__socketlab__`), declared once in @socketlab/protocol.
+export { isBranded } from '@socketlab/protocol';

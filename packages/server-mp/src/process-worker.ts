@@ -2,7 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';
 import { ShuttingDownError, WorkerCrashedError, toSocketlabError } from '@socketlab/protocol';
 import { rejectSocket, type ConnectionCounters, type Executor, type ExitReport } from '@socketlab/protocol/server';
-import { isSocketlabMessage, type ChildConfig, type FromChild, type ToChild } from './messages.ts';
+import { isBranded, type ChildConfig, type FromChild, type ToChild } from './messages.ts';
 
 /** Loads {@link file://./entry/child.ts}, built to dist/entry/child.cjs (self-contained) next to this bundle. */
 const CHILD_ENTRY = new URL('./entry/child.cjs', import.meta.url);
@@ -35,7 +35,7 @@ export class ProcessWorker implements Executor {
     this.child = fork(CHILD_ENTRY, [JSON.stringify(config)], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'json' });
     this.ready = new Promise((resolve, reject) => {
       const onMessage = (msg: FromChild) => {
-        if (isSocketlabMessage(msg) && msg.type === 'ready') {
+        if (isBranded(msg) && msg.type === 'ready') {
           this.child.off('message', onMessage);
           resolve();
         }
@@ -45,7 +45,7 @@ export class ProcessWorker implements Executor {
     });
     this.ready.catch(() => {});
     this.child.on('message', (msg: FromChild) => {
-      if (!isSocketlabMessage(msg) || msg.type !== 'closed') return;
+      if (!isBranded(msg) || msg.type !== 'closed') return;
       const entry = this.#handed.get(msg.id);
       if (!entry) return;
       this.#handed.delete(msg.id);
@@ -109,14 +109,14 @@ export class ProcessWorker implements Executor {
   }
 
   #send(socket: Socket, id: number, head: Buffer | null): void {
-    const msg: ToChild = head ? { __socketlab: true, type: 'connection', id, head: head.toString('base64') } : { __socketlab: true, type: 'connection', id };
+    const msg: ToChild = head ? { __socketlab__: true, type: 'connection', id, head: head.toString('base64') } : { __socketlab__: true, type: 'connection', id };
     // The child is gone before it got the socket (it crashed or is stopping): the exit handler answers
     // the client on the parent's copy and settles the entry.
     this.child.send(msg, socket, { keepOpen: true }, (err) => void err);
   }
 
   drain(): void {
-    if (this.child.connected) this.child.send({ __socketlab: true, type: 'drain' } satisfies ToChild, (err) => void err);
+    if (this.child.connected) this.child.send({ __socketlab__: true, type: 'drain' } satisfies ToChild, (err) => void err);
   }
 
   /** SIGTERM, then SIGKILL after SIGKILL_TIMEOUT_MS; resolves once the process is gone. */

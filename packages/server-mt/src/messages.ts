@@ -5,16 +5,15 @@ import type { ExecutionContext, SerializedError, Task } from '@socketlab/protoco
  * imported by both sides. Tasks travel in batches (one postMessage per worker per event-loop turn)
  * because postMessage, not the task, dominates the cost of an instant task like PING.
  */
-export type ToWorker = { __socketlab: true; type: 'run'; batch: [id: number, task: Task][] };
+export type ToWorker = { __socketlab__: true; type: 'run'; batch: [id: number, task: Task][] };
 
 export type TaskResult = [id: number, ok: 1, value: string | Uint8Array] | [id: number, ok: 0, error: SerializedError];
 
-export type FromWorker = { __socketlab: true; type: 'results'; batch: TaskResult[] };
+export type FromWorker = { __socketlab__: true; type: 'results'; batch: TaskResult[] };
 
 export interface WorkerConfig {
   context: ExecutionContext;
 }
 
-export function isSocketlabMessage(msg: unknown): msg is { __socketlab: true; type: string } {
-  return typeof msg === 'object' && msg !== null && (msg as { __socketlab?: unknown }).__socketlab === true;
-}
+// The one message brand (`__socketlab__`), declared once in @socketlab/protocol.
+export { isBranded } from '@socketlab/protocol';

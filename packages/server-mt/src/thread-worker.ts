@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { WorkerCrashedError, errorFromCode, type ExecutionContext, type Task } from '@socketlab/protocol';
 import type { Executor, ExitReport, TaskValue } from '@socketlab/protocol/server';
-import { isSocketlabMessage, type FromWorker, type ToWorker, type WorkerConfig } from './messages.ts';
+import { isBranded, type FromWorker, type ToWorker, type WorkerConfig } from './messages.ts';
 
 /** Loads {@link file://./entry/worker.ts}, built to dist/entry/worker.cjs (self-contained) next to this bundle. */
 const WORKER_ENTRY = new URL('./entry/worker.cjs', import.meta.url);
@@ -36,7 +36,7 @@ export class ThreadWorker implements Executor {
     });
     this.ready.catch(() => {});
     this.worker.on('message', (msg: FromWorker) => {
-      if (!isSocketlabMessage(msg) || msg.type !== 'results') return;
+      if (!isBranded(msg) || msg.type !== 'results') return;
       for (const result of msg.batch) {
         const entry = this.#pending.get(result[0]);
         if (!entry) continue;
@@ -94,7 +94,7 @@ export class ThreadWorker implements Executor {
   #flush(): void {
     this.#scheduled = false;
     if (this.#outbox.length === 0) return;
-    const msg: ToWorker = { __socketlab: true, type: 'run', batch: this.#outbox };
+    const msg: ToWorker = { __socketlab__: true, type: 'run', batch: this.#outbox };
     this.#outbox = [];
     this.worker.postMessage(msg);
   }

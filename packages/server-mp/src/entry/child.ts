@@ -7,7 +7,7 @@
 import type { Socket } from 'node:net';
 import { ShuttingDownError, executeTask } from '@socketlab/protocol';
 import { ConnectionSet, Logger, serveSocket } from '@socketlab/protocol/server';
-import { isSocketlabMessage, type ChildConfig, type FromChild, type ToChild } from '../messages.ts';
+import { isBranded, type ChildConfig, type FromChild, type ToChild } from '../messages.ts';
 
 if (!process.send) throw new Error('@socketlab/server-mp: entry/child.js must be started with an IPC channel (child_process.fork)');
 const send = (msg: FromChild) => process.send!(msg);
@@ -22,7 +22,7 @@ function exitWhenIdle(): void {
 }
 
 process.on('message', (msg: ToChild, handle?: Socket) => {
-  if (!isSocketlabMessage(msg)) return;
+  if (!isBranded(msg)) return;
   if (msg.type === 'connection' && handle) {
     const counters = { tasks: 0, errors: 0 };
     const connection = serveSocket(handle, {
@@ -35,7 +35,7 @@ process.on('message', (msg: ToChild, handle?: Socket) => {
       head: msg.head ? Buffer.from(msg.head, 'base64') : null,
     });
     void connections.add(connection).then(() => {
-      send({ __socketlab: true, type: 'closed', id: msg.id, tasks: counters.tasks, errors: counters.errors });
+      send({ __socketlab__: true, type: 'closed', id: msg.id, tasks: counters.tasks, errors: counters.errors });
       if (config.strategy === 'per-connection' || draining) exitWhenIdle();
     });
   } else if (msg.type === 'drain') {
@@ -60,4 +60,4 @@ process.on('SIGTERM', () => {
 // No orphans: when the parent goes away (even by SIGKILL) the IPC channel closes, and so do we.
 process.on('disconnect', () => process.exit(0));
 
-send({ __socketlab: true, type: 'ready' });
+send({ __socketlab__: true, type: 'ready' });

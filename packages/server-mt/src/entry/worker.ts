@@ -5,7 +5,7 @@
  */
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { executeTask, toSocketlabError } from '@socketlab/protocol';
-import { isSocketlabMessage, type FromWorker, type TaskResult, type ToWorker, type WorkerConfig } from '../messages.ts';
+import { isBranded, type FromWorker, type TaskResult, type ToWorker, type WorkerConfig } from '../messages.ts';
 
 if (isMainThread || !parentPort) throw new Error('@socketlab/server-mt: entry/worker.js must run in a worker thread');
 const port = parentPort;
@@ -17,7 +17,7 @@ let scheduled = false;
 function flush(): void {
   scheduled = false;
   if (outbox.length === 0) return;
-  const msg: FromWorker = { __socketlab: true, type: 'results', batch: outbox };
+  const msg: FromWorker = { __socketlab__: true, type: 'results', batch: outbox };
   outbox = [];
   port.postMessage(msg);
 }
@@ -33,7 +33,7 @@ function scheduleFlush(): void {
 const HOLDS_THREAD = new Set(['SLEEP', 'FIB', 'HASH']);
 
 port.on('message', (msg: ToWorker) => {
-  if (!isSocketlabMessage(msg) || msg.type !== 'run') return;
+  if (!isBranded(msg) || msg.type !== 'run') return;
   for (const [id, task] of msg.batch) {
     if (HOLDS_THREAD.has(task.name) && outbox.length > 0) flush();
     try {
