@@ -110,8 +110,10 @@ export class ProcessWorker implements Executor {
 
   #send(socket: Socket, id: number, head: Buffer | null): void {
     const msg: ToChild = head ? { __socketlab__: true, type: 'connection', id, head: head.toString('base64') } : { __socketlab__: true, type: 'connection', id };
-    // The child is gone before it got the socket (it crashed or is stopping): the exit handler answers
-    // the client on the parent's copy and settles the entry.
+    // If the child is gone before it got the socket (it crashed or is stopping), the exit handler answers
+    // the client on the parent's copy and settles the entry. If the client is gone (its socket destroyed
+    // while it waited for this child), Node sends the message without a handle and the child reports the
+    // connection closed at once.
     this.child.send(msg, socket, { keepOpen: true }, (err) => void err);
   }
 

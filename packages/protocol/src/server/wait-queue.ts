@@ -5,6 +5,26 @@ import type { ConnectionContext } from './task-server.ts';
 /** Most bytes read ahead from one waiting client (see WaitQueue), in bytes: one socket read. */
 export const WAITING_READ_AHEAD_BYTES = 64 * 1024;
 
+/**
+ * Stops reading a socket for real and collects what Node had already read into its buffer. `pause()`
+ * alone only stops 'data' events: the stream goes on reading from the kernel until its buffer is full,
+ * which would steal bytes meant for a child process that gets the file descriptor (server-mp) and
+ * reads it too. So the buffered data is drained here (read() may restart reading: same tick, no data
+ * can arrive) and the handle's reading is stopped; whoever serves the socket next resumes it. This uses
+ * the socket's `_handle` (libuv stream), an internal of node:net stable since Node 0.x; child_process's
+ * own handle passing uses it the same way.
+ */
+function stopReading(socket: Socket, into: Buffer[]): void {
+  socket.pause();
+  let chunk: Buffer | null;
+  while ((chunk = socket.read() as Buffer | null) !== null) into.push(chunk);
+  const handle = (socket as unknown as { _handle?: { reading?: boolean; readStop?: () => number } | null })._handle;
+  if (handle?.reading) {
+    handle.reading = false;
+    handle.readStop?.();
+  }
+}
+
 /** What a waiting client sent before its turn, handed to whoever serves it. */
 export interface Admitted {
   socket: Socket;
@@ -127,6 +147,7 @@ export class WaitQueue {
   }
 
   #handover(entry: Entry): Admitted {
+    stopReading(entry.socket, entry.chunks);
     const head = entry.chunks.length === 0 ? null : entry.chunks.length === 1 ? entry.chunks[0]! : Buffer.concat(entry.chunks);
     return { socket: entry.socket, context: entry.context, head };
   }
@@ -139,16 +160,15 @@ export class WaitQueue {
     } catch (err) {
       served = { released: Promise.resolve(), closed: Promise.reject(err) };
     }
-    let released = false;
+    // The slot goes at `released` only: a child process reports its client closed before it exits, and
+    // the cap is on workers alive, not on connections. A design's `released` always settles (its worker
+    // exits after its connection, or is stopped).
     const release = () => {
-      if (released) return;
-      released = true;
       this.#running--;
       this.#next();
     };
     served.released.then(release, release);
-    // A slot is never held past its client's close, whatever `released` does.
-    return served.closed.finally(release);
+    return served.closed;
   }
 
   #next(): void {

@@ -38,6 +38,11 @@ process.on('message', (msg: ToChild, handle?: Socket) => {
       send({ __socketlab__: true, type: 'closed', id: msg.id, tasks: counters.tasks, errors: counters.errors });
       if (config.strategy === 'per-connection' || draining) exitWhenIdle();
     });
+  } else if (msg.type === 'connection') {
+    // The client was gone before its socket could be sent (Node then sends the message without the
+    // handle): nothing to serve. Say so, and a per-connection child has no reason to live.
+    send({ __socketlab__: true, type: 'closed', id: msg.id, tasks: 0, errors: 0 });
+    if (config.strategy === 'per-connection' || draining) exitWhenIdle();
   } else if (msg.type === 'drain') {
     draining = true;
     connections.shutdownAll();
