@@ -11,18 +11,23 @@ export const WAITING_READ_AHEAD_BYTES = 64 * 1024;
  * which would steal bytes meant for a child process that gets the file descriptor (server-mp) and
  * reads it too. So the buffered data is drained here (read() may restart reading: same tick, no data
  * can arrive) and the handle's reading is stopped; whoever serves the socket next resumes it. This uses
- * the socket's `_handle` (libuv stream), an internal of node:net stable since Node 0.x; child_process's
- * own handle passing uses it the same way.
+ * two internals of node:net, stable since Node 0.x: the socket's `_handle` (libuv stream; child_process's
+ * own handle passing uses it the same way) and its stream's `reading` flag. Tests on every supported line
+ * (the robustness suite's worker-cap case) prove both.
  */
 function stopReading(socket: Socket, into: Buffer[]): void {
   socket.pause();
   let chunk: Buffer | null;
   while ((chunk = socket.read() as Buffer | null) !== null) into.push(chunk);
-  const handle = (socket as unknown as { _handle?: { reading?: boolean; readStop?: () => number } | null })._handle;
+  const internals = socket as unknown as { _handle?: { reading?: boolean; readStop?: () => number } | null; _readableState?: { reading?: boolean } };
+  const handle = internals._handle;
   if (handle?.reading) {
     handle.reading = false;
     handle.readStop?.();
   }
+  // read() above may have asked for more (`reading` set, awaiting a push that will now never come); clear
+  // it, or a later resume() would never ask again and the socket would stall.
+  if (internals._readableState) internals._readableState.reading = false;
 }
 
 /** What a waiting client sent before its turn, handed to whoever serves it. */
