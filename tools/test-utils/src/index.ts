@@ -7,3 +7,4 @@ export { runParallelDesignSuite } from './parallel-designs.ts';
 export type { ParallelDesign } from './parallel-designs.ts';
 export type { SpawnedServer } from './cli.ts';
 export { runPoolDesignCliSuite } from './cli-suite.ts';
+export { runRobustnessSuite, type RobustnessVariant } from './robustness.ts';
