@@ -4,7 +4,10 @@ import { execFileSync, spawn } from 'node:child_process';
 import { HAS_PROCFS, clockTicksPerSecond, processCpuMs, processTree, sampleTree, ticksToMs } from '../src/index.ts';
 
 describe('process-tree reader', { skip: !HAS_PROCFS && 'no /proc' }, () => {
-  const busy = spawn(process.execPath, ['-e', 'const end = Date.now() + 400; while (Date.now() < end); setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+  // The child spins until it has used 300 ms of CPU by its own count, then says so: a busy machine
+  // stretches the wall time, never the CPU time, so the test does not depend on the load.
+  const busy = spawn(process.execPath, ['-e', 'const t = process.cpuUsage(); for (;;) { const u = process.cpuUsage(t); if (u.user + u.system >= 300000) break; } console.log("done"); setInterval(() => {}, 1000)'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const spun = new Promise<void>((resolve) => busy.stdout!.once('data', () => resolve()));
   after(() => busy.kill('SIGKILL'));
 
   it('reads the clock tick from getconf, not an assumed 100', () => {
@@ -13,10 +16,10 @@ describe('process-tree reader', { skip: !HAS_PROCFS && 'no /proc' }, () => {
   });
 
   it('sees a child in the tree and counts its CPU time', async () => {
-    await new Promise((r) => setTimeout(r, 600));
+    await spun;
     assert.ok(processTree(process.pid).includes(busy.pid!));
     const own = processCpuMs(busy.pid!);
-    assert.ok(own !== null && own >= 200, `a 400 ms busy loop used ${own} ms of CPU`);
+    assert.ok(own !== null && own >= 250, `a child that used 300 ms of CPU by its own count: /proc says ${own} ms`);
     const tree = sampleTree(busy.pid!);
     assert.ok(tree && tree.processes.has(busy.pid!) && tree.rssBytes > 0 && tree.threads >= 1);
     assert.ok(ticksToMs(tree.userTicks + tree.systemTicks) >= own! - 1);
