@@ -14,7 +14,11 @@ export interface ReportOptions {
   inputs?: readonly string[];
   /** Also read the workspace's newest sweep, `<workspace root>/results/latest.json` (what `loadgen:sweep` writes). */
   latest?: boolean;
-  /** Folder the report is written to (created if needed). Default: `<workspace root>/reports/quick`, or `./report` outside the socketlab workspace. */
+  /**
+   * Folder the report is written to (created if needed). Default: with `latest`, `<workspace root>/results/report`
+   * (git-ignored, next to the sweep it reports on); otherwise `<workspace root>/reports/quick` (the shipped
+   * report, rebuilt from its own sweep.json), or `./report` outside the socketlab workspace.
+   */
   outDir?: string;
   /** Base of relative paths and of the workspace-root search. Default: process.cwd(). */
   cwd?: string;
@@ -46,6 +50,9 @@ export const DEFAULT_REPORT_OPTIONS = Object.freeze({
   inputs: Object.freeze([]) as readonly string[],
   latest: false,
   outDirInWorkspace: 'reports/quick', // relative to the workspace root (the folder with nx.json)
+  // With --latest: beside the sweep, under the git-ignored results/, so the main job never rewrites the
+  // tracked reports/ (regenerating those is the maintainers' `npx nx run report:shipped`).
+  outDirLatest: 'results/report',
   outDirElsewhere: 'report', // relative to cwd, outside the socketlab workspace
   title: null as string | null, // derived from the sweep
   stopScalingFactor: 2, // ×: stops scaling once the median total time has doubled since the smallest N
@@ -90,7 +97,7 @@ export function resolveReportOptions(options: ReportOptions = {}): ResolvedRepor
     throw new InvalidOptionError(`latest needs the socketlab workspace (a folder with nx.json above ${cwd}), where loadgen writes results/latest.json; pass the file as an input instead`);
   }
   const outDir = given.outDir === undefined
-    ? (root === null ? resolve(cwd, d.outDirElsewhere) : join(root, d.outDirInWorkspace))
+    ? (root === null ? resolve(cwd, d.outDirElsewhere) : join(root, latest ? d.outDirLatest : d.outDirInWorkspace))
     : resolve(cwd, checkString('outDir', given.outDir));
   const content = resolveContentOptions({ title: given.title as string | null | undefined, stopScalingFactor: given.stopScalingFactor as number | undefined, logScaleSpread: given.logScaleSpread as number | undefined });
   return deepFreeze({
