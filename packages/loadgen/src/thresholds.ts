@@ -19,8 +19,7 @@ import { DESIGNS, WORKLOAD_NAMES, type CellResult, type SweepResults } from '@so
 export const THRESHOLD_METRICS = ['total.median', 'total.min', 'total.max', 'latency.p50', 'latency.p90', 'latency.p99', 'latency.max', 'errors'] as const;
 export type ThresholdMetric = (typeof THRESHOLD_METRICS)[number];
 const ALIASES: Readonly<Record<string, ThresholdMetric>> = Object.freeze({ p50: 'latency.p50', p90: 'latency.p90', p99: 'latency.p99' });
-const OPS = ['<=', '>=', '<', '>'] as const;
-type Op = (typeof OPS)[number];
+type Op = '<=' | '>=' | '<' | '>';
 /** Time units a value may carry, in ms. */
 const UNIT_MS: Readonly<Record<string, number>> = Object.freeze({ us: 0.001, ms: 1, s: 1000 });
 

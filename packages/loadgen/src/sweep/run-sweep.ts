@@ -10,9 +10,8 @@ import { describeScale, resolveConfig, type SweepOptions } from '../options.ts';
 import { ServerProcess, killAllServersSync } from '../server-process.ts';
 import { VERSION } from '../version.ts';
 import { summarize } from './aggregate.ts';
-import { ESTIMATE, estimateRunMs } from './estimate.ts';
+import { ESTIMATE, LearnedEta, estimateRunMs } from './estimate.ts';
 import type { RunPosition, SweepHooks, SweepProgressEvent } from './events.ts';
-import { LearnedEta } from './estimate.ts';
 import { executeRun } from './measure-run.ts';
 import { measureQuietest } from './quietest.ts';
 
@@ -76,7 +75,6 @@ export async function runSweep(config: SweepOptions | ResolvedSweepConfig = {}, 
   let current: ClientProcesses | null = null;
   let server: ServerProcess | null = null;
   let runNumber = 0;
-  let estimateDone = 0;
   const eta = new LearnedEta();
 
   const onAbort = () => {
@@ -111,7 +109,6 @@ export async function runSweep(config: SweepOptions | ResolvedSweepConfig = {}, 
           if (plan.design !== 'external' && server === null) {
             server = await startServerWithRetry(plan.design, cell.servers.length, cfg, warn);
             cell.servers.push(server.record);
-            estimateDone += ESTIMATE.serverStartMs;
           }
           if (abortReason) break;
           emit({ type: 'run-start', position });
@@ -131,7 +128,6 @@ export async function runSweep(config: SweepOptions | ResolvedSweepConfig = {}, 
             await stopServer(server);
             server = null;
           }
-          estimateDone += plan.estimateMs;
           eta.learn(plan.design, plan.estimateMs, performance.now() - runStartedAt);
           const elapsedMs = performance.now() - t0;
           const remainingMs = eta.remainingMs(plans, runNumber, cfg.runs, elapsedMs);
