@@ -1,20 +1,22 @@
 import { InvalidOptionError } from '@socketlab/protocol';
 import {
-  EXIT_CODES, choiceValue, helpText as skeletonHelp, integerValue, numberValue, parseCommandLine, reportError, runCli,
+  choiceValue, helpText as skeletonHelp, integerValue, numberValue, parseCommandLine, reportError, runCli,
   type CliDefinition, type CliFlag, type ParsedCommandLine,
 } from '@socketlab/protocol/cli';
 import { CLIENT_MODES, DESIGNS, PRESET_NAMES, SERVER_LIFECYCLES, WORKLOAD_NAMES, validateResults } from '@socketlab/results';
 import { DEFAULT_SWEEP_OPTIONS, PRESETS, parseTarget, resolveConfig, type SweepOptions } from './options.ts';
+import { EXIT_CODE_TABLE, LOADGEN_EXIT_CODES, verdict, type VerdictOptions } from './exit.ts';
 import { writeResults } from './output.ts';
 import { createProgress } from './progress.ts';
 import { killAllServersSync } from './server-process.ts';
 import { runSweep } from './sweep/run-sweep.ts';
 import { mediansTable } from './table.ts';
+import { THRESHOLD_METRICS, parseThreshold, type Threshold } from './thresholds.ts';
 
 const BIN = 'socketlab-loadgen';
 
 /** Exit codes after a signal stopped the sweep: 128 + the signal's number, as a shell reports it. */
-const SIGNAL_EXIT_CODES = Object.freeze({ SIGINT: 130, SIGTERM: 143 });
+const SIGNAL_EXIT_CODES = Object.freeze({ SIGINT: LOADGEN_EXIT_CODES.sigint, SIGTERM: LOADGEN_EXIT_CODES.sigterm });
 
 /** A loadgen flag: `option` is the SweepOptions field it sets; `default` is always shown in --help. */
 export interface LoadgenFlag extends CliFlag {
@@ -77,6 +79,17 @@ export const FLAGS: readonly LoadgenFlag[] = [
   { flag: '--stop-timeout-ms', option: 'stopTimeoutMs', type: 'string', arg: '<ms>', parse: int, help: 'after SIGTERM, time a server gets before SIGKILL, ms', default: String(d.stopTimeoutMs) },
   { flag: '--sample-interval-ms', option: 'sampleIntervalMs', type: 'string', arg: '<ms>', parse: int, help: 'period of server process-tree sampling (/proc), ms', default: String(d.sampleIntervalMs) },
   { flag: '--saturation-threshold', option: 'saturationThreshold', type: 'string', arg: '<x>', parse: numberValue, help: 'flag a run when loadgen\'s CPU use reaches this fraction of what it can use; 0–1', default: String(d.saturationThreshold) },
+  { flag: '--noise-threshold', option: 'noiseThreshold', type: 'string', arg: '<x>', parse: numberValue, help: 'a run is noisy when other processes use more than this share of the machine\'s CPU during it; 0–1', default: String(d.noiseThreshold) },
+  { flag: '--noise-retries', option: 'noiseRetries', type: 'string', arg: '<n>', parse: int, help: 're-runs of a noisy run; the quietest attempt is kept, a still-noisy one is flagged', default: String(d.noiseRetries) },
+  { flag: '--quiet-wait-ms', option: 'quietWaitMs', type: 'string', arg: '<ms>', parse: int, help: 'before each run attempt, wait at most this long for a quiet window, ms; 0 = no wait', default: String(d.quietWaitMs) },
+  { flag: '--quiet-window-ms', option: 'quietWindowMs', type: 'string', arg: '<ms>', parse: int, help: 'length of a quiet window, and the shortest window a run\'s foreign CPU is read over, ms', default: String(d.quietWindowMs) },
+];
+
+/** The flags that decide the exit code (see EXIT_CODE_TABLE). */
+const VERDICT_FLAGS: readonly CliFlag[] = [
+  { flag: '--threshold', type: 'string', multiple: true, arg: '<expr>', parse: (raw, flag) => parseThreshold(raw, flag), help: 'fail (exit 4) unless [design[:workload[:N]]:]metric<value holds, e.g. mt-pool:sleep:total.median<2s or p99<50ms; repeatable (see Thresholds)' },
+  { flag: '--allow-errors', type: 'boolean', help: 'client errors (refused, reset, timeouts, ERR replies, wrong values) do not fail the sweep (no exit 3)' },
+  { flag: '--fail-on-noise', type: 'boolean', help: 'exit 5 when a run stays noisy after its retries' },
 ];
 
 /** The flags that shape the CLI's output rather than the sweep. */
@@ -98,6 +111,8 @@ export interface ParsedArgs {
   progress: boolean;
   /** --out: the results file; null for the default location. */
   out: string | null;
+  /** What decides the exit code: --threshold, --allow-errors, --fail-on-noise. */
+  verdict: VerdictOptions;
   options: SweepOptions;
 }
 
@@ -121,7 +136,7 @@ const CLI: CliDefinition = {
     'is release → the last client\'s Goodbye!. loadgen starts each server variant itself (--port 0), stops it',
     'with SIGTERM and checks nothing was left behind. Results: one JSON document (schema.json).',
   ],
-  flags: [...FLAGS, ...OUTPUT_FLAGS],
+  flags: [...FLAGS, ...VERDICT_FLAGS, ...OUTPUT_FLAGS],
   packageJson: new URL('../package.json', import.meta.url),
   positionalHint: 'flags start with --',
   epilogue: [
@@ -131,7 +146,19 @@ const CLI: CliDefinition = {
     'Progress goes to stderr: a bar on a terminal, one line per run otherwise. Ctrl-C stops cleanly: the',
     'current run is abandoned, servers and clients are stopped, the partial results are written with',
     '"complete": false, and the exit code is 130.',
-    'Exit codes: 0 done, 1 failed or invalid results, 2 bad usage, 130 interrupted (SIGINT), 143 (SIGTERM).',
+    '',
+    'Noise: before each run loadgen waits (at most --quiet-wait-ms) for a --quiet-window-ms window in which',
+    'processes outside its own and the server\'s process trees use at most --noise-threshold of the machine\'s',
+    'CPU; a run above it is run again (--noise-retries), the quietest attempt is kept and a still-noisy one',
+    'is flagged ("noise" in each run). The report withholds rankings that rest on noisy runs.',
+    '',
+    'Thresholds: --threshold \'[design[:workload[:N]]:]metric op value\'. design, workload and N may be * or',
+    `left out (they match every cell). metric: ${THRESHOLD_METRICS.join(', ')} (p50, p90, p99 are`,
+    'aliases of latency.*); op: < <= > >=; value: a number with us, ms (default) or s (errors: a count).',
+    'A threshold fails when a cell it selects breaks it or has no value, or when it selects no cell.',
+    '',
+    'Exit codes (the first that applies; under --quiet one line on stderr still says why):',
+    ...EXIT_CODE_TABLE.map(([code, text]) => `  ${String(code).padEnd(4)}${text}`),
     'Results format: https://github.com/socketlab/socketlab/blob/main/docs/results-format.md',
   ],
 };
@@ -164,6 +191,11 @@ function toParsedArgs(p: ParsedCommandLine): ParsedArgs {
     quiet,
     progress: !quiet && p.flags['no-progress'] !== true,
     out: typeof p.flags.out === 'string' ? p.flags.out : null,
+    verdict: {
+      thresholds: (p.flags.threshold as Threshold[] | undefined) ?? [],
+      allowErrors: p.flags['allow-errors'] === true,
+      failOnNoise: p.flags['fail-on-noise'] === true,
+    },
     options: p.options as SweepOptions,
   };
 }
@@ -184,12 +216,13 @@ function summaryText(results: Awaited<ReturnType<typeof runSweep>>, paths: strin
   const lines = ['', mediansTable(results), results.scale];
   if (paths.length) lines.push(`results: ${paths.join(' (copy: ') + (paths.length > 1 ? ')' : '')}`);
   if (results.warnings.length) lines.push(`${results.warnings.length} warning(s), see "warnings" in the results`);
+  const noisy = results.cells.flatMap((c) => c.runs).filter((r) => r.noise?.noisy).length;
+  if (noisy) lines.push(`${noisy} noisy run(s): other work shared the machine (see each run's "noise")`);
   return lines.join('\n') + '\n';
 }
 
 /**
- * Runs the CLI. Exit codes: 0 done, 1 failure or invalid results, 2 bad usage (the skeleton's policy),
- * 130 interrupted by SIGINT, 143 by SIGTERM. A second Ctrl-C kills the servers and exits at once.
+ * Runs the CLI. Exit codes: see EXIT_CODE_TABLE (exit.ts), decided by verdict(). A second Ctrl-C kills the servers and exits at once.
  */
 export async function main(argv: string[]): Promise<void> {
   let split: string[];
@@ -230,16 +263,11 @@ async function sweep(parsed: ParsedArgs): Promise<number> {
     if (parsed.json) process.stdout.write(JSON.stringify(results, null, 2) + '\n');
     if (!parsed.json || parsed.out) paths = writeResults(results, { out: parsed.out });
     if (!parsed.quiet && !parsed.json) process.stdout.write(summaryText(results, paths));
-    if (!check.ok) {
-      process.stderr.write(`${BIN}: the results do not match the schema (written anyway):\n${check.errors.slice(0, 20).map((e) => `  ${e.path} ${e.message}`).join('\n')}\n`);
-      return EXIT_CODES.failure;
-    }
-    if (results.abortReason === 'SIGINT' || results.abortReason === 'SIGTERM') return SIGNAL_EXIT_CODES[results.abortReason];
-    if (!results.complete) {
-      process.stderr.write(`${BIN}: incomplete: ${results.abortReason}\n`);
-      return EXIT_CODES.failure;
-    }
-    return EXIT_CODES.ok;
+    if (!check.ok) process.stderr.write(`${BIN}: schema errors:\n${check.errors.slice(0, 20).map((e) => `  ${e.path} ${e.message}`).join('\n')}\n`);
+    const outcome = verdict(results, check.ok, parsed.verdict);
+    // One line, even with --quiet: a CI log must say why the job failed.
+    if (outcome.reason !== null) process.stderr.write(`${BIN}: exit ${outcome.code}: ${outcome.reason}\n`);
+    return outcome.code;
   } catch (err) {
     progress?.stop();
     throw err;

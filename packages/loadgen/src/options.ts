@@ -50,6 +50,14 @@ export interface SweepOptions {
   sampleIntervalMs?: number;
   /** CPU fraction (0–1) at which a run is flagged as loadgen-saturated. */
   saturationThreshold?: number;
+  /** Before each run attempt, the longest wait for a quiet window, ms (0 = no wait). */
+  quietWaitMs?: number;
+  /** One quiet-window measurement, and the shortest window a run's foreign CPU is measured over, ms. */
+  quietWindowMs?: number;
+  /** Foreign CPU share of the machine (0–1) above which a run is noisy (re-run, then flagged). */
+  noiseThreshold?: number;
+  /** Re-runs of a noisy run; the quietest attempt is kept. */
+  noiseRetries?: number;
 }
 
 /** What a preset sets. Everything else comes from DEFAULT_SWEEP_OPTIONS. */
@@ -121,6 +129,15 @@ export const DEFAULT_SWEEP_OPTIONS = Object.freeze({
   stopTimeoutMs: 15_000, // 15 s: the servers' own drain timeout (10 s) plus margin
   sampleIntervalMs: 50, // ms between /proc samples of the server's process tree
   saturationThreshold: 0.9, // 90 % of the CPU loadgen could use
+  // Noise: other processes' CPU as a share of the machine. 0.2 = 0.4 of a core on 2 cores: a burner on
+  // one core (0.5) is caught, the odd daemon wake-up is not. The wait is bounded per attempt so that a
+  // machine that never quietens costs at most (1 + retries) × 2 s per run, not an unbounded stall.
+  quietWaitMs: 2000, // ms
+  // 100 ms: 10 clock ticks per CPU (a tick of rounding is 5 % of the machine on 2 CPUs), and 36 s over
+  // the quick preset's 360 runs; a longer window reads finer but costs every run its length.
+  quietWindowMs: 100, // ms
+  noiseThreshold: 0.2, // share of all CPUs, 0–1
+  noiseRetries: 2, // re-runs
 });
 
 /** Largest tasks a default server accepts (its maxSleepMs and maxWaitMs limits), in ms. */
@@ -130,6 +147,7 @@ const MAX_WAIT_MS = 60_000;
 const OPTION_KEYS = [
   'preset', 'designs', 'target', 'clients', 'runs', 'workloads', 'tasksPerClient', 'timeScale', 'clientMode', 'loadgenWorkers',
   'serverLifecycle', 'poolSize', 'host', 'connectTimeoutMs', 'runTimeoutMs', 'startTimeoutMs', 'stopTimeoutMs', 'sampleIntervalMs', 'saturationThreshold',
+  'quietWaitMs', 'quietWindowMs', 'noiseThreshold', 'noiseRetries',
 ] as const;
 
 function checkList<T>(name: string, value: unknown, item: (name: string, v: unknown) => T): T[] {
@@ -229,6 +247,10 @@ export function resolveConfig(options: SweepOptions = {}): ResolvedSweepConfig {
     stopTimeoutMs: pick('stopTimeoutMs', d.stopTimeoutMs, (n, v) => checkInteger(n, v, 1, 600_000)),
     sampleIntervalMs: pick('sampleIntervalMs', d.sampleIntervalMs, (n, v) => checkInteger(n, v, 5, 60_000)),
     saturationThreshold: pick('saturationThreshold', d.saturationThreshold, (n, v) => checkNumber(n, v, 0, 1)),
+    quietWaitMs: pick('quietWaitMs', d.quietWaitMs, (n, v) => checkInteger(n, v, 0, 600_000)),
+    quietWindowMs: pick('quietWindowMs', d.quietWindowMs, (n, v) => checkInteger(n, v, 10, 60_000)),
+    noiseThreshold: pick('noiseThreshold', d.noiseThreshold, (n, v) => checkNumber(n, v, 0, 1)),
+    noiseRetries: pick('noiseRetries', d.noiseRetries, (n, v) => checkInteger(n, v, 0, 100)),
   };
   return deepFreeze(config);
 }

@@ -60,7 +60,7 @@ export function createProgress(stream: NodeJS.WriteStream = process.stderr): Pro
         case 'run-end': {
           const p = event.position;
           const last = event.totalMs === null ? 'interrupted' : `${(event.totalMs / 1000).toFixed(3)}s`;
-          const flags = `${event.errors ? ` errors=${event.errors}` : ''}${event.saturated ? ' SATURATED' : ''}`;
+          const flags = `${event.errors ? ` errors=${event.errors}` : ''}${event.saturated ? ' SATURATED' : ''}${event.noisy ? ' NOISY' : ''}`;
           if (bar) {
             bar.update(p.index, { last: last + flags, elapsed: formatDuration(event.elapsedMs), eta_text: formatDuration(event.remainingMs) });
           } else {

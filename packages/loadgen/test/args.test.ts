@@ -6,7 +6,18 @@ import { DESIGNS } from '@socketlab/results';
 
 describe('parseArgs', () => {
   it('gives empty options and the CLI defaults without flags', () => {
-    assert.deepEqual(parseArgs([]), { help: false, version: false, json: false, quiet: false, progress: true, out: null, options: {} });
+    assert.deepEqual(parseArgs([]), { help: false, version: false, json: false, quiet: false, progress: true, out: null, verdict: { thresholds: [], allowErrors: false, failOnNoise: false }, options: {} });
+  });
+
+  it('parses thresholds in order, with units in ms, and the verdict switches', () => {
+    const p = parseArgs(['--threshold', 'mt-pool:sleep:total.median<2s', '--threshold', 'p99<=500us', '--threshold', '*:fib:40:errors<1', '--allow-errors', '--fail-on-noise']);
+    assert.deepEqual(p.verdict.thresholds.map((t) => [t.design, t.workload, t.clients, t.metric, t.op, t.limit]), [
+      ['mt-pool', 'sleep', null, 'total.median', '<', 2000],
+      [null, null, null, 'latency.p99', '<=', 0.5],
+      [null, 'fib', 40, 'errors', '<', 1],
+    ]);
+    assert.equal(p.verdict.allowErrors, true);
+    assert.equal(p.verdict.failOnNoise, true);
   });
 
   const cases: [string[], SweepOptions][] = [

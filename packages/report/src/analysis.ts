@@ -1,4 +1,5 @@
 import { isPool, median, summarizeLatency, type DesignLabel, type ErrorCounts, type LatencySummary, type WorkloadDefinition } from '@socketlab/results';
+import { compareRuns, type Comparison } from './compare-rule.ts';
 import type { DataCell, Dataset } from './load.ts';
 
 /**
@@ -37,6 +38,10 @@ export interface RunPoint {
   readonly serverCpuMs: number | null;
   readonly serverPeakRssBytes: number | null;
   readonly saturated: boolean;
+  /** Other processes used more of the machine than loadgen's noise threshold; null if not recorded (files before loadgen 0.3). */
+  readonly noisy: boolean | null;
+  /** Their share of the machine's CPU during the run (0–1); null if not recorded. */
+  readonly foreignCpuShare: number | null;
   readonly errors: ErrorCounts;
   readonly failedClients: number;
   readonly errorSamples: readonly string[];
@@ -57,38 +62,45 @@ export interface CellStats {
   readonly latency: LatencySummary | null;
   /** Smallest task latency recorded in the cell, ms (an uncontended task plus one round trip). */
   readonly minLatencyMs: number | null;
+  /** Total times of the clean runs (complete, no client error), ms: what comparisons are decided on. */
+  readonly cleanTotalsMs: readonly number[];
+  /** Some run of the cell was noisy: rankings that rest on it are withheld. */
+  readonly noisy: boolean;
+  /** Every run of the cell recorded its foreign CPU. */
+  readonly noiseRecorded: boolean;
 }
 
 /** A least-squares line y = slope × x + intercept. */
 export interface LinearFit {
   readonly slope: number;
   readonly intercept: number;
-  /** Coefficient of determination; null when every y is the same (nothing to explain). */
+  /** Coefficient of determination; null when every y is the same (nothing to explain) or from fewer than 3 points (a line through 2 points always fits). */
   readonly r2: number | null;
   readonly points: number;
 }
 
-/** Where a design stops scaling (see stopScalingFactor). */
-export interface StopScaling {
-  /** The smallest N with a median, and that median. */
+/**
+ * How a design's median total time grows with N, by elasticity: Δln(total) ÷ Δln(N). 0 = flat (the
+ * design absorbs extra clients), 1 = proportional to N (serial, or waves of a fixed size), > 1 = worse.
+ */
+export interface Scaling {
+  /** Slope of ln(median) against ln(N) over every N with a median (least squares); null with fewer than 3. */
+  readonly elasticity: number | null;
+  /** `flat` < SCALING_RULE.flatBelow ≤ `sublinear` < SCALING_RULE.proportionalFrom ≤ `proportional` < SCALING_RULE.superlinearFrom ≤ `superlinear`; null with fewer than 3 N. */
+  readonly kind: 'flat' | 'sublinear' | 'proportional' | 'superlinear' | null;
+  /** The knee: the first N whose local elasticity (from the N before) reaches kneeElasticity after every earlier step stayed below it; null if none. */
+  readonly kneeN: number | null;
+  /** The local elasticities, one per step between neighbouring N with medians. */
+  readonly steps: readonly { readonly fromN: number; readonly toN: number; readonly elasticity: number }[];
+  readonly kneeElasticity: number;
   readonly baseN: number;
-  readonly baseMs: number;
-  /** First N whose median is at least factor × baseMs; null if none in the sweep. */
-  readonly n: number | null;
-  readonly medianMs: number | null;
-  /** Largest N with a median, and its median as a multiple of baseMs. */
   readonly maxN: number;
+  /** Median at maxN ÷ median at baseN. */
   readonly ratioAtMax: number;
-  readonly factor: number;
-  /**
-   * True when the total time is proportional to N from the start (a straight line through about the
-   * origin, see PROPORTIONAL): the design never scaled, it was serial (or waved) all along.
-   */
-  readonly proportional: boolean;
 }
 
-/** "Proportional to N": R² at least `minR2`, a positive slope, and |intercept| ≤ `maxInterceptShare` × slope × the smallest N. */
-export const PROPORTIONAL = Object.freeze({ minR2: 0.95, maxInterceptShare: 0.25 });
+/** Where the elasticity classes start. */
+export const SCALING_RULE = Object.freeze({ flatBelow: 0.2, proportionalFrom: 0.8, superlinearFrom: 1.2 });
 
 /** How many tasks of a kind can run at once in a design ("lanes"); Infinity = as many as there are clients. */
 export interface Lane {
@@ -114,16 +126,23 @@ export interface DesignAnalysis {
   readonly fit: LinearFit | null;
   /** Median server CPU per run vs N: the slope is the server's CPU per extra client, ms per client. */
   readonly cpuFit: LinearFit | null;
-  readonly stop: StopScaling | null;
+  readonly scaling: Scaling | null;
   /** Median of the baseline design ÷ this design's median, at each N both have. */
   readonly speedUp: readonly { readonly clients: number; readonly value: number }[];
   /** Null for an external server (its design is unknown). */
   readonly model: CostModel | null;
 }
 
-/** A run of consecutive N with the same fastest design. */
+/**
+ * A run of consecutive N with the same verdict on the fastest design: a design faster than every other
+ * by the comparison rule (compare-rule.ts), or none (`design` null): `tie` when the rule cannot separate
+ * the best from another design, `noisy` when a cell at that N had a noisy run (the ranking is withheld).
+ */
 export interface FastestSegment {
-  readonly design: DesignLabel;
+  readonly design: DesignLabel | null;
+  readonly why: 'faster' | 'tie' | 'noisy';
+  /** With `tie`: the designs the rule could not separate from the one with the lowest median (that one first). */
+  readonly tied: readonly DesignLabel[];
   readonly fromN: number;
   readonly toN: number;
 }
@@ -145,6 +164,8 @@ export interface RunFlag {
   readonly clients: number;
   readonly run: string;
   readonly saturated: boolean;
+  /** Foreign CPU share of a noisy run; null if the run was not noisy (or noise was not recorded). */
+  readonly noisyShare: number | null;
   readonly incomplete: boolean;
   readonly errors: ErrorCounts;
   readonly failedClients: number;
@@ -165,15 +186,18 @@ export interface Analysis {
   readonly missing: readonly MissingCell[];
   readonly workloads: readonly WorkloadAnalysis[];
   readonly flags: readonly RunFlag[];
-  /** Runs, complete runs, saturated runs, runs with errors, errors, over every cell. */
-  readonly totals: { readonly runs: number; readonly completeRuns: number; readonly saturatedRuns: number; readonly runsWithErrors: number; readonly errors: number };
-  readonly stopScalingFactor: number;
+  /** Runs, complete runs, saturated runs, runs with errors, errors, noisy runs, runs that recorded noise, over every cell. */
+  readonly totals: { readonly runs: number; readonly completeRuns: number; readonly saturatedRuns: number; readonly runsWithErrors: number; readonly errors: number; readonly noisyRuns: number; readonly noiseRecordedRuns: number };
+  /** Cells with a noisy run, in workload, design, N order. */
+  readonly noisyCells: readonly CellStats[];
+  readonly kneeElasticity: number;
 }
 
 /** Least-squares fit; null with fewer than 2 distinct x. */
 export function linearFit(xs: readonly number[], ys: readonly number[]): LinearFit | null {
   const n = Math.min(xs.length, ys.length);
   if (n < 2 || new Set(xs.slice(0, n)).size < 2) return null;
+  // A line through 2 points fits them exactly: an R² of 1 from 2 points says nothing.
   let sx = 0;
   let sy = 0;
   for (let i = 0; i < n; i++) {
@@ -199,7 +223,7 @@ export function linearFit(xs: readonly number[], ys: readonly number[]): LinearF
     const e = ys[i]! - (slope * xs[i]! + intercept);
     sse += e * e;
   }
-  return { slope, intercept, r2: syy === 0 ? null : 1 - sse / syy, points: n };
+  return { slope, intercept, r2: syy === 0 || n < 3 ? null : 1 - sse / syy, points: n };
 }
 
 /** The kind and time of a request template (`SLEEP 15`, `FIB 27`, …). */
@@ -259,6 +283,8 @@ function cellStats(cell: DataCell): CellStats {
     serverCpuMs: s.run.server?.cpuTotalMs ?? null,
     serverPeakRssBytes: s.run.server?.peakRssBytes ?? null,
     saturated: s.run.loadgen.saturated,
+    noisy: s.run.noise === undefined ? null : s.run.noise.noisy,
+    foreignCpuShare: s.run.noise?.foreignCpuShare ?? null,
     errors: s.run.errors,
     failedClients: s.run.clients.failed,
     errorSamples: s.run.errorSamples,
@@ -277,26 +303,41 @@ function cellStats(cell: DataCell): CellStats {
     medianServerPeakRssBytes: medianOf(runs.filter((r) => r.complete).map((r) => r.serverPeakRssBytes)),
     latency,
     minLatencyMs: mins.length ? Math.min(...mins) / 1000 : null,
+    cleanTotalsMs: runs.filter((r) => r.complete && r.totalMs !== null && r.errors.total === 0).map((r) => r.totalMs!),
+    noisy: runs.some((r) => r.noisy === true),
+    noiseRecorded: runs.every((r) => r.noisy !== null),
   };
 }
 
-function stopScaling(cells: readonly CellStats[], factor: number, fit: LinearFit | null): StopScaling | null {
-  const withMedian = cells.filter((c) => c.medianTotalMs !== null);
+/** Compares two cells' clean runs by the comparison rule. */
+export function compareCells(a: CellStats, b: CellStats): Comparison {
+  return compareRuns(a.cleanTotalsMs, b.cleanTotalsMs);
+}
+
+function scalingOf(cells: readonly CellStats[], kneeElasticity: number): Scaling | null {
+  const withMedian = cells.filter((c) => c.medianTotalMs !== null && c.medianTotalMs > 0);
   if (withMedian.length === 0) return null;
   const base = withMedian[0]!;
   const last = withMedian[withMedian.length - 1]!;
-  const baseMs = base.medianTotalMs!;
-  const stop = withMedian.slice(1).find((c) => c.medianTotalMs! >= factor * baseMs) ?? null;
+  const steps = withMedian.slice(1).map((c, i) => {
+    const prev = withMedian[i]!;
+    return { fromN: prev.clients, toN: c.clients, elasticity: Math.log(c.medianTotalMs! / prev.medianTotalMs!) / Math.log(c.clients / prev.clients) };
+  });
+  const fit = withMedian.length >= 3 ? linearFit(withMedian.map((c) => Math.log(c.clients)), withMedian.map((c) => Math.log(c.medianTotalMs!))) : null;
+  const e = fit?.slope ?? null;
+  const r = SCALING_RULE;
+  const kind = e === null ? null : e < r.flatBelow ? 'flat' : e < r.proportionalFrom ? 'sublinear' : e < r.superlinearFrom ? 'proportional' : 'superlinear';
+  // A knee needs a flat stretch before it: a curve steep from its first step has no knee, it is steep throughout.
+  const at = steps.findIndex((s) => s.elasticity >= kneeElasticity);
   return {
+    elasticity: e,
+    kind,
+    kneeN: at > 0 ? steps[at]!.toN : null,
+    steps,
+    kneeElasticity,
     baseN: base.clients,
-    baseMs,
-    n: stop?.clients ?? null,
-    medianMs: stop?.medianTotalMs ?? null,
     maxN: last.clients,
-    ratioAtMax: baseMs > 0 ? last.medianTotalMs! / baseMs : 1,
-    factor,
-    proportional: fit !== null && fit.r2 !== null && fit.r2 >= PROPORTIONAL.minR2 && fit.slope > 0 &&
-      Math.abs(fit.intercept) <= PROPORTIONAL.maxInterceptShare * fit.slope * base.clients,
+    ratioAtMax: last.medianTotalMs! / base.medianTotalMs!,
   };
 }
 
@@ -340,26 +381,35 @@ function costModel(design: DesignLabel, tasks: readonly TaskShare[], tasksPerCli
   return { perClientWorkMs: work, expectedSlopeMs: expected, lanes };
 }
 
+/** The verdict on the fastest design at N (see FastestSegment). */
+function fastestAt(designs: readonly DesignAnalysis[], n: number): Omit<FastestSegment, 'fromN' | 'toN'> | null {
+  const cells = designs.map((d) => d.cells.find((c) => c.clients === n)).filter((c): c is CellStats => c !== undefined && c.medianTotalMs !== null);
+  if (cells.length === 0) return null;
+  const sorted = [...cells].sort((x, y) => x.medianTotalMs! - y.medianTotalMs!);
+  const best = sorted[0]!;
+  if (cells.some((c) => c.noisy)) return { design: null, why: 'noisy', tied: [] };
+  if (sorted.length === 1) return { design: best.design, why: 'faster', tied: [] };
+  const tied = sorted.slice(1).filter((c) => compareCells(best, c).verdict !== 'faster').map((c) => c.design);
+  return tied.length === 0 ? { design: best.design, why: 'faster', tied: [] } : { design: null, why: 'tie', tied: [best.design, ...tied] };
+}
+
 function fastestSegments(designs: readonly DesignAnalysis[], clients: readonly number[]): FastestSegment[] {
   const out: FastestSegment[] = [];
   for (const n of clients) {
-    let best: { design: DesignLabel; ms: number } | null = null;
-    for (const d of designs) {
-      const ms = d.cells.find((c) => c.clients === n)?.medianTotalMs ?? null;
-      if (ms !== null && (best === null || ms < best.ms)) best = { design: d.design, ms };
-    }
-    if (!best) continue;
+    const v = fastestAt(designs, n);
+    if (!v) continue;
     const prev = out[out.length - 1];
-    if (prev && prev.design === best.design) out[out.length - 1] = { ...prev, toN: n };
-    else out.push({ design: best.design, fromN: n, toN: n });
+    if (prev && prev.design === v.design && prev.why === v.why && prev.tied.join() === v.tied.join()) out[out.length - 1] = { ...prev, toN: n };
+    else out.push({ ...v, fromN: n, toN: n });
   }
   return out;
 }
 
-/** Analyses a combined dataset. `stopScalingFactor` is k in "stops scaling at the first N whose median ≥ k × the smallest N's". */
-export function analyse(dataset: Dataset, stopScalingFactor: number): Analysis {
+/** Analyses a combined dataset. `kneeElasticity`: the knee rule's threshold (see Scaling). */
+export function analyse(dataset: Dataset, kneeElasticity: number): Analysis {
   const flags: RunFlag[] = [];
-  const totals = { runs: 0, completeRuns: 0, saturatedRuns: 0, runsWithErrors: 0, errors: 0 };
+  const totals = { runs: 0, completeRuns: 0, saturatedRuns: 0, runsWithErrors: 0, errors: 0, noisyRuns: 0, noiseRecordedRuns: 0 };
+  const noisyCells: CellStats[] = [];
   const workloads = dataset.workloads.map((workload): WorkloadAnalysis => {
     const cellsOfWorkload = dataset.cells.filter((c) => c.workload === workload.name).map(cellStats);
     const tasks = taskShares(workload, cellsOfWorkload);
@@ -372,18 +422,18 @@ export function analyse(dataset: Dataset, stopScalingFactor: number): Analysis {
         const b = base.find((x) => x.clients === c.clients)?.medianTotalMs ?? null;
         if (b !== null && c.medianTotalMs !== null && c.medianTotalMs > 0) speedUp.push({ clients: c.clients, value: b / c.medianTotalMs });
       }
-      const fit = fitOf(cells, (c) => c.medianTotalMs);
       return {
         design,
         workload: workload.name,
         cells,
-        fit,
+        fit: fitOf(cells, (c) => c.medianTotalMs),
         cpuFit: fitOf(cells, (c) => c.medianServerCpuMs),
-        stop: stopScaling(cells, stopScalingFactor, fit),
+        scaling: scalingOf(cells, kneeElasticity),
         speedUp,
         model: costModel(design, tasks, dataset.tasksPerClient, dataset.cores, dataset.poolSize),
       };
     });
+    for (const d of designs) noisyCells.push(...d.cells.filter((c) => c.noisy));
     const common = dataset.clients.filter((n) => designs.every((d) => d.cells.some((c) => c.clients === n && c.medianTotalMs !== null)));
     for (const c of cellsOfWorkload) {
       for (const r of c.runs) {
@@ -392,10 +442,12 @@ export function analyse(dataset: Dataset, stopScalingFactor: number): Analysis {
         if (r.saturated) totals.saturatedRuns++;
         if (r.errors.total > 0) totals.runsWithErrors++;
         totals.errors += r.errors.total;
-        if (r.saturated || !r.complete || r.errors.total > 0 || r.failedClients > 0) {
+        if (r.noisy) totals.noisyRuns++;
+        if (r.noisy !== null) totals.noiseRecordedRuns++;
+        if (r.saturated || r.noisy === true || !r.complete || r.errors.total > 0 || r.failedClients > 0) {
           flags.push({
             workload: c.workload, design: c.design, clients: c.clients, run: r.label,
-            saturated: r.saturated, incomplete: !r.complete, errors: r.errors, failedClients: r.failedClients, errorSamples: r.errorSamples,
+            saturated: r.saturated, noisyShare: r.noisy === true ? r.foreignCpuShare : null, incomplete: !r.complete, errors: r.errors, failedClients: r.failedClients, errorSamples: r.errorSamples,
           });
         }
       }
@@ -414,5 +466,5 @@ export function analyse(dataset: Dataset, stopScalingFactor: number): Analysis {
       }
     }
   });
-  return { dataset, missing, workloads, flags, totals, stopScalingFactor };
+  return { dataset, missing, workloads, flags, totals, noisyCells, kneeElasticity };
 }

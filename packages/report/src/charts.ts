@@ -1,5 +1,5 @@
 import type { TopLevelSpec } from 'vega-lite';
-import type { DesignLabel } from '@socketlab/results';
+import { DESIGNS, type DesignLabel } from '@socketlab/results';
 import { BASELINE_DESIGN, type Analysis, type DesignAnalysis, type WorkloadAnalysis } from './analysis.ts';
 import { num, times } from './format.ts';
 
@@ -21,8 +21,15 @@ export interface ChartDefinition {
 /** File-name prefixes of the report's charts (stale charts with these prefixes are removed from the folder). */
 export const CHART_PREFIXES = Object.freeze(['total-time-', 'all-designs-', 'marginal-cost-', 'speed-up-', 'latency-', 'server-cpu-', 'server-memory-']);
 
-/** Tableau 10: a design keeps its colour (by its position in the report) in every chart. */
+/** Tableau 10: a design keeps its colour (by its position in the design catalogue) in every chart of every report. */
 const PALETTE = ['#4c78a8', '#f58518', '#e45756', '#72b7b2', '#54a24b', '#eeca3b', '#b279a2', '#ff9da6', '#9d755d', '#bab0ac'];
+/** Every design in catalogue order, then `external`: the index picks the colour, whatever else a report holds. */
+const COLOUR_ORDER: readonly DesignLabel[] = [...DESIGNS, 'external'];
+
+/** A design's colour, the same in every report. */
+export function designColour(design: DesignLabel): string {
+  return PALETTE[COLOUR_ORDER.indexOf(design) % PALETTE.length]!;
+}
 const RUN_COLOR = '#4c78a8';
 const FLAGGED_COLOR = '#e45756';
 const MEDIAN_COLOR = '#f58518';
@@ -83,13 +90,13 @@ function yScale(log: boolean) {
   return log ? { type: 'log' as const } : { zero: true };
 }
 
-function designColor(designs: readonly DesignLabel[], shown: readonly DesignLabel[]) {
+function designColor(_designs: readonly DesignLabel[], shown: readonly DesignLabel[]) {
   return {
     field: 'design',
     type: 'nominal' as const,
     title: 'design',
     sort: [...shown],
-    scale: { domain: [...shown], range: shown.map((d) => PALETTE[designs.indexOf(d) % PALETTE.length]!) },
+    scale: { domain: [...shown], range: shown.map(designColour) },
   };
 }
 
@@ -102,7 +109,7 @@ function totalTimeChart(w: WorkloadAnalysis, d: DesignAnalysis, clients: readonl
         clients: c.clients,
         seconds: round(r.totalMs! / 1000, 6),
         run: r.label,
-        series: r.saturated || r.errors.total > 0 || r.failedClients > 0 ? 'flagged run' : 'each run',
+        series: r.saturated || r.noisy === true || r.errors.total > 0 || r.failedClients > 0 ? 'flagged run' : 'each run',
       })),
   );
   const medians = d.cells.filter((c) => c.medianTotalMs !== null).map((c) => ({ clients: c.clients, seconds: round(c.medianTotalMs! / 1000, 6), series: 'median' }));

@@ -25,10 +25,10 @@ const CLI: CliDefinition = {
   ],
   flags: [
     { flag: '--in', short: '-i', type: 'string', arg: '<file>', multiple: true, option: 'inputs', help: 'a loadgen results file; repeat to combine sweeps (default: the report folder\'s own copy, <out>/sweep.json)' },
-    { flag: '--latest', type: 'boolean', option: 'latest', help: 'also read <workspace root>/results/latest.json, the newest sweep loadgen wrote' },
-    { flag: '--out', short: '-o', type: 'string', arg: '<dir>', option: 'outDir', help: `report folder (default: ${d.outDirInWorkspace} under the socketlab workspace root, the folder with nx.json; ./${d.outDirElsewhere} outside it)` },
+    { flag: '--latest', type: 'boolean', option: 'latest', help: `also read <workspace root>/results/latest.json, the newest sweep loadgen wrote; the report then goes to ${d.outDirLatest}/ unless --out` },
+    { flag: '--out', short: '-o', type: 'string', arg: '<dir>', option: 'outDir', help: `report folder (default: ${d.outDirLatest} with --latest, else ${d.outDirInWorkspace}, under the socketlab workspace root, the folder with nx.json; ./${d.outDirElsewhere} outside it)` },
     { flag: '--title', type: 'string', arg: '<text>', option: 'title', help: 'first heading (default: from the sweep, e.g. "socketlab report: quick sweep")' },
-    { flag: '--stop-scaling-factor', type: 'string', arg: '<x>', option: 'stopScalingFactor', parse: numberValue, help: `a design stops scaling at the first N whose median total time is >= x times the smallest N's; > 1 (default: ${d.stopScalingFactor})` },
+    { flag: '--knee-elasticity', type: 'string', arg: '<x>', option: 'kneeElasticity', parse: numberValue, help: `the knee: the first N where the curve's local elasticity Δln(total)/Δln(N) reaches x after staying below it; 0 < x <= 1 (default: ${d.kneeElasticity})` },
     { flag: '--log-scale-spread', type: 'string', arg: '<x>', option: 'logScaleSpread', parse: numberValue, help: `a chart gets a log y axis when its largest value is >= x times its smallest; >= 1 (default: ${d.logScaleSpread})` },
     { flag: '--no-copy', type: 'boolean', option: 'copyInputs', sets: false, help: 'do not copy the inputs into the report folder (as sweep.json, sweep-2.json, …)' },
     { flag: '--quiet', short: '-q', type: 'boolean', help: 'print nothing but errors' },
@@ -38,7 +38,7 @@ const CLI: CliDefinition = {
   epilogue: [
     'Examples:',
     `  ${BIN}                                   rebuild reports/quick/ from reports/quick/sweep.json`,
-    `  ${BIN} --latest                          report on the sweep loadgen just wrote (results/latest.json)`,
+    `  ${BIN} --latest                          report on the sweep loadgen just wrote (results/latest.json) into results/report/`,
     `  ${BIN} --in a.json --in b.json --out r   combine two sweeps into ./r`,
     '',
     'Exit codes: 0 written, 1 unreadable or invalid input, 2 bad usage.',

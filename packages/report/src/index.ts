@@ -7,11 +7,13 @@ export { DEFAULT_REPORT_OPTIONS, resolveReportOptions, resolveContentOptions, re
 export type { ReportOptions, ResolvedReportOptions } from './options.ts';
 export { readInput, parseResults, checkResults, inputFromResults, combineInputs } from './load.ts';
 export type { LoadedInput, Dataset, DataCell, SourcedRun } from './load.ts';
-export { analyse, linearFit, lanesFor, classifyTask, BASELINE_DESIGN, PROPORTIONAL } from './analysis.ts';
+export { analyse, linearFit, lanesFor, classifyTask, BASELINE_DESIGN, SCALING_RULE, compareCells } from './analysis.ts';
 export type {
-  Analysis, WorkloadAnalysis, DesignAnalysis, CellStats, RunPoint, LinearFit, StopScaling, CostModel, Lane, TaskKind, TaskShare, FastestSegment, RunFlag, MissingCell,
+  Analysis, WorkloadAnalysis, DesignAnalysis, CellStats, RunPoint, LinearFit, Scaling, CostModel, Lane, TaskKind, TaskShare, FastestSegment, RunFlag, MissingCell,
 } from './analysis.ts';
 export { summarizeLatency } from '@socketlab/results';
+export { compareRuns, mannWhitney, COMPARISON_RULE } from './compare-rule.ts';
+export type { Comparison, Verdict } from './compare-rule.ts';
 export type { LatencySummary } from '@socketlab/results';
 export { PROSE_RULES, nodeLimits } from './prose.ts';
 export { CHART_PREFIXES, logScaleFor } from './charts.ts';

@@ -14,14 +14,22 @@ export interface ReportOptions {
   inputs?: readonly string[];
   /** Also read the workspace's newest sweep, `<workspace root>/results/latest.json` (what `loadgen:sweep` writes). */
   latest?: boolean;
-  /** Folder the report is written to (created if needed). Default: `<workspace root>/reports/quick`, or `./report` outside the socketlab workspace. */
+  /**
+   * Folder the report is written to (created if needed). Default: with `latest`, `<workspace root>/results/report`
+   * (git-ignored, next to the sweep it reports on); otherwise `<workspace root>/reports/quick` (the shipped
+   * report, rebuilt from its own sweep.json), or `./report` outside the socketlab workspace.
+   */
   outDir?: string;
   /** Base of relative paths and of the workspace-root search. Default: process.cwd(). */
   cwd?: string;
   /** Report title (first heading). Default: derived from the sweep, e.g. "socketlab report: quick sweep". */
   title?: string | null;
-  /** A design "stops scaling" at the first N whose median total time is at least this many times the median at the smallest N. Unitless, > 1. */
-  stopScalingFactor?: number;
+  /**
+   * The knee rule: a curve's local elasticity between two neighbouring N is Δln(total) ÷ Δln(N) (0 = flat,
+   * the design absorbs the extra clients; 1 = proportional to N). The knee is the first N where it reaches
+   * this value after staying below it. Unitless, > 0 and <= 1.
+   */
+  kneeElasticity?: number;
   /** A chart gets a log y axis when its largest plotted value is at least this many times its smallest. Unitless, >= 1 (1 = always log). */
   logScaleSpread?: number;
   /** Copy the inputs into the report folder (`sweep.json`, `sweep-2.json`, …) so the folder can be rebuilt from itself. */
@@ -36,7 +44,7 @@ export interface ResolvedReportOptions {
   readonly cwd: string;
   readonly workspaceRoot: string | null;
   readonly title: string | null;
-  readonly stopScalingFactor: number;
+  readonly kneeElasticity: number;
   readonly logScaleSpread: number;
   readonly copyInputs: boolean;
 }
@@ -46,9 +54,12 @@ export const DEFAULT_REPORT_OPTIONS = Object.freeze({
   inputs: Object.freeze([]) as readonly string[],
   latest: false,
   outDirInWorkspace: 'reports/quick', // relative to the workspace root (the folder with nx.json)
+  // With --latest: beside the sweep, under the git-ignored results/, so the main job never rewrites the
+  // tracked reports/ (regenerating those is the maintainers' `npx nx run report:shipped`).
+  outDirLatest: 'results/report',
   outDirElsewhere: 'report', // relative to cwd, outside the socketlab workspace
   title: null as string | null, // derived from the sweep
-  stopScalingFactor: 2, // ×: stops scaling once the median total time has doubled since the smallest N
+  kneeElasticity: 0.5, // unitless: half-way between flat (0) and proportional to N (1)
   logScaleSpread: 10, // ×: log y axis once the values span a factor of 10
   copyInputs: true,
 });
@@ -61,7 +72,7 @@ export function inputCopyName(index: number): string {
   return index === 0 ? INPUT_COPY_NAME : `sweep-${index + 1}.json`;
 }
 
-const KEYS = ['inputs', 'latest', 'outDir', 'cwd', 'title', 'stopScalingFactor', 'logScaleSpread', 'copyInputs'] as const;
+const KEYS = ['inputs', 'latest', 'outDir', 'cwd', 'title', 'kneeElasticity', 'logScaleSpread', 'copyInputs'] as const;
 
 function checkNumber(name: string, value: unknown, min: number, exclusive: boolean, max = 1000): number {
   const tooLow = typeof value === 'number' && (exclusive ? value <= min : value < min);
@@ -90,9 +101,9 @@ export function resolveReportOptions(options: ReportOptions = {}): ResolvedRepor
     throw new InvalidOptionError(`latest needs the socketlab workspace (a folder with nx.json above ${cwd}), where loadgen writes results/latest.json; pass the file as an input instead`);
   }
   const outDir = given.outDir === undefined
-    ? (root === null ? resolve(cwd, d.outDirElsewhere) : join(root, d.outDirInWorkspace))
+    ? (root === null ? resolve(cwd, d.outDirElsewhere) : join(root, latest ? d.outDirLatest : d.outDirInWorkspace))
     : resolve(cwd, checkString('outDir', given.outDir));
-  const content = resolveContentOptions({ title: given.title as string | null | undefined, stopScalingFactor: given.stopScalingFactor as number | undefined, logScaleSpread: given.logScaleSpread as number | undefined });
+  const content = resolveContentOptions({ title: given.title as string | null | undefined, kneeElasticity: given.kneeElasticity as number | undefined, logScaleSpread: given.logScaleSpread as number | undefined });
   return deepFreeze({
     inputs,
     latest,
@@ -105,12 +116,12 @@ export function resolveReportOptions(options: ReportOptions = {}): ResolvedRepor
 }
 
 /** The options that shape a report's content, validated and defaulted (see renderReport). */
-export function resolveContentOptions(options: Pick<ReportOptions, 'title' | 'stopScalingFactor' | 'logScaleSpread'>): Pick<ResolvedReportOptions, 'title' | 'stopScalingFactor' | 'logScaleSpread'> {
-  const given = checkKnownKeys('options', options, ['title', 'stopScalingFactor', 'logScaleSpread']);
+export function resolveContentOptions(options: Pick<ReportOptions, 'title' | 'kneeElasticity' | 'logScaleSpread'>): Pick<ResolvedReportOptions, 'title' | 'kneeElasticity' | 'logScaleSpread'> {
+  const given = checkKnownKeys('options', options, ['title', 'kneeElasticity', 'logScaleSpread']);
   const d = DEFAULT_REPORT_OPTIONS;
   return deepFreeze({
     title: given.title === undefined || given.title === null ? d.title : checkString('title', given.title),
-    stopScalingFactor: given.stopScalingFactor === undefined ? d.stopScalingFactor : checkNumber('stopScalingFactor', given.stopScalingFactor, 1, true),
+    kneeElasticity: given.kneeElasticity === undefined ? d.kneeElasticity : checkNumber('kneeElasticity', given.kneeElasticity, 0, true, 1),
     logScaleSpread: given.logScaleSpread === undefined ? d.logScaleSpread : checkNumber('logScaleSpread', given.logScaleSpread, 1, false, 1e9),
   });
 }

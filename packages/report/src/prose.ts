@@ -1,22 +1,20 @@
 import { DESIGNS, designOf, isPerConnection, isPool, type DesignLabel, type DesignName } from '@socketlab/results';
-import { BASELINE_DESIGN, type Analysis, type DesignAnalysis, type TaskShare, type WorkloadAnalysis } from './analysis.ts';
-import { code, duration, list, num, percent, r2, times } from './format.ts';
+import { BASELINE_DESIGN, compareCells, type Analysis, type CellStats, type DesignAnalysis, type TaskShare, type WorkloadAnalysis } from './analysis.ts';
+import { code, duration, list, num, r2, times } from './format.ts';
 
 /**
  * The rules that turn the analysis into sentences. Every number comes from the data; the thresholds
  * below decide which sentence applies. The README of @socketlab/report lists these rules.
  */
 export const PROSE_RULES = Object.freeze({
-  /** The cost model explains a slope when |measured − predicted| ≤ the largest of: this fraction of the prediction, … */
+  /** The cost model explains a slope when |measured − predicted| ≤ the larger of this fraction of the prediction … */
   modelTolerance: 0.25,
-  /** … this fraction of one client's work (tasksPerClient × task time), … */
-  workTolerance: 0.1,
-  /** … and this many ms per client. */
+  /** … and this many ms per client (a prediction of 0 still allows timer and scheduling jitter), … */
   floorMs: 0.5,
+  /** … and the straight line fits: R² at least this, from at least 3 N. */
+  minR2: 0.9,
   /** Start-up cost explains an overhead when the server's CPU per extra client ÷ cores covers at least this fraction of it. */
   startupShare: 0.5,
-  /** Two medians closer than this fraction are called practically tied. */
-  tie: 0.05,
 });
 
 /** What runs a client's tasks in `design`, in words (`process`, `thread`), from the design catalogue. */
@@ -90,12 +88,18 @@ export function modelSentence(d: DesignAnalysis, w: WorkloadAnalysis, tasksPerCl
   const s = d.fit.slope;
   const e = d.model.expectedSlopeMs;
   const over = s - e;
-  const tol = Math.max(rules.modelTolerance * e, rules.workTolerance * d.model.perClientWorkMs, rules.floorMs);
-  const head = `Measured ${num(s)} ms per extra client (R² ${r2(d.fit.r2)}); the cost model predicts ${num(e)} ms (${predictionText(d, w, tasksPerClient)}).`;
-  if (Math.abs(over) <= tol) return `${head} The cost model explains the curve.`;
-  if (s < 0) return `${head} The total time falls as N grows, so noise or start-up effects at the smallest N outweigh what the tasks add.`;
+  const tol = Math.max(rules.modelTolerance * e, rules.floorMs);
+  const fitText = d.fit.r2 === null ? (d.fit.points < 3 ? `from ${d.fit.points} N only, so no R²` : 'flat') : `R² ${r2(d.fit.r2)}`;
+  const head = `Measured ${num(s)} ms per extra client (${fitText}); the cost model predicts ${num(e)} ms (${predictionText(d, w, tasksPerClient)}).`;
+  const straight = d.fit.points >= 3 && d.fit.r2 !== null && d.fit.r2 >= rules.minR2;
+  const ratio = e > 0 ? ` (${times(s / e)} the prediction)` : '';
+  if (Math.abs(over) <= tol) {
+    if (straight) return `${head} The cost model explains the curve: the slope is within ${num(tol)} ms of the prediction and the line fits.`;
+    return `${head} The slope is near the prediction, but ${d.fit.points < 3 ? 'two points always lie on a line' : `the medians scatter about the line (R² below ${rules.minR2})`}, so this does not show that the model explains the curve.`;
+  }
+  if (s < 0) return `${head} The total time falls as N grows, so noise or start-up effects at the smallest N outweigh what the tasks add; the model misses by ${num(Math.abs(over))} ms per client.`;
   if (over < 0) {
-    return `${head} That is ${num(-over)} ms per client less than predicted: the design overlapped more work than its ${d.model.lanes.map((l) => `${Number.isFinite(l.lanes) ? l.lanes : 'N'} ${l.kind} lane${l.lanes === 1 ? '' : 's'}`).join(', ')} suggest, or the tasks took less than the times assumed.`;
+    return `${head} The model misses by ${num(-over)} ms per client${ratio}, on the low side: the design overlapped more work than its ${d.model.lanes.map((l) => `${Number.isFinite(l.lanes) ? l.lanes : 'N'} ${l.kind} lane${l.lanes === 1 ? '' : 's'}`).join(', ')} suggest, or the tasks took less than the times assumed.`;
   }
   let why: string;
   const cpu = d.cpuFit?.slope ?? null;
@@ -121,24 +125,26 @@ export function modelSentence(d: DesignAnalysis, w: WorkloadAnalysis, tasksPerCl
   } else {
     why = 'There is no server CPU data to attribute it.';
   }
-  return `${head} That is ${num(over)} ms per client more than predicted: per-client overhead. ${why}`;
+  return `${head} The model misses by ${num(over)} ms per client${ratio}: per-client overhead it does not include. ${why}`;
 }
 
-/** "Stops scaling at N = 30 …" or "Keeps scaling through N = 100 …". */
-export function stopSentence(d: DesignAnalysis, allClients: readonly number[]): string | null {
-  const st = d.stop;
-  if (!st) return null;
-  const k = st.factor;
-  if (st.n !== null && st.proportional && d.fit) {
-    return `It never scales in this sweep: its total time is proportional to N from the smallest N on (${num(d.fit.slope)} ms per client, intercept ${num(d.fit.intercept)} ms), so it reaches ${k} × the N = ${st.baseN} median at N = ${st.n} (${duration(st.medianMs!)}).`;
-  }
-  if (st.n !== null) {
-    const second = allClients.filter((n) => n > st.baseN)[0];
-    const early = st.n === second ? ' — already at the first step up from the smallest N' : '';
-    return `Stops scaling at N = ${st.n}${early}: its median ${duration(st.medianMs!)} is at least ${k} × the ${duration(st.baseMs)} at N = ${st.baseN}.`;
-  }
-  if (st.maxN === st.baseN) return null;
-  return `Keeps scaling through N = ${st.maxN}: its median there is ${times(st.ratioAtMax)} the one at N = ${st.baseN} (below ${k}×).`;
+/** How the curve grows with N (elasticity) and where its knee is, if it has one. */
+export function scalingSentence(d: DesignAnalysis): string | null {
+  const sc = d.scaling;
+  if (!sc || sc.maxN === sc.baseN) return null;
+  const growth = `From N = ${sc.baseN} to ${sc.maxN} (${times(sc.maxN / sc.baseN)} the clients) its median grows ${times(sc.ratioAtMax)}`;
+  if (sc.elasticity === null) return `${growth}; with fewer than 3 N the report does not classify the curve.`;
+  const e = `elasticity ${sc.elasticity.toFixed(2)}`;
+  const kind = {
+    flat: 'it absorbs the extra clients: the total time barely depends on N',
+    sublinear: 'it scales partly: the total time grows, but more slowly than N',
+    proportional: 'it does not scale: the total time grows in proportion to N (serial work, or waves of a fixed size)',
+    superlinear: 'it scales worse than serially: the total time grows faster than N',
+  }[sc.kind!];
+  const knee = sc.kneeN !== null
+    ? ` Its knee is at N = ${sc.kneeN}: the local elasticity stays below ${sc.kneeElasticity} up to there and reaches it on the step to N = ${sc.kneeN}.`
+    : sc.steps.length > 0 && sc.steps[0]!.elasticity >= sc.kneeElasticity ? ' It has no knee: it is steep from the first step.' : ` It has no knee in this sweep: no step reaches an elasticity of ${sc.kneeElasticity}.`;
+  return `${growth} (${e}), so ${kind}.${knee}`;
 }
 
 /** For the iterative server: the lesson's N × task time check at the largest N. */
@@ -158,7 +164,7 @@ export function designProse(a: Analysis, w: WorkloadAnalysis, d: DesignAnalysis)
     `**${d.design}.** ${laneSentence(d, w, ds.cores, ds.poolSize)}`,
     modelSentence(d, w, ds.tasksPerClient, ds.cores),
     iterativeSentence(d),
-    stopSentence(d, ds.clients),
+    scalingSentence(d),
   ].filter((s): s is string => s !== null);
 }
 
@@ -185,29 +191,40 @@ export function costModelSentence(a: Analysis, w: WorkloadAnalysis): string {
   return sentences.join(' ');
 }
 
-/** The fastest design(s), with how far ahead. */
+/**
+ * The fastest design at each N, only where the comparison rule (compare-rule.ts) says so: ties and noisy
+ * cells are named as such, and no design is ranked there.
+ */
 export function fastestSentence(w: WorkloadAnalysis): string | null {
   if (w.fastest.length === 0) return null;
   const range = (s: { fromN: number; toN: number }) => (s.fromN === s.toN ? `N = ${s.fromN}` : `N = ${s.fromN}–${s.toN}`);
-  const lead = w.fastest.length === 1
-    ? `**${w.fastest[0]!.design}** is the fastest at every N swept.`
-    : `Fastest: ${list(w.fastest.map((s) => `**${s.design}** at ${range(s)}`))}.`;
+  const decided = w.fastest.filter((s) => s.design !== null);
+  const parts = w.fastest.map((s) =>
+    s.design !== null
+      ? `**${s.design}** at ${range(s)}`
+      : s.why === 'noisy'
+        ? `withheld at ${range(s)} (noisy runs)`
+        : `no clear winner at ${range(s)} (${list(s.tied)} tie)`,
+  );
+  const lead = decided.length === w.fastest.length && w.fastest.length === 1
+    ? `**${w.fastest[0]!.design}** is the fastest at every N swept (faster than every other design by the comparison rule).`
+    : decided.length === 0 && w.fastest.length === 1
+      ? `No design is ranked fastest: ${parts[0]!.replace(/ at N = .*? \(/, ' (').replace(/^withheld/, 'rankings withheld')} at every N swept.`
+      : `Fastest, by the comparison rule: ${list(parts)}.`;
   if (w.compareN === null) return lead;
   const n = w.compareN;
-  const at = w.designs
-    .map((d) => ({ design: d.design, ms: d.cells.find((c) => c.clients === n)?.medianTotalMs ?? null }))
-    .filter((x): x is { design: DesignLabel; ms: number } => x.ms !== null)
-    .sort((x, y) => x.ms - y.ms);
-  const best = at[0]!;
-  const others = at.slice(1);
-  if (others.length === 0) return `${lead} At N = ${n} its median total time is ${duration(best.ms)}.`;
-  const second = others[0]!;
-  const base = others.find((x) => x.design === BASELINE_DESIGN);
-  const vsBase = base && base !== second ? ` and ${times(base.ms / best.ms)} faster than ${base.design} (${duration(base.ms)})` : '';
-  const vsSecond = second.ms / best.ms < 1 + PROSE_RULES.tie
-    ? `within ${percent(PROSE_RULES.tie)} of the runner-up, ${second.design} (${duration(second.ms)}), so practically tied`
-    : `${times(second.ms / best.ms)} faster than the runner-up, ${second.design} (${duration(second.ms)})`;
-  return `${lead} At N = ${n}, ${best.design} takes ${duration(best.ms)}: ${vsSecond}${vsBase}.`;
+  const cells = w.designs
+    .map((d) => d.cells.find((c) => c.clients === n))
+    .filter((c): c is CellStats => c !== undefined && c.medianTotalMs !== null)
+    .sort((x, y) => x.medianTotalMs! - y.medianTotalMs!);
+  if (cells.length < 2) return lead;
+  const [best, second] = [cells[0]!, cells[1]!];
+  const verdict = compareCells(best, second).verdict;
+  const how = verdict === 'faster'
+    ? `${times(second.medianTotalMs! / best.medianTotalMs!)} faster than the runner-up, ${second.design} (${duration(second.medianTotalMs!)})`
+    : `tied with ${second.design} (${duration(second.medianTotalMs!)}) by the comparison rule, though its median is lower`;
+  const noisy = best.noisy || second.noisy ? ' (noisy runs: read with care)' : '';
+  return `${lead} At N = ${n}, the lowest median is ${best.design}'s, ${duration(best.medianTotalMs!)}: ${how}${noisy}.`;
 }
 
 /** Steepest and flattest marginal cost. */
@@ -249,7 +266,12 @@ export function speedUpSentence(w: WorkloadAnalysis): string | null {
     .map((d) => ({ design: d.design, v: d.speedUp.find((s) => s.clients === n)?.value ?? null }))
     .filter((x): x is { design: DesignLabel; v: number } => x.v !== null);
   if (items.length === 0) return null;
-  return `Speed-up over ${BASELINE_DESIGN} at N = ${n}: ${list(items.map((x) => `${x.design} ${times(x.v)}`))}.`;
+  return `Speed-up over ${BASELINE_DESIGN} at N = ${n} (its median ÷ the design's): ${list(items.map((x) => `${x.design} ${speedUpText(x.v)}`))}.`;
+}
+
+/** A speed-up as a reader takes it: `2.4×`, or `7.0× slower` below 1 (never "0.1×"). */
+export function speedUpText(v: number): string {
+  return v >= 1 ? times(v) : `${times(1 / v)} slower`;
 }
 
 /** Facts about what Node.js could not do that hold on every line (true of the designs, not of the data). */

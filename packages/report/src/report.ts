@@ -42,7 +42,7 @@ export interface ReportResult extends RenderedReport {
 }
 
 /** Options of renderReport(): the ones that shape the content. */
-export type RenderOptions = Pick<ReportOptions, 'title' | 'stopScalingFactor' | 'logScaleSpread'>;
+export type RenderOptions = Pick<ReportOptions, 'title' | 'kneeElasticity' | 'logScaleSpread'>;
 
 /**
  * Renders a report from loaded inputs, in memory. Pure apart from CPU: the same inputs and options
@@ -50,7 +50,7 @@ export type RenderOptions = Pick<ReportOptions, 'title' | 'stopScalingFactor' | 
  */
 export async function renderReport(inputs: readonly LoadedInput[], options: RenderOptions = {}): Promise<RenderedReport> {
   const o = resolveContentOptions(options);
-  const analysis = analyse(combineInputs(inputs), o.stopScalingFactor);
+  const analysis = analyse(combineInputs(inputs), o.kneeElasticity);
   const title = o.title ?? defaultTitle(inputs);
   const perWorkload = analysis.workloads.map((w) => workloadCharts(analysis, w, o.logScaleSpread));
   const charts: RenderedChart[] = [];
@@ -58,7 +58,7 @@ export async function renderReport(inputs: readonly LoadedInput[], options: Rend
   for (const c of allCharts(perWorkload)) {
     charts.push({ file: `${c.name}.svg`, alt: c.alt, svg: await renderSvg(c.spec, c.name), runPoints: c.runPoints });
   }
-  const markdown = renderMarkdown(analysis, { title, charts: perWorkload, stopScalingFactor: o.stopScalingFactor, logScaleSpread: o.logScaleSpread });
+  const markdown = renderMarkdown(analysis, { title, charts: perWorkload, kneeElasticity: o.kneeElasticity, logScaleSpread: o.logScaleSpread });
   const svgs = new Map(charts.map((c) => [c.file, c.svg]));
   const html = renderHtml(markdown, title, svgs);
   const files = new Map<string, string>([['README.md', markdown], ['index.html', html], ...charts.map((c): [string, string] => [c.file, c.svg])]);
@@ -79,7 +79,7 @@ export async function buildReport(options: ReportOptions = {}): Promise<ReportRe
   const o = resolveReportOptions(options);
   const paths = resolveInputs(o).map((p) => resolve(o.cwd, p));
   const inputs = paths.map((p, i) => readInput(p, i, p));
-  const report = await renderReport(inputs, { title: o.title, stopScalingFactor: o.stopScalingFactor, logScaleSpread: o.logScaleSpread });
+  const report = await renderReport(inputs, { title: o.title, kneeElasticity: o.kneeElasticity, logScaleSpread: o.logScaleSpread });
 
   mkdirSync(o.outDir, { recursive: true });
   const written: string[] = [];

@@ -3,12 +3,23 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { SweepResults } from '@socketlab/results';
 import { analyse, classifyTask, combineInputs, inputFromResults, lanesFor, linearFit, logScaleFor } from '../src/index.ts';
-import { fastestSentence, modelSentence, stopSentence } from '../src/prose.ts';
+import { fastestSentence, modelSentence, scalingSentence } from '../src/prose.ts';
+import { compareRuns } from '../src/compare-rule.ts';
 import { renderMarkdown } from '../src/markdown/index.ts';
 import { smallResults } from './helpers.ts';
 
-function analysisOf(results: SweepResults, k = 2) {
+function analysisOf(results: SweepResults, k = 0.5) {
   return analyse(combineInputs([inputFromResults(results)]), k);
+}
+
+/** Replaces every run of `design` (copies of its first run) with one run per total time `perN(N)` gives. */
+function setRuns(results: SweepResults, design: string, perN: (n: number) => number[]): SweepResults {
+  for (const c of results.cells) {
+    if (c.design !== design) continue;
+    const proto = c.runs[0]!;
+    c.runs = perN(c.clients).map((t, i) => ({ ...structuredClone(proto), index: i, totalMs: t }));
+  }
+  return results;
 }
 
 /** Multiplies every total time of one design (and its summary) by `factor`. */
@@ -81,34 +92,87 @@ describe('cost model', () => {
 });
 
 describe('prose follows the data', () => {
-  it('names the fastest design, and another one when the data changes', () => {
-    const base = analysisOf(smallResults());
-    const sleep = base.workloads.find((w) => w.workload.name === 'sleep')!;
+  it('names the fastest design only where the runs separate, and another one when the data changes', () => {
+    const r = smallResults();
+    for (const [i, d] of r.config.designs.entries()) setRuns(r, d, (n) => [n * 10 * (i + 1), n * 10 * (i + 1) + 1, n * 10 * (i + 1) + 2]);
+    const sleep = analysisOf(r).workloads.find((w) => w.workload.name === 'sleep')!;
     const before = fastestSentence(sleep)!;
-    const winner = sleep.fastest[sleep.fastest.length - 1]!.design;
-    assert.match(before, new RegExp(`\\*\\*${winner}\\*\\*`));
-    // Make the iterative server 1000× faster: now it wins everywhere.
-    const changed = analysisOf(scaleDesign(smallResults(), 'single-iterative', 0.001));
+    assert.match(before, /^\*\*single-iterative\*\* is the fastest at every N swept \(faster than every other design by the comparison rule\)\./);
+    // Make mt-pool 1000× faster: now it wins everywhere.
+    const changed = analysisOf(scaleDesign(r, 'mt-pool', 0.001));
     const after = fastestSentence(changed.workloads.find((w) => w.workload.name === 'sleep')!)!;
-    assert.match(after, /^\*\*single-iterative\*\* is the fastest at every N swept\./);
-    assert.notEqual(before, after);
+    assert.match(after, /^\*\*mt-pool\*\* is the fastest at every N swept/);
   });
 
-  it('says a design stops scaling, or keeps scaling, by the k × rule', () => {
-    const flat = smallResults();
-    // A flat curve: every total time set to 100 ms.
-    for (const c of flat.cells) for (const r of c.runs) r.totalMs = 100;
-    const a = analysisOf(flat, 2);
-    const d = a.workloads[0]!.designs[0]!;
-    assert.equal(d.stop!.n, null);
-    assert.match(stopSentence(d, a.dataset.clients)!, /^Keeps scaling through N = \d+: its median there is 1\.0× the one at N = \d+ \(below 2×\)\.$/);
-    // Proportional to N: the total is N × 20 ms, so it "never scales".
-    const serial = smallResults();
-    for (const c of serial.cells) for (const r of c.runs) r.totalMs = c.clients * 20;
-    const s = analysisOf(serial, 2);
-    const sd = s.workloads[0]!.designs[0]!;
-    assert.equal(sd.stop!.proportional, true);
-    assert.match(stopSentence(sd, s.dataset.clients)!, /^It never scales in this sweep: its total time is proportional to N/);
+  it('overlapping runs give a tie and no ranking', () => {
+    const r = smallResults();
+    // Every design's three runs overlap the others' (medians differ, ranges do not separate).
+    for (const [i, d] of r.config.designs.entries()) setRuns(r, d, (n) => [n * 100 + i, n * 100 + 50 + i, n * 100 + 100 + i]);
+    const a = analysisOf(r);
+    const sleep = a.workloads.find((w) => w.workload.name === 'sleep')!;
+    assert.deepEqual(sleep.fastest.map((s) => [s.design, s.why]), [[null, 'tie']]);
+    const text = fastestSentence(sleep)!;
+    assert.doesNotMatch(text, /is the fastest/);
+    assert.match(text, /no clear winner .*tie/);
+    assert.match(text, /tied with .* by the comparison rule, though its median is lower/);
+    // Two runs a side are too few to rank, however far apart.
+    const two = smallResults();
+    scaleDesign(two, 'mt-pool', 0.001);
+    assert.ok(analysisOf(two).workloads.every((w) => w.fastest.every((s) => s.design === null && s.why === 'tie')), 'the fixture has 2 runs per cell');
+  });
+
+  it('the comparison rule: ranges with 3 runs, a rank test with 5 or more', () => {
+    assert.equal(compareRuns([1, 2, 3], [4, 5, 6]).verdict, 'faster');
+    assert.equal(compareRuns([4, 5, 6], [1, 2, 3]).verdict, 'slower');
+    assert.deepEqual(compareRuns([1, 2, 5], [4, 5, 6]), { verdict: 'tie', by: 'ranges', p: null });
+    assert.deepEqual(compareRuns([1, 2], [40, 50]), { verdict: 'tie', by: 'too-few-runs', p: null });
+    // 8 runs each, one outlier overlapping: the ranges overlap, the rank test still separates them.
+    const fast = [10, 11, 12, 13, 14, 15, 16, 30];
+    const slow = [20, 21, 22, 23, 24, 25, 26, 27];
+    const c = compareRuns(fast, slow);
+    assert.equal(c.by, 'rank-test');
+    assert.equal(c.verdict, 'faster');
+    assert.ok(c.p! < 0.05);
+    assert.equal(compareRuns([1, 3, 5, 7, 9], [2, 4, 6, 8, 10]).verdict, 'tie');
+  });
+
+  it('a cell with a high recorded foreign share is flagged and its ranking withheld; old files say not recorded', () => {
+    const r = smallResults();
+    for (const [i, d] of r.config.designs.entries()) setRuns(r, d, (n) => [n * 10 * (i + 1), n * 10 * (i + 1) + 1, n * 10 * (i + 1) + 2]);
+    const quiet = { foreignCpuMs: 1, windowMs: 100, loadAverageStart: [0, 0, 0], loadAverageEnd: [0, 0, 0], quietWaitMs: 100, quiet: true, attempts: 1, attemptShares: [0.01], foreignCpuShare: 0.01, noisy: false };
+    for (const c of r.cells) for (const run of c.runs) run.noise = { ...quiet };
+    const cell = r.cells.find((c) => c.design === 'mt-pool' && c.workload === 'sleep' && c.clients === 4)!;
+    cell.runs[1]!.noise = { ...quiet, foreignCpuShare: 0.62, attempts: 3, attemptShares: [0.7, 0.62, 0.8], quiet: false, noisy: true };
+    const a = analysisOf(r);
+    const sleep = a.workloads.find((w) => w.workload.name === 'sleep')!;
+    assert.deepEqual(sleep.fastest.map((s) => [s.design, s.why, s.fromN, s.toN]), [['single-iterative', 'faster', 2, 2], [null, 'noisy', 4, 4], ['single-iterative', 'faster', 6, 6]]);
+    assert.match(fastestSentence(sleep)!, /withheld at N = 4 \(noisy runs\)/);
+    assert.equal(a.totals.noisyRuns, 1);
+    const md = renderMarkdown(a, { title: 'T', charts: [], kneeElasticity: 0.5, logScaleSpread: 10 });
+    assert.match(md, /> \*\*Noise: 1 of \d+ runs were noisy\*\*.*Rankings at the N of these cells are withheld: mt-pool × sleep × N = 4 \(up to 62 %\)\./);
+    assert.match(md, /\| noisy \(other processes used 62 % of the CPU\) \|/);
+    const old = renderMarkdown(analysisOf(smallResults()), { title: 'T', charts: [], kneeElasticity: 0.5, logScaleSpread: 10 });
+    assert.match(old, /> \*\*Noise: not recorded\.\*\*/);
+  });
+
+  it('classifies curves by elasticity and finds a knee only after a flat stretch', () => {
+    const shape = (f: (n: number) => number) => {
+      const r = smallResults();
+      for (const d of r.config.designs) setRuns(r, d, (n) => [f(n), f(n), f(n)]);
+      return analysisOf(r).workloads[0]!.designs[0]!;
+    };
+    const flat = shape(() => 100);
+    assert.equal(flat.scaling!.kind, 'flat');
+    assert.equal(flat.scaling!.kneeN, null);
+    assert.match(scalingSentence(flat)!, /absorbs the extra clients.*no knee in this sweep/);
+    const serial = shape((n) => n * 20);
+    assert.equal(serial.scaling!.kind, 'proportional');
+    assert.equal(serial.scaling!.kneeN, null);
+    assert.match(scalingSentence(serial)!, /does not scale: .*It has no knee: it is steep from the first step\./);
+    // N = 2, 4, 6: flat from 2 to 4, then it jumps: the knee is at 6.
+    const knee = shape((n) => (n <= 4 ? 100 + n : 300));
+    assert.equal(knee.scaling!.kneeN, 6);
+    assert.match(scalingSentence(knee)!, /Its knee is at N = 6/);
   });
 
   it('explains a slope with the cost model, or calls the excess per-client overhead', () => {
@@ -123,8 +187,23 @@ describe('prose follows the data', () => {
     const sleep = a.workloads.find((x) => x.workload.name === 'sleep')!;
     const it1 = sleep.designs.find((d) => d.design === 'single-iterative')!;
     const mt = sleep.designs.find((d) => d.design === 'mt-per-connection')!;
-    assert.match(modelSentence(it1, sleep, 1, 2)!, /The cost model explains the curve\.$/);
-    assert.match(modelSentence(mt, sleep, 1, 2)!, new RegExp(`Measured ${(task * 5).toFixed(1)} ms per extra client .*per-client overhead`));
+    assert.match(modelSentence(it1, sleep, 1, 2)!, /The cost model explains the curve: the slope is within [0-9.]+ ms of the prediction and the line fits\.$/);
+    const far = modelSentence(mt, sleep, 1, 2)!;
+    assert.match(far, new RegExp(`Measured ${(task * 5).toFixed(1)} ms per extra client .*The model misses by ${(task * 5).toFixed(1)} ms per client: per-client overhead`));
+    assert.doesNotMatch(far, /explains/);
+  });
+
+  it('gives no R² from 2 points, and does not call a 2-point fit an explanation', () => {
+    assert.equal(linearFit([1, 2], [3, 5])!.r2, null);
+    const r = smallResults();
+    r.cells = r.cells.filter((c) => c.clients !== 6);
+    const task = r.config.workloads.find((x) => x.name === 'sleep')!.taskMs;
+    for (const c of r.cells) if (c.design === 'single-iterative') for (const run of c.runs) run.totalMs = c.clients * task;
+    const sleep = analysisOf(r).workloads.find((x) => x.workload.name === 'sleep')!;
+    const text = modelSentence(sleep.designs.find((d) => d.design === 'single-iterative')!, sleep, 1, 2)!;
+    assert.match(text, /from 2 N only, so no R²/);
+    assert.match(text, /two points always lie on a line/);
+    assert.doesNotMatch(text, /The cost model explains the curve/);
   });
 
   it('flags saturated runs, runs with errors, and planned cells without data', () => {
@@ -141,7 +220,7 @@ describe('prose follows the data', () => {
     assert.equal(a.totals.runsWithErrors, 1);
     assert.equal(a.flags.length, 2);
     assert.deepEqual(a.missing.map((m) => [m.design, m.workload, m.clients]), [[gone.design, gone.workload, gone.clients]]);
-    const md = renderMarkdown(a, { title: 'T', charts: [], stopScalingFactor: 2, logScaleSpread: 10 });
+    const md = renderMarkdown(a, { title: 'T', charts: [], kneeElasticity: 0.5, logScaleSpread: 10 });
     assert.match(md, /\| loadgen saturated \| – \|/);
     assert.match(md, /\| 2 errors, 1 client failed \| refused 1, SOCKETLAB_ERR_BACKLOG_FULL 1; first: `client 3: connect ECONNREFUSED 127\.0\.0\.1:1234` \|/);
     assert.match(md, new RegExp(`- ${gone.design} × ${gone.workload}: N = ${gone.clients}`));

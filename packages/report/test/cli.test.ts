@@ -14,10 +14,10 @@ const BIN = fileURLToPath(new URL('../bin.js', import.meta.url));
 
 describe('parseArgs', () => {
   it('reads every flag', () => {
-    const p = parseArgs(['--in', 'a.json', '-i', 'b.json', '--out=r', '--latest', '--title', 'T', '--stop-scaling-factor', '1.5', '--log-scale-spread=20', '--no-copy', '-q']);
+    const p = parseArgs(['--in', 'a.json', '-i', 'b.json', '--out=r', '--latest', '--title', 'T', '--knee-elasticity', '0.6', '--log-scale-spread=20', '--no-copy', '-q']);
     assert.deepEqual(p, {
       help: false, version: false, quiet: true,
-      options: { inputs: ['a.json', 'b.json'], outDir: 'r', latest: true, title: 'T', stopScalingFactor: 1.5, logScaleSpread: 20, copyInputs: false },
+      options: { inputs: ['a.json', 'b.json'], outDir: 'r', latest: true, title: 'T', kneeElasticity: 0.6, logScaleSpread: 20, copyInputs: false },
     });
   });
 
@@ -35,7 +35,7 @@ describe('parseArgs', () => {
     [['--in'], /--in needs a value/],
     [['--in', '--out', 'x'], /--in needs a value/],
     [['--out='], /--out needs a value/],
-    [['--stop-scaling-factor', 'two'], /--stop-scaling-factor must be a number \(got "two"\)/],
+    [['--knee-elasticity', 'two'], /--knee-elasticity must be a number \(got "two"\)/],
     [['--log-scale-spread', '-3'], /--log-scale-spread needs a value/],
   ];
   for (const [argv, message] of bad) {
@@ -46,9 +46,9 @@ describe('parseArgs', () => {
 
   it('documents every flag and default in --help', () => {
     const help = helpText();
-    for (const flag of ['--in', '--latest', '--out', '--title', '--stop-scaling-factor', '--log-scale-spread', '--no-copy', '--quiet', '--version', '--help']) assert.ok(help.includes(flag), flag);
-    assert.match(help, /default: reports\/quick under the socketlab workspace root/);
-    assert.match(help, new RegExp(`default: ${DEFAULT_REPORT_OPTIONS.stopScalingFactor}\\)`));
+    for (const flag of ['--in', '--latest', '--out', '--title', '--knee-elasticity', '--log-scale-spread', '--no-copy', '--quiet', '--version', '--help']) assert.ok(help.includes(flag), flag);
+    assert.match(help, /default: results\/report with --latest, else reports\/quick, under the socketlab workspace root/);
+    assert.match(help, new RegExp(`default: ${DEFAULT_REPORT_OPTIONS.kneeElasticity}\\)`));
   });
 });
 
@@ -60,7 +60,7 @@ describe('resolveReportOptions', () => {
     assert.equal(o.outDir, join(root, 'reports', 'quick'));
     assert.deepEqual(o.inputs, []);
     assert.deepEqual(resolveInputs(o), [join(root, 'reports', 'quick', 'sweep.json')]);
-    assert.equal(o.stopScalingFactor, 2);
+    assert.equal(o.kneeElasticity, 0.5);
     assert.equal(o.logScaleSpread, 10);
     assert.equal(o.copyInputs, true);
     assert.ok(Object.isFrozen(o));
@@ -86,7 +86,7 @@ describe('resolveReportOptions', () => {
     [{ outDir: 3 }, /outDir must be a non-empty string/],
     [{ cwd: '' }, /cwd must be a non-empty string/],
     [{ title: '' }, /title must be a non-empty string/],
-    [{ stopScalingFactor: 1 }, /stopScalingFactor must be a number > 1 and <= 1000 \(got 1\)/],
+    [{ kneeElasticity: 0 }, /kneeElasticity must be a number > 0 and <= 1 \(got 0\)/],
     [{ logScaleSpread: 0.5 }, /logScaleSpread must be a number >= 1/],
     [{ copyInputs: 1 }, /copyInputs must be a boolean/],
     [{ colour: 'blue' }, /unknown option colour/],

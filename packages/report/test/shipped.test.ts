@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,26 +8,40 @@ import { buildReport } from '../src/index.ts';
 import { REPO_ROOT } from './helpers.ts';
 
 /**
- * The repository ships a report (reports/quick/) generated from a real quick sweep (its sweep.json).
- * Regenerating it must give the committed files byte for byte: same data, same report.
+ * The repository ships reports generated from real sweeps: reports/quick/ (from its sweep.json) and
+ * reports/seed/ (from two sweeps, with a title of its own). Regenerating them the way the maintainers'
+ * command does (`npx nx run report:shipped`, the `shipped` script) must give the committed files byte
+ * for byte: same data, same report. After an intended change to the report, run that command and commit.
  */
-const SHIPPED = fileURLToPath(new URL('reports/quick/', REPO_ROOT));
+const SHIPPED = [
+  { dir: 'reports/quick/', inputs: ['sweep.json'], title: undefined, preset: 'quick' },
+  { dir: 'reports/seed/', inputs: ['sweep.json', 'sweep-2.json'], title: "socketlab report: the lesson's parameters (SLEEP 3000)", preset: 'seed' },
+] as const;
 
-describe('the shipped report (reports/quick/)', () => {
-  it('regenerates byte-identically from its sweep.json', async () => {
-    assert.ok(existsSync(join(SHIPPED, 'sweep.json')), 'reports/quick/sweep.json is committed');
-    const dir = mkdtempSync(join(tmpdir(), 'report-shipped-'));
-    try {
-      const result = await buildReport({ inputs: [join(SHIPPED, 'sweep.json')], outDir: dir });
-      const shipped = readdirSync(SHIPPED).sort();
-      const fresh = readdirSync(dir).sort();
-      assert.deepEqual(fresh, shipped, 'the same files');
-      for (const name of fresh) {
-        assert.ok(readFileSync(join(dir, name)).equals(readFileSync(join(SHIPPED, name))), `${name} is byte-identical (rebuild with: npx nx run report:build)`);
+describe('the shipped reports', () => {
+  for (const s of SHIPPED) {
+    it(`${s.dir} regenerates byte-identically from its sweeps`, async () => {
+      const shippedDir = fileURLToPath(new URL(s.dir, REPO_ROOT));
+      const dir = mkdtempSync(join(tmpdir(), 'report-shipped-'));
+      try {
+        const result = await buildReport({ inputs: s.inputs.map((i) => join(shippedDir, i)), outDir: dir, title: s.title, copyInputs: s.title === undefined });
+        const shipped = readdirSync(shippedDir).filter((f) => !s.inputs.includes(f as never) || s.title === undefined).sort();
+        const fresh = readdirSync(dir).sort();
+        assert.deepEqual(fresh, shipped, 'the same files');
+        for (const name of fresh) {
+          assert.ok(readFileSync(join(dir, name)).equals(readFileSync(join(shippedDir, name))), `${s.dir}${name} is byte-identical (rebuild with: npx nx run report:shipped)`);
+        }
+        assert.equal(result.analysis.dataset.inputs[0]!.results.config.preset, s.preset);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
       }
-      assert.equal(result.analysis.dataset.inputs[0]!.results.config.preset, 'quick');
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
+    });
+  }
+  it('the maintainers\' command regenerates exactly these', () => {
+    const pkg = JSON.parse(readFileSync(new URL('packages/report/package.json', REPO_ROOT), 'utf8')) as { scripts: Record<string, string> };
+    for (const s of SHIPPED) {
+      assert.ok(pkg.scripts.shipped!.includes(`--out ../../${s.dir.replace(/\/$/, '')}`), s.dir);
+      if (s.title) assert.ok(pkg.scripts.shipped!.includes(JSON.stringify(s.title)), 'the same title');
     }
   });
 });

@@ -27,5 +27,10 @@ export function sweepFlags(config: ResolvedSweepConfig): string[] {
   if (config.clientMode === 'workers') flags.push('--loadgen-workers', String(config.loadgenWorkers));
   if (config.designs.some(isPool)) flags.push('--pool-size', String(config.poolSize));
   flags.push('--sample-interval-ms', String(config.sampleIntervalMs), '--saturation-threshold', String(config.saturationThreshold));
+  // Absent in files written before loadgen 0.3: then loadgen's defaults apply.
+  if (config.noiseThreshold !== undefined) flags.push('--noise-threshold', String(config.noiseThreshold));
+  if (config.noiseRetries !== undefined) flags.push('--noise-retries', String(config.noiseRetries));
+  if (config.quietWaitMs !== undefined) flags.push('--quiet-wait-ms', String(config.quietWaitMs));
+  if (config.quietWindowMs !== undefined) flags.push('--quiet-window-ms', String(config.quietWindowMs));
   return flags;
 }

@@ -10,7 +10,7 @@ export {
 } from './schema.ts';
 export type {
   SweepResults, ResolvedSweepConfig, WorkloadDefinition, Environment, CellResult, CellSummary, RunResult, ServerInstance, ServerStop,
-  ServerUsage, LoadgenUsage, ClientTimings, ErrorCounts, HistogramRecord, Stat,
+  ServerUsage, LoadgenUsage, RunNoise, ClientTimings, ErrorCounts, HistogramRecord, Stat,
   PresetName, ClientMode, ServerLifecycle, WorkloadName, WorkloadCostModel,
 } from './schema.ts';
 export { schemaFileText } from './schema-file.ts';
@@ -25,8 +25,9 @@ export { sweepFlags, clientsFlag } from './command-line.ts';
 export { findWorkspaceRoot, defaultResultsDir, LATEST_RESULTS_NAME } from './workspace.ts';
 export {
   HAS_PROCFS, clockTicksPerSecond, pageSizeBytes, ticksToMs, processCpuMs, readProcStat, processTree, allStats, isAlive, sampleTree, openFileLimit, somaxconn,
+  readMachineCpu, parseMachineCpu, treeCpuTicks,
 } from './procfs.ts';
-export type { ProcStat, TreeSample } from './procfs.ts';
+export type { ProcStat, TreeSample, MachineCpu } from './procfs.ts';
 export { ResultsInvalidError, RESULTS_ERROR_CLASSES } from './errors.ts';
 
 /** The results JSON Schema (the content of schema.json), as a plain object. */

@@ -199,3 +199,39 @@ export function processCpuMs(pid: number): number | null {
   const s = readProcStat(pid);
   return s === null ? null : ticksToMs(s.utime + s.stime);
 }
+
+/** The machine's CPU time so far, from the `cpu` line of /proc/stat, in clock ticks (all CPUs summed). */
+export interface MachineCpu {
+  /** Time spent running anything: user, nice, system, irq, softirq and steal (another VM's use of our CPUs). */
+  busyTicks: number;
+  /** busyTicks plus idle and iowait: the machine's capacity over the same time. */
+  totalTicks: number;
+}
+
+/** Parses the aggregate `cpu` line of /proc/stat (proc(5)); guest time is already inside user. */
+export function parseMachineCpu(text: string): MachineCpu | null {
+  const line = /^cpu\s+([0-9 ]+)$/m.exec(text);
+  if (!line) return null;
+  const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = line[1]!.trim().split(/\s+/).map(Number);
+  const busyTicks = user + nice + system + irq + softirq + steal;
+  return { busyTicks, totalTicks: busyTicks + idle + iowait };
+}
+
+/** /proc/stat's machine-wide CPU time, or null without /proc. */
+export function readMachineCpu(): MachineCpu | null {
+  const text = read('/proc/stat');
+  return text === null ? null : parseMachineCpu(text);
+}
+
+/**
+ * CPU used so far by the process tree under `root` (user + system, reaped children included through
+ * cutime/cstime), in clock ticks; 0 if the tree is gone. Cheaper than sampleTree: no /proc/<pid>/status.
+ */
+export function treeCpuTicks(root: number): number {
+  let ticks = 0;
+  for (const pid of processTree(root)) {
+    const s = readProcStat(pid);
+    if (s) ticks += s.utime + s.stime + s.cutime + s.cstime;
+  }
+  return ticks;
+}

@@ -82,6 +82,10 @@ export const ConfigSchema = Obj(
     stopTimeoutMs: Int('After SIGTERM, how long a server gets to exit before SIGKILL. Unit: ms.', 1),
     sampleIntervalMs: Int('Period of the server process-tree sampling (/proc). Unit: ms.', 1),
     saturationThreshold: Type.Number({ minimum: 0, maximum: 1, description: 'A run is flagged `saturated` when loadgen\'s CPU use reaches this fraction of what it could use (see loadgen.utilization). Unitless, 0–1.' }),
+    quietWaitMs: Type.Optional(Int('Before each run attempt, the longest wait for a quiet window (foreign CPU share ≤ noiseThreshold); the run starts anyway after it. 0 = no wait. Absent in files written before loadgen 0.3. Unit: ms.')),
+    quietWindowMs: Type.Optional(Int('Length of one quiet-window measurement, and the shortest window a run\'s foreign CPU share is measured over (a shorter run is measured together with the window just before it). Absent before loadgen 0.3. Unit: ms.', 1)),
+    noiseThreshold: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'A run is noisy when processes outside loadgen\'s and the server\'s trees used more than this share of the machine\'s CPU capacity during it. Absent before loadgen 0.3. Unitless, 0–1.' })),
+    noiseRetries: Type.Optional(Int('How many times a noisy run is run again; the quietest attempt is kept. Absent before loadgen 0.3.')),
   },
   'The fully resolved sweep configuration (every default filled in).',
 );
@@ -208,6 +212,22 @@ export const LoadgenUsageSchema = Obj(
   'loadgen\'s own CPU use during one run.',
 );
 
+export const NoiseSchema = Obj(
+  {
+    foreignCpuShare: Nullable(Num('CPU used by processes outside loadgen\'s and the server\'s process trees (/proc/stat\'s busy time minus the trees\' /proc/<pid>/stat times), as a share of the machine\'s capacity (all CPUs) over windowMs. Null without /proc. Unitless, 0–1.')),
+    foreignCpuMs: Nullable(Num('That foreign CPU time. Unit: ms.')),
+    windowMs: Num('The window measured: the run, extended back over the quiet window just before it when the run is shorter than config.quietWindowMs. Unit: ms.'),
+    loadAverageStart: Type.Array(Type.Number({ minimum: 0 }), { description: '1, 5 and 15 minute load averages when the kept attempt was released.' }),
+    loadAverageEnd: Type.Array(Type.Number({ minimum: 0 }), { description: '1, 5 and 15 minute load averages when it ended.' }),
+    quietWaitMs: Num('Time spent waiting for a quiet window before the kept attempt. Unit: ms.'),
+    quiet: Type.Boolean({ description: 'True if a quiet window was found before the kept attempt within config.quietWaitMs.' }),
+    attempts: Int('Attempts run (1 + re-runs of a noisy run); the quietest was kept.', 1),
+    attemptShares: Type.Array(Nullable(Num('')), { description: 'foreignCpuShare of every attempt, in order (the kept one included).' }),
+    noisy: Type.Boolean({ description: 'True if even the kept attempt\'s foreignCpuShare exceeds config.noiseThreshold: other work shared the machine, so the run may overstate the design\'s times.' }),
+  },
+  'How much other work shared the machine during the run. Absent in files written before loadgen 0.3.',
+);
+
 export const RunSchema = Obj(
   {
     index: Int('Run number within the cell, from 0.'),
@@ -231,6 +251,7 @@ export const RunSchema = Obj(
     errorSamples: Type.Array(Type.String(), { maxItems: 10, description: 'Up to 10 error messages, verbatim, for diagnosis.' }),
     server: Nullable(ServerUsageSchema),
     loadgen: LoadgenUsageSchema,
+    noise: Type.Optional(NoiseSchema),
   },
   'One run: N clients released at once, each sending its tasks and EXIT.',
 );
@@ -288,6 +309,7 @@ export const CellSummarySchema = Obj(
     latencyUs: HistogramSchema,
     errors: Int('Errors over all runs (sum of each run\'s errors.total).'),
     saturatedRuns: Int('Runs flagged loadgen.saturated.'),
+    noisyRuns: Type.Optional(Int('Runs flagged noise.noisy. Absent before loadgen 0.3.')),
   },
   'Summary of a cell over its completed runs.',
 );
@@ -337,6 +359,7 @@ export type ErrorCounts = Static<typeof ErrorCountsSchema>;
 export type ClientTimings = Static<typeof ClientsSchema>;
 export type ServerUsage = Static<typeof ServerUsageSchema>;
 export type LoadgenUsage = Static<typeof LoadgenUsageSchema>;
+export type RunNoise = Static<typeof NoiseSchema>;
 export type RunResult = Static<typeof RunSchema>;
 export type ServerStop = Static<typeof ServerStopSchema>;
 export type ServerInstance = Static<typeof ServerInstanceSchema>;

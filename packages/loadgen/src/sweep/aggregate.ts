@@ -19,5 +19,6 @@ export function summarize(cell: CellResult): CellSummary {
     latencyUs: histogramRecord(mergeHistograms(complete.map((r) => r.tasks.latencyUs.encoded))),
     errors: cell.runs.reduce((a, r) => a + r.errors.total, 0),
     saturatedRuns: cell.runs.filter((r) => r.loadgen.saturated).length,
+    noisyRuns: cell.runs.filter((r) => r.noise?.noisy === true).length,
   };
 }

@@ -15,7 +15,7 @@ export interface RunPosition {
 export type SweepProgressEvent =
   | { type: 'start'; totalRuns: number; estimatedMs: number; scale: string; config: ResolvedSweepConfig }
   | { type: 'run-start'; position: RunPosition }
-  | { type: 'run-end'; position: RunPosition; totalMs: number | null; errors: number; saturated: boolean; elapsedMs: number; remainingMs: number }
+  | { type: 'run-end'; position: RunPosition; totalMs: number | null; errors: number; saturated: boolean; noisy: boolean; elapsedMs: number; remainingMs: number }
   | { type: 'warning'; message: string }
   | { type: 'end'; complete: boolean; durationMs: number };
 

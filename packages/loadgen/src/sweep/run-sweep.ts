@@ -1,7 +1,7 @@
 import { InvalidOptionError, detectRuntime } from '@socketlab/protocol';
 import {
   SCHEMA_VERSION, round3, validateConfig,
-  type CellResult, type CellSummary, type DesignLabel, type DesignName, type ResolvedSweepConfig, type RunResult, type SweepResults, type WorkloadDefinition,
+  type CellResult, type CellSummary, type DesignLabel, type DesignName, type ResolvedSweepConfig, type SweepResults, type WorkloadDefinition,
 } from '@socketlab/results';
 import { ClientProcesses } from '../client-processes.ts';
 import { collectEnvironment } from '../environment.ts';
@@ -10,9 +10,10 @@ import { describeScale, resolveConfig, type SweepOptions } from '../options.ts';
 import { ServerProcess, killAllServersSync } from '../server-process.ts';
 import { VERSION } from '../version.ts';
 import { summarize } from './aggregate.ts';
-import { ESTIMATE, estimateRunMs } from './estimate.ts';
+import { ESTIMATE, LearnedEta, estimateRunMs } from './estimate.ts';
 import type { RunPosition, SweepHooks, SweepProgressEvent } from './events.ts';
 import { executeRun } from './measure-run.ts';
+import { measureQuietest } from './quietest.ts';
 
 /** Attempts at starting a server before its cell is skipped, and the pause between them (ms). */
 const SERVER_START_ATTEMPTS = 3;
@@ -74,7 +75,7 @@ export async function runSweep(config: SweepOptions | ResolvedSweepConfig = {}, 
   let current: ClientProcesses | null = null;
   let server: ServerProcess | null = null;
   let runNumber = 0;
-  let estimateDone = 0;
+  const eta = new LearnedEta();
 
   const onAbort = () => {
     const r = signal?.reason as unknown;
@@ -108,29 +109,29 @@ export async function runSweep(config: SweepOptions | ResolvedSweepConfig = {}, 
           if (plan.design !== 'external' && server === null) {
             server = await startServerWithRetry(plan.design, cell.servers.length, cfg, warn);
             cell.servers.push(server.record);
-            estimateDone += ESTIMATE.serverStartMs;
           }
           if (abortReason) break;
           emit({ type: 'run-start', position });
-          current = cfg.clientMode === 'process' ? await ClientProcesses.start(plan.clients, Math.max(cfg.startTimeoutMs, plan.clients * 200)) : shared!;
-          let run: RunResult;
-          try {
-            run = await executeRun(cfg, plan.design, plan.workload, plan.clients, r, server, cell.servers.length - 1, current, () => abortReason !== null);
-          } finally {
-            if (cfg.clientMode === 'process') await current.close();
-            current = null;
-          }
+          const runStartedAt = performance.now();
+          const run = await measureQuietest(cfg, () => abortReason !== null, async () => {
+            current = cfg.clientMode === 'process' ? await ClientProcesses.start(plan.clients, Math.max(cfg.startTimeoutMs, plan.clients * 200)) : shared!;
+            try {
+              return await executeRun(cfg, plan.design, plan.workload, plan.clients, r, server, cell.servers.length - 1, current, () => abortReason !== null);
+            } finally {
+              if (cfg.clientMode === 'process') await current.close();
+              current = null;
+            }
+          });
           cell.runs.push(run);
+          if (run.noise?.noisy) warn(`${plan.design} × ${plan.workload.name} × N=${plan.clients} run ${r + 1}: other processes used ${Math.round((run.noise.foreignCpuShare ?? 0) * 100)} % of the machine's CPU in the quietest of ${run.noise.attempts} attempt(s) (threshold ${Math.round((cfg.noiseThreshold ?? 0) * 100)} %): flagged noisy`);
           if (cfg.serverLifecycle === 'run' && server) {
             await stopServer(server);
             server = null;
           }
-          estimateDone += plan.estimateMs;
+          eta.learn(plan.design, plan.estimateMs, performance.now() - runStartedAt);
           const elapsedMs = performance.now() - t0;
-          // The estimate is rough: scale what is left by how far off it has been so far.
-          const drift = Math.min(10, Math.max(0.1, elapsedMs / Math.max(estimateDone, 1)));
-          const remainingMs = Math.max(0, estimatedMs - estimateDone) * drift;
-          emit({ type: 'run-end', position, totalMs: run.totalMs, errors: run.errors.total, saturated: run.loadgen.saturated, elapsedMs, remainingMs });
+          const remainingMs = eta.remainingMs(plans, runNumber, cfg.runs, elapsedMs);
+          emit({ type: 'run-end', position, totalMs: run.totalMs, errors: run.errors.total, saturated: run.loadgen.saturated, noisy: run.noise?.noisy === true, elapsedMs, remainingMs });
         }
       } catch (err) {
         if (!(err instanceof ServerStartError)) throw err;
@@ -159,6 +160,8 @@ export async function runSweep(config: SweepOptions | ResolvedSweepConfig = {}, 
   const allRuns = cells.flatMap((c) => c.runs);
   const saturated = allRuns.filter((r) => r.loadgen.saturated).length;
   if (saturated > 0) warn(`${saturated} of ${allRuns.length} runs flagged saturated: loadgen used ≥ ${cfg.saturationThreshold * 100} % of the CPU it could use`);
+  const noisy = allRuns.filter((r) => r.noise?.noisy).length;
+  if (noisy > 0) warn(`${noisy} of ${allRuns.length} runs stayed noisy: other processes used more than ${Math.round((cfg.noiseThreshold ?? 0) * 100)} % of the machine's CPU even in their quietest attempt`);
   const withErrors = allRuns.filter((r) => r.errors.total > 0 && r.complete).length;
   if (withErrors > 0) warn(`${withErrors} of ${allRuns.length} runs had errors (see each run's errors and errorSamples)`);
 

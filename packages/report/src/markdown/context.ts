@@ -4,6 +4,6 @@ import type { WorkloadCharts } from '../charts.ts';
 export interface MarkdownContext {
   readonly title: string;
   readonly charts: readonly WorkloadCharts[];
-  readonly stopScalingFactor: number;
+  readonly kneeElasticity: number;
   readonly logScaleSpread: number;
 }

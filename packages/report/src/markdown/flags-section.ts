@@ -10,6 +10,7 @@ function flagText(f: RunFlag): { flags: string; details: string } {
   const flags: string[] = [];
   if (f.incomplete) flags.push('incomplete');
   if (f.saturated) flags.push('loadgen saturated');
+  if (f.noisyShare !== null) flags.push(`noisy (other processes used ${percent(f.noisyShare)} of the CPU)`);
   if (f.errors.total > 0) flags.push(`${f.errors.total} error${f.errors.total === 1 ? '' : 's'}`);
   if (f.failedClients > 0) flags.push(`${f.failedClients} client${f.failedClients === 1 ? '' : 's'} failed`);
   const kinds: string[] = [];

@@ -20,8 +20,8 @@ export function reproduceSection(a: Analysis): string[] {
     out.push(
       `# the sweep: ${duration(inputs[0]!.results.durationMs)} here; writes results/latest.json`,
       ...commandLines('npx nx run loadgen:sweep --', flags),
-      '# the report: copies results/latest.json to reports/quick/sweep.json and rebuilds the report there',
-      'npx nx run report:build -- --latest',
+      '# the report on it, in results/report/ (git-ignored, like results/)',
+      'npx nx run report:latest',
       '```',
       '',
       'Without Nx (after `npx nx run-many -t build`), into a folder of your choice:',
@@ -38,7 +38,7 @@ export function reproduceSection(a: Analysis): string[] {
   }
   out.push(
     '',
-    `To rebuild this report from its own input (the folder holds it as ${list(inputs.map((i) => code(i.name)))}): \`npx nx run report:build\` for the shipped report in reports/quick/, or \`node packages/report/bin.js --out <this folder>\`. The same input gives byte-identical files.`,
+    `To rebuild this report from its own input (the folder holds it as ${list(inputs.map((i) => code(i.name)))}): \`npx nx run report:shipped\` for the shipped reports in reports/, or \`node packages/report/bin.js --out <this folder>\`. The same input gives byte-identical files.`,
     '',
   );
   return out;

@@ -1,7 +1,7 @@
 import { BASELINE_DESIGN, type Analysis, type CellStats, type DesignAnalysis, type WorkloadAnalysis } from '../analysis.ts';
 import type { ChartDefinition, WorkloadCharts } from '../charts.ts';
-import { code, list, md, mib, num, r2, seconds3, times } from '../format.ts';
-import { costModelSentence, designProse, fastestSentence, slopeSentence, speedUpSentence, startupSentence } from '../prose.ts';
+import { code, list, md, mib, num, r2, seconds3 } from '../format.ts';
+import { costModelSentence, designProse, speedUpText, fastestSentence, slopeSentence, speedUpSentence, startupSentence } from '../prose.ts';
 import { lessonMedians, lessonRuns } from './lesson.ts';
 import { table } from './table.ts';
 
@@ -28,7 +28,7 @@ function mediansTable(a: Analysis, w: WorkloadAnalysis): string[] {
 function fitsTable(a: Analysis, w: WorkloadAnalysis): string[] {
   const hasBase = w.designs.some((d) => d.design === BASELINE_DESIGN);
   const n = w.compareN;
-  const head = ['design', 'marginal cost (ms per client)', 'intercept (ms)', 'R²', 'predicted (ms per client)', `stops scaling at (${a.stopScalingFactor}× rule)`];
+  const head = ['design', 'marginal cost (ms per client)', 'intercept (ms)', 'R²', 'predicted (ms per client)', 'elasticity', `knee (elasticity ≥ ${a.kneeElasticity})`];
   if (hasBase && n !== null) head.push(`speed-up at N = ${n}`);
   const rows = w.designs.map((d) => {
     const row = [
@@ -37,11 +37,12 @@ function fitsTable(a: Analysis, w: WorkloadAnalysis): string[] {
       d.fit ? num(d.fit.intercept) : '–',
       d.fit ? r2(d.fit.r2) : '–',
       d.model ? num(d.model.expectedSlopeMs) : '–',
-      d.stop === null ? '–' : d.stop.n === null ? `not within N ≤ ${d.stop.maxN}` : `N = ${d.stop.n}`,
+      d.scaling?.elasticity == null ? '–' : `${d.scaling.elasticity.toFixed(2)} (${d.scaling.kind})`,
+      d.scaling === null ? '–' : d.scaling.kneeN === null ? 'none' : `N = ${d.scaling.kneeN}`,
     ];
     if (hasBase && n !== null) {
       const s = d.speedUp.find((x) => x.clients === n);
-      row.push(s ? times(s.value) : '–');
+      row.push(s ? speedUpText(s.value) : '–');
     }
     return row;
   });
