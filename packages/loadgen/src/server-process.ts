@@ -89,19 +89,20 @@ export class ServerProcess {
     return this.child.exitCode !== null || this.child.signalCode !== null;
   }
 
-  static async start(design: DesignName, index: number, config: Pick<ResolvedSweepConfig, 'host' | 'poolSize' | 'startTimeoutMs'>): Promise<ServerProcess> {
+  /** `clients`: the cell's N (a warm design starts one spare per client). */
+  static async start(design: DesignName, index: number, config: Pick<ResolvedSweepConfig, 'host' | 'poolSize' | 'startTimeoutMs'>, clients = 1): Promise<ServerProcess> {
     const spec = DESIGN_CATALOGUE[design];
     const bin = resolveBin(spec.package);
     // --quiet: lifecycle lines only (listening, shutdown, crashes), no line per connection or request,
     // so the server does not pay for logging while it is measured.
-    const args = [bin, ...designArgs(design, config.poolSize), '--host', config.host, '--port', '0', '--log', 'json', '--quiet'];
+    const args = [bin, ...designArgs(design, config.poolSize, clients), '--host', config.host, '--port', '0', '--log', 'json', '--quiet'];
     const startedAt = new Date();
     const t0 = performance.now();
     // detached: a process group of its own (see above). execArgv is not passed: the bin runs on plain Node.
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     const record: ServerInstance = {
       index, design, package: spec.package, command: args, pid: child.pid ?? null, port: null,
-      startedAt: startedAt.toISOString(), startupMs: null, stop: null, stderrTail: '',
+      startedAt: startedAt.toISOString(), startupMs: null, io: null, stop: null, stderrTail: '',
     };
     const server = new ServerProcess(child, record, config.host);
     try {
@@ -137,13 +138,15 @@ export class ServerProcess {
         while ((nl = buffered.indexOf('\n')) !== -1) {
           const line = buffered.slice(0, nl);
           buffered = buffered.slice(nl + 1);
-          let entry: { event?: unknown; port?: unknown } | null = null;
+          let entry: { event?: unknown; port?: unknown; io?: unknown } | null = null;
           try {
-            entry = JSON.parse(line) as { event?: unknown; port?: unknown };
+            entry = JSON.parse(line) as { event?: unknown; port?: unknown; io?: unknown };
           } catch {
             continue; // not a JSON log line
           }
           if (entry && entry.event === 'listening' && typeof entry.port === 'number') {
+            // Which thread does the socket I/O, for a design that can do either (server-mt).
+            if (entry.io === 'thread' || entry.io === 'main') this.record.io = entry.io;
             cleanup();
             return resolve(entry.port);
           }

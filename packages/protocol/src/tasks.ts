@@ -56,6 +56,12 @@ export interface Task {
 export interface ExecutionContext {
   readonly design: string;
   readonly strategy: string;
+  /**
+   * Which thread reads and writes the client's socket, where a design can do either (server-mt):
+   * `thread` (the thread that runs the client's tasks owns its socket) or `main` (the main thread does
+   * the I/O and posts each task over). Reported by INFO as a trailing `io=` field; absent elsewhere.
+   */
+  readonly io?: 'thread' | 'main';
 }
 
 const DIGITS = /^[0-9]{1,15}$/;
@@ -180,14 +186,15 @@ export function executeTask(task: Task, context: ExecutionContext): string | Uin
       return hashRounds(task.n, task.data ?? EMPTY);
     case 'INFO':
       currentThreadId ??= (lazyRequire('node:worker_threads') as typeof import('node:worker_threads')).threadId;
-      return `design=${context.design} strategy=${context.strategy} pid=${process.pid} thread=${currentThreadId}`;
+      // Fields are only ever appended (readers split on spaces and pick by name), so old clients still parse it.
+      return `design=${context.design} strategy=${context.strategy} pid=${process.pid} thread=${currentThreadId}${context.io ? ` io=${context.io}` : ''}`;
     case 'EXIT':
       return GOODBYE;
   }
 }
 
-/** Parses an INFO reply into its fields. */
-export function parseInfo(value: string): { design: string; strategy: string; pid: number; thread: number } {
+/** Parses an INFO reply into its fields (`io` is null from servers that do not report it). */
+export function parseInfo(value: string): { design: string; strategy: string; pid: number; thread: number; io: string | null } {
   const fields = Object.fromEntries(value.split(' ').map((kv) => kv.split('=') as [string, string]));
-  return { design: fields.design ?? '', strategy: fields.strategy ?? '', pid: Number(fields.pid), thread: Number(fields.thread) };
+  return { design: fields.design ?? '', strategy: fields.strategy ?? '', pid: Number(fields.pid), thread: Number(fields.thread), io: fields.io ?? null };
 }

@@ -24,7 +24,15 @@ describe('task catalogue', () => {
     assert.equal((await run('HASH 2 abc')).length, 64);
     assert.equal(await run('EXIT'), 'Goodbye!');
     const info = parseInfo(await run('INFO'));
-    assert.deepEqual([info.design, info.strategy, info.pid], ['test', 'inline', process.pid]);
+    assert.deepEqual([info.design, info.strategy, info.pid, info.io], ['test', 'inline', process.pid, null]);
+  });
+
+  it('INFO appends io= only where the design says which thread does the I/O; parseInfo reads old and new replies', () => {
+    const task = parseTask(Buffer.from('INFO'), 'text', DEFAULT_LIMITS);
+    const reply = String(executeTask(task, { design: 'mt', strategy: 'per-connection', io: 'thread' }));
+    assert.match(reply, /^design=mt strategy=per-connection pid=\d+ thread=\d+ io=thread$/);
+    assert.equal(parseInfo(reply).io, 'thread');
+    assert.deepEqual(parseInfo('design=mt strategy=pool pid=7 thread=0'), { design: 'mt', strategy: 'pool', pid: 7, thread: 0, io: null });
   });
 
   it('SLEEP blocks the calling thread; WAIT does not', async () => {

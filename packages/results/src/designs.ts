@@ -1,11 +1,15 @@
 /**
- * The design catalogue: the six server variants socketlab measures, declared once. loadgen starts them
+ * The design catalogue: the server variants socketlab measures, declared once. loadgen starts them
  * from it, the report words its prose and its reproduce commands from it, and tools/bench starts them
  * from it. A design is a package's bin plus the flags that select it.
  */
 
-/** The six server variants loadgen can start itself, in the order sweeps and reports list them. */
-export const DESIGNS = ['single-iterative', 'single-event-loop', 'mp-per-connection', 'mp-pool', 'mt-per-connection', 'mt-pool'] as const;
+/**
+ * The server variants loadgen can start itself, in the order sweeps and reports list them. The two
+ * `-warm` variants (per-connection with warm spares) come last so that the six older ones keep their
+ * places; the presets name their designs explicitly.
+ */
+export const DESIGNS = ['single-iterative', 'single-event-loop', 'mp-per-connection', 'mp-pool', 'mt-per-connection', 'mt-pool', 'mp-per-connection-warm', 'mt-per-connection-warm'] as const;
 export type DesignName = (typeof DESIGNS)[number];
 /** A design in the results: one of DESIGNS, or `external` for a `--target` server loadgen did not start. */
 export type DesignLabel = DesignName | 'external';
@@ -23,15 +27,29 @@ export interface DesignDefinition {
   readonly executor: Executor;
   /** True for a fixed pool of executors (sized by `--pool-size`); false for one per connection or none. */
   readonly pool: boolean;
+  /**
+   * True for warm spares (`--spares`): loadgen starts the server with one spare per client of the cell
+   * (N), so that every client of the burst finds its executor already started (the start-up cost is
+   * then in the server's `startupMs`, before the burst).
+   */
+  readonly warm: boolean;
+  /**
+   * Which thread reads and writes a client's socket: the server's `main` thread, the client's own
+   * `process`, or its own `thread` where the Node line can transfer a socket to a worker thread and the
+   * main thread otherwise (the results record which ran: `servers[].io`).
+   */
+  readonly socketIo: 'main' | 'process' | 'thread-or-main';
 }
 
 export const DESIGN_CATALOGUE: Readonly<Record<DesignName, DesignDefinition>> = Object.freeze({
-  'single-iterative': { name: 'single-iterative', package: '@socketlab/server-single', flags: ['--mode', 'iterative'], executor: 'none', pool: false },
-  'single-event-loop': { name: 'single-event-loop', package: '@socketlab/server-single', flags: ['--mode', 'event-loop'], executor: 'none', pool: false },
-  'mp-per-connection': { name: 'mp-per-connection', package: '@socketlab/server-mp', flags: ['--strategy', 'per-connection'], executor: 'process', pool: false },
-  'mp-pool': { name: 'mp-pool', package: '@socketlab/server-mp', flags: ['--strategy', 'pool'], executor: 'process', pool: true },
-  'mt-per-connection': { name: 'mt-per-connection', package: '@socketlab/server-mt', flags: ['--strategy', 'per-connection'], executor: 'thread', pool: false },
-  'mt-pool': { name: 'mt-pool', package: '@socketlab/server-mt', flags: ['--strategy', 'pool'], executor: 'thread', pool: true },
+  'single-iterative': { name: 'single-iterative', package: '@socketlab/server-single', flags: ['--mode', 'iterative'], executor: 'none', pool: false, warm: false, socketIo: 'main' },
+  'single-event-loop': { name: 'single-event-loop', package: '@socketlab/server-single', flags: ['--mode', 'event-loop'], executor: 'none', pool: false, warm: false, socketIo: 'main' },
+  'mp-per-connection': { name: 'mp-per-connection', package: '@socketlab/server-mp', flags: ['--strategy', 'per-connection'], executor: 'process', pool: false, warm: false, socketIo: 'process' },
+  'mp-pool': { name: 'mp-pool', package: '@socketlab/server-mp', flags: ['--strategy', 'pool'], executor: 'process', pool: true, warm: false, socketIo: 'process' },
+  'mt-per-connection': { name: 'mt-per-connection', package: '@socketlab/server-mt', flags: ['--strategy', 'per-connection'], executor: 'thread', pool: false, warm: false, socketIo: 'thread-or-main' },
+  'mt-pool': { name: 'mt-pool', package: '@socketlab/server-mt', flags: ['--strategy', 'pool'], executor: 'thread', pool: true, warm: false, socketIo: 'main' },
+  'mp-per-connection-warm': { name: 'mp-per-connection-warm', package: '@socketlab/server-mp', flags: ['--strategy', 'per-connection'], executor: 'process', pool: false, warm: true, socketIo: 'process' },
+  'mt-per-connection-warm': { name: 'mt-per-connection-warm', package: '@socketlab/server-mt', flags: ['--strategy', 'per-connection'], executor: 'thread', pool: false, warm: true, socketIo: 'thread-or-main' },
 } satisfies Record<DesignName, DesignDefinition>);
 
 /** The catalogue entry of a design; null for `external` (loadgen did not start it, so its design is unknown). */
@@ -44,14 +62,14 @@ export function isPool(label: DesignLabel | string): boolean {
   return designOf(label)?.pool ?? false;
 }
 
-/** True for the designs that start an executor per connection (mp-per-connection, mt-per-connection). */
+/** True for the designs that start an executor per connection (mp-per-connection, mt-per-connection and their warm variants). */
 export function isPerConnection(label: DesignLabel | string): boolean {
   const d = designOf(label);
   return d !== null && d.executor !== 'none' && !d.pool;
 }
 
-/** The bin arguments that start `design`: its flags, plus `--pool-size` for a pool. */
-export function designArgs(design: DesignName, poolSize: number): string[] {
+/** The bin arguments that start `design`: its flags, plus `--pool-size` for a pool and `--spares <clients>` for a warm design. */
+export function designArgs(design: DesignName, poolSize: number, clients = 1): string[] {
   const d = DESIGN_CATALOGUE[design];
-  return [...d.flags, ...(d.pool ? ['--pool-size', String(poolSize)] : [])];
+  return [...d.flags, ...(d.pool ? ['--pool-size', String(poolSize)] : []), ...(d.warm ? ['--spares', String(clients)] : [])];
 }

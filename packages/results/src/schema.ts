@@ -279,6 +279,7 @@ export const ServerInstanceSchema = Obj(
     port: Nullable(Int('Port it listened on (it was started with --port 0); null if it never did.')),
     startedAt: Iso('When it was spawned.'),
     startupMs: Nullable(Num('Spawn → its `listening` log line. Unit: ms.')),
+    io: Type.Optional(Nullable(StringEnum(['thread', 'main'] as const, 'server-mt: which thread did the clients\' socket I/O, from its `listening` log line: `thread` (each client\'s own thread owned its socket) or `main`; null for designs that do not say. Absent in files written before loadgen 0.2.'))),
     stop: Nullable(ServerStopSchema),
     stderrTail: Type.String({ description: 'Last 2 KiB it wrote to stderr (usually empty).' }),
   },

@@ -25,7 +25,7 @@ describe('design catalogue', () => {
 
   it('knows pools, per-connection executors and external servers', () => {
     assert.deepEqual(DESIGNS.filter(isPool), ['mp-pool', 'mt-pool']);
-    assert.deepEqual(DESIGNS.filter(isPerConnection), ['mp-per-connection', 'mt-per-connection']);
+    assert.deepEqual(DESIGNS.filter(isPerConnection), ['mp-per-connection', 'mt-per-connection', 'mp-per-connection-warm', 'mt-per-connection-warm']);
     assert.equal(designOf('external'), null);
     assert.equal(isPool('external'), false);
     assert.equal(designOf('toString'), null, 'no prototype keys');
@@ -35,5 +35,11 @@ describe('design catalogue', () => {
     assert.deepEqual(designArgs('mt-pool', 3), ['--strategy', 'pool', '--pool-size', '3']);
     assert.deepEqual(designArgs('mp-per-connection', 3), ['--strategy', 'per-connection']);
     assert.deepEqual(designArgs('single-event-loop', 3), ['--mode', 'event-loop']);
+  });
+
+  it('starts a warm design with one spare per client of the cell', () => {
+    assert.deepEqual(designArgs('mt-per-connection-warm', 3, 100), ['--strategy', 'per-connection', '--spares', '100']);
+    assert.deepEqual(designArgs('mp-per-connection', 3, 100), ['--strategy', 'per-connection']);
+    assert.deepEqual(DESIGNS.filter((d) => DESIGN_CATALOGUE[d].warm), ['mp-per-connection-warm', 'mt-per-connection-warm']);
   });
 });

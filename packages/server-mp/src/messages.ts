@@ -1,5 +1,4 @@
-import type { Limits } from '@socketlab/protocol';
-import type { LogFormat } from '@socketlab/protocol/server';
+import type { HostConfig } from '@socketlab/protocol/server';
 
 /**
  * Messages between the parent and a child process: one tagged union, declared once. The socket itself
@@ -15,13 +14,8 @@ export type FromChild =
   | { __socketlab__: true; type: 'closed'; id: number; tasks: number; errors: number };
 
 /** Passed to the child as its one argv entry (JSON). */
-export interface ChildConfig {
+export interface ChildConfig extends HostConfig {
   strategy: 'per-connection' | 'pool';
-  limits: Limits;
-  idleTimeoutMs: number;
-  lingerMs: number;
-  log: LogFormat;
-  quiet: boolean;
 }
 
 // The one message brand (`__socketlab__`), declared once in @socketlab/protocol.

@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import { ShuttingDownError } from '@socketlab/protocol';
 import {
-  ConnectionSet, DEFAULT_EXECUTOR_OPTIONS, EXECUTOR_STRATEGIES, ExecutorPool, Executors, TaskServer, WaitQueue, resolveExecutorServerOptions, serveSocket,
+  ConnectionSet, DEFAULT_EXECUTOR_OPTIONS, EXECUTOR_STRATEGIES, ExecutorPool, Executors, Spares, TaskServer, WaitQueue, resolveExecutorServerOptions, serveSocket,
   type Admitted, type ConnectionContext, type ExecutorServerOptions, type ExecutorStrategy, type ResolvedExecutorServerOptions, type Design, type Logger,
 } from '@socketlab/protocol/server';
 import type { ChildConfig } from './messages.ts';
@@ -84,18 +84,28 @@ abstract class ProcessDesign implements Design {
 /**
  * The lesson's design: fork() per client; the child owns the socket and exits when the client leaves.
  * At most `maxWorkers` children at once; further clients wait in arrival order (the shared WaitQueue).
+ * With `spares`, the child is forked ahead of its client (a warm spare) and otherwise the same.
  */
 class PerConnectionDesign extends ProcessDesign {
   readonly #queue: WaitQueue;
+  readonly #spares: Spares<ProcessWorker>;
 
   constructor(options: ResolvedMpServerOptions) {
     super(options, 'per-connection');
+    this.#spares = new Spares(this.executors, options.spares, () => this.executors.counts().alive < options.maxWorkers);
     this.#queue = new WaitQueue(options.maxWorkers, options.backlog, ({ socket, context, head }) => {
-      const worker = this.executors.spawn();
+      const worker = this.#spares.take() ?? this.executors.spawn();
       const closed = worker.handOff(socket, context.id, context.counters, head);
-      // The slot is free once the child has exited, not merely once its client has gone.
-      return { released: worker.exited, closed };
+      // The slot is free once the child has exited, not merely once its client has gone; its exit may
+      // also make room for a spare that the cap held back.
+      const released = worker.exited.then(() => this.#spares.refill());
+      return { released, closed };
     });
+  }
+
+  async start(logger: Logger): Promise<void> {
+    await super.start(logger);
+    await this.#spares.start();
   }
 
   serve(socket: Socket, context: ConnectionContext): Promise<void> {
@@ -103,12 +113,14 @@ class PerConnectionDesign extends ProcessDesign {
   }
 
   drain(): void {
+    void this.#spares.stop();
     super.drain();
     this.#queue.close((client) => this.drainLocally(client));
   }
 
   async stop(): Promise<void> {
     this.#queue.destroyWaiting();
+    await this.#spares.stop();
     await super.stop();
   }
 }

@@ -1,5 +1,5 @@
 import { runParallelDesignSuite, procCpuMs } from '@socketlab/test-utils';
-import { startServer } from '@socketlab/server-mp';
+import { startServer, type MpServer } from '@socketlab/server-mp';
 
 runParallelDesignSuite({
   design: 'mp',
@@ -8,4 +8,5 @@ runParallelDesignSuite({
   start: (options) => startServer(options),
   // Each client's tasks run in a child process: sum their CPU time from /proc.
   cpuMs: (infos) => [...new Set(infos.map((i) => i.pid))].reduce((sum, pid) => sum + procCpuMs(pid), 0),
+  workerIds: (server) => (server as MpServer).workerPids,
 });

@@ -1,12 +1,6 @@
 import { runConformanceSuite } from '@socketlab/test-utils';
-import { startServer } from '@socketlab/server-mp';
+import { VARIANTS, starter } from './variants.ts';
 
-for (const strategy of ['per-connection', 'pool'] as const) {
-  runConformanceSuite({
-    name: `mp-${strategy}`,
-    design: 'mp',
-    strategy,
-    concurrent: true,
-    start: (options) => startServer({ ...options, strategy }),
-  });
+for (const v of VARIANTS) {
+  runConformanceSuite({ name: v.name, design: 'mp', strategy: v.strategy, concurrent: true, start: starter(v) });
 }

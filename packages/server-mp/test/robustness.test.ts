@@ -1,20 +1,21 @@
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { runRobustnessSuite } from '@socketlab/test-utils';
-import { startServer } from '@socketlab/server-mp';
+import { VARIANTS, starter } from './variants.ts';
 
 const BIN = fileURLToPath(new URL('../bin.js', import.meta.url));
 
-for (const strategy of ['per-connection', 'pool'] as const) {
+for (const v of VARIANTS) {
+  const strategy = v.strategy;
   runRobustnessSuite({
-    name: `mp-${strategy}`,
+    name: v.name,
     design: 'mp',
     strategy,
     concurrent: true,
     admission: strategy === 'per-connection' ? 'max-workers' : 'all',
     workers: 'processes',
-    start: (options) => startServer({ ...options, strategy }),
-    cli: { bin: BIN, args: ['--strategy', strategy, '--pool-size', '2'] },
+    start: starter(v),
+    cli: { bin: BIN, args: ['--strategy', strategy, '--pool-size', '2', ...v.args] },
     killWorker: (server, info) => {
       if (strategy === 'per-connection') {
         process.kill(info.pid, 'SIGKILL'); // the client's own process

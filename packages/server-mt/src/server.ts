@@ -1,15 +1,26 @@
 import type { Socket } from 'node:net';
-import { ShuttingDownError, type Task } from '@socketlab/protocol';
+import { ShuttingDownError, checkOneOf, socketTransferSupported, type Task } from '@socketlab/protocol';
 import {
-  ConnectionSet, DEFAULT_EXECUTOR_OPTIONS, EXECUTOR_STRATEGIES, ExecutorPool, Executors, TaskServer, WaitQueue, resolveExecutorServerOptions, serveSocket,
-  type Admitted, type ConnectionContext, type ExecutorServerOptions, type ExecutorStrategy, type ResolvedExecutorServerOptions, type Design, type Logger, type TaskValue,
+  ConnectionSet, DEFAULT_EXECUTOR_OPTIONS, EXECUTOR_STRATEGIES, ExecutorPool, Executors, Spares, TaskServer, WaitQueue, resolveExecutorServerOptions, serveSocket,
+  type Admitted, type ConnectionContext, type ExecutorServerOptions, type ExecutorStrategy, type ResolvedExecutorServerOptions, type Design, type Logger, type Served, type TaskValue,
 } from '@socketlab/protocol/server';
 import { ThreadWorker } from './thread-worker.ts';
 
 export type MtStrategy = ExecutorStrategy;
-/** See ExecutorServerOptions: `strategy` (`per-connection` | `pool`) and `poolSize`, plus the common options. */
-export type MtServerOptions = ExecutorServerOptions;
-export type ResolvedMtServerOptions = ResolvedExecutorServerOptions;
+/** Who reads and writes a per-connection client's socket: `auto` (its own thread where the runtime can transfer sockets) or `main`. */
+export type SocketIo = 'auto' | 'main';
+export const SOCKET_IO: readonly SocketIo[] = ['auto', 'main'];
+/** See ExecutorServerOptions (`strategy`, `poolSize`, `maxWorkers`, `spares`, plus the common options), and `socketIo`. */
+export interface MtServerOptions extends ExecutorServerOptions {
+  /**
+   * Strategy `per-connection`: `auto` (default) hands each accepted socket to its client's thread, which
+   * then reads, runs and writes itself, where the runtime can transfer a socket to a worker thread
+   * (`detectRuntime().socketTransfer`, Node 24+); elsewhere, and with `main`, the main thread does every
+   * client's socket I/O and posts each task to the client's thread. The pool always uses `main`.
+   */
+  socketIo?: SocketIo;
+}
+export type ResolvedMtServerOptions = ResolvedExecutorServerOptions & { readonly socketIo: SocketIo };
 /**
  * Most threads at once with strategy `per-connection`: 1024. Measured on the 2-core reference machine
  * (Node 26.12.1), an idle worker thread adds ~7 MiB of RSS to the server (tools/bench, `cap`), so the
@@ -17,13 +28,12 @@ export type ResolvedMtServerOptions = ResolvedExecutorServerOptions;
  * times the lesson's 100 simultaneous clients to run at once.
  */
 export const DEFAULT_MAX_WORKERS = 1024;
-export const DEFAULT_OPTIONS = Object.freeze({ ...DEFAULT_EXECUTOR_OPTIONS, maxWorkers: DEFAULT_MAX_WORKERS });
+export const DEFAULT_OPTIONS = Object.freeze({ ...DEFAULT_EXECUTOR_OPTIONS, maxWorkers: DEFAULT_MAX_WORKERS, socketIo: 'auto' as SocketIo });
 export const STRATEGIES = EXECUTOR_STRATEGIES;
 
 /**
- * Shared by both strategies: socket I/O stays on the main thread, and each task is posted to a thread
- * that runs it. (Node 24+ can transfer a socket to a worker thread, `detectRuntime().socketTransfer`;
- * this design does not use it yet.)
+ * Shared by both strategies: where the main thread does a client's socket I/O, each task is posted to a
+ * thread that runs it. (The per-connection strategy can also hand the socket to the thread: below.)
  */
 abstract class ThreadDesign implements Design {
   readonly design = 'mt';
@@ -37,8 +47,9 @@ abstract class ThreadDesign implements Design {
   constructor(options: ResolvedMtServerOptions, strategy: MtStrategy) {
     this.options = options;
     this.strategy = strategy;
-    const context = { design: this.design, strategy: this.strategy };
-    this.executors = new Executors('thread', (report) => new ThreadWorker(context, report));
+    const o = options;
+    const config = { context: { design: this.design, strategy: this.strategy }, host: { limits: o.limits, idleTimeoutMs: o.idleTimeoutMs, lingerMs: o.lingerMs, log: o.log, quiet: o.quiet } };
+    this.executors = new Executors('thread', (report) => new ThreadWorker(config, report));
   }
 
   async start(logger: Logger): Promise<void> {
@@ -63,6 +74,7 @@ abstract class ThreadDesign implements Design {
 
   drain(): void {
     this.connections.shutdownAll();
+    for (const w of this.executors.alive) w.drain();
   }
 
   async stop(): Promise<void> {
@@ -74,47 +86,92 @@ abstract class ThreadDesign implements Design {
   workerStats() {
     return this.executors.counts();
   }
+
+  /** Thread ids of the worker threads alive now. */
+  get threadIds(): number[] {
+    return [...this.executors.alive].map((w) => w.id);
+  }
 }
 
 /**
  * The lesson's design: a thread per client, started when its turn comes and stopped when it leaves. At
- * most `maxWorkers` threads at once; further clients wait in arrival order (the shared WaitQueue).
+ * most `maxWorkers` threads at once; further clients wait in arrival order (the shared WaitQueue). With
+ * `spares`, the thread is started ahead of its client (a warm spare) and otherwise the same.
+ *
+ * Where the runtime can transfer a socket (`io` = `thread`), the client's thread owns its socket, as in
+ * the lesson: the main thread only accepts and hands over. A socket already read cannot be transferred
+ * (a client that sent bytes while it waited at the worker cap): that client is served with main-thread
+ * I/O, as on a runtime without the feature, and counted in `stats().io.main`.
  */
 class PerConnectionDesign extends ThreadDesign {
+  readonly io: 'thread' | 'main';
   readonly #queue: WaitQueue;
+  readonly #spares: Spares<ThreadWorker>;
+  readonly #io = { thread: 0, main: 0 };
 
   constructor(options: ResolvedMtServerOptions) {
     super(options, 'per-connection');
+    this.io = options.socketIo === 'auto' && socketTransferSupported() ? 'thread' : 'main';
+    this.#spares = new Spares(this.executors, options.spares, () => this.executors.counts().alive < options.maxWorkers);
     this.#queue = new WaitQueue(options.maxWorkers, options.backlog, (client) => {
-      let worker = this.executors.spawn();
-      const { connection, closed } = this.serveWith(client, (task) => {
-        // A crashed thread is replaced for this client's next task; the task it held got WORKER_CRASHED.
-        if (!this.executors.alive.has(worker)) worker = this.executors.spawn();
-        return worker.run(task);
-      });
-      // An ended connection runs nothing more: its thread goes at once, and with it the slot.
-      const released = connection.ended.then(() => worker.terminate());
-      return { released, closed };
+      const worker = this.#spares.take() ?? this.executors.spawn();
+      const served = this.#ownedBy(worker, client) ?? this.#servedFor(worker, client);
+      // Its thread's exit may make room for a spare that the cap held back.
+      return { released: served.released.then(() => this.#spares.refill()), closed: served.closed };
     });
+  }
+
+  /** The thread owns the socket: the slot goes once the connection has closed and the thread is gone. */
+  #ownedBy(worker: ThreadWorker, client: Admitted): Served | null {
+    if (this.io !== 'thread' || client.head) return null;
+    const closed = worker.own(client.socket, client.context.id, client.context.counters);
+    if (!closed) return null;
+    this.#io.thread++;
+    return { released: closed.then(() => worker.terminate()), closed };
+  }
+
+  /** The main thread does the I/O and posts each task to the client's thread. */
+  #servedFor(first: ThreadWorker, client: Admitted): Served {
+    this.#io.main++;
+    let worker = first;
+    const { connection, closed } = this.serveWith(client, (task) => {
+      // A crashed thread is replaced for this client's next task; the task it held got WORKER_CRASHED.
+      if (!this.executors.alive.has(worker)) worker = this.executors.spawn();
+      return worker.run(task);
+    });
+    // An ended connection runs nothing more: its thread goes at once, and with it the slot.
+    return { released: connection.ended.then(() => worker.terminate()), closed };
+  }
+
+  async start(logger: Logger): Promise<void> {
+    await super.start(logger);
+    await this.#spares.start();
   }
 
   serve(socket: Socket, context: ConnectionContext): Promise<void> {
     return this.#queue.admit(socket, context);
   }
 
+  ioStats() {
+    return { ...this.#io };
+  }
+
   drain(): void {
+    void this.#spares.stop();
     super.drain();
     this.#queue.close((client) => this.serveWith(client, () => Promise.reject(new ShuttingDownError()), true).closed);
   }
 
   async stop(): Promise<void> {
     this.#queue.destroyWaiting();
+    await this.#spares.stop();
     await super.stop();
   }
 }
 
 /** A fixed pool of threads (the shared ExecutorPool) runs every client's tasks; each task goes to the least busy thread. */
 class PoolDesign extends ThreadDesign {
+  readonly io = 'main' as const;
   readonly pool: ExecutorPool<ThreadWorker>;
 
   constructor(options: ResolvedMtServerOptions) {
@@ -138,7 +195,10 @@ class PoolDesign extends ThreadDesign {
 }
 
 export function resolveOptions(options?: MtServerOptions): ResolvedMtServerOptions {
-  return resolveExecutorServerOptions(options, { maxWorkers: DEFAULT_MAX_WORKERS });
+  return resolveExecutorServerOptions(options, { maxWorkers: DEFAULT_MAX_WORKERS }, {
+    defaults: { socketIo: DEFAULT_OPTIONS.socketIo },
+    check: { socketIo: (name, v) => checkOneOf(name, v, SOCKET_IO) },
+  });
 }
 
 /** A running multi-threaded server. */
@@ -155,6 +215,11 @@ export class MtServer extends TaskServer {
    */
   experimental_killWorker(index: number): number | null {
     return this.#design instanceof PoolDesign ? this.#design.pool.kill(index) : null;
+  }
+
+  /** Thread ids of the worker threads alive now (spares included). */
+  get workerThreadIds(): number[] {
+    return this.#design.threadIds;
   }
 }
 

@@ -1,7 +1,18 @@
-import { Worker } from 'node:worker_threads';
-import { WorkerCrashedError, errorFromCode, type ExecutionContext, type Task } from '@socketlab/protocol';
-import type { Executor, ExitReport, TaskValue } from '@socketlab/protocol/server';
+import type { Socket } from 'node:net';
+import { Worker, type TransferListItem } from 'node:worker_threads';
+import { WorkerCrashedError, errorFromCode, type Task } from '@socketlab/protocol';
+import type { ConnectionCounters, Executor, ExitReport, TaskValue } from '@socketlab/protocol/server';
 import { isBranded, type FromWorker, type ToWorker, type WorkerConfig } from './messages.ts';
+
+/** After a `stop` message, how long a thread that owns a socket gets to answer and close it before it is terminated, in ms. */
+export const STOP_TIMEOUT_MS = 1000;
+
+interface Owned {
+  counters: ConnectionCounters;
+  done: () => void;
+  /** Resolves once done() has run. */
+  closed: Promise<void>;
+}
 
 /** Loads {@link file://./entry/worker.ts}, built to dist/entry/worker.cjs (self-contained) next to this bundle. */
 const WORKER_ENTRY = new URL('./entry/worker.cjs', import.meta.url);
@@ -12,22 +23,24 @@ interface Pending {
 }
 
 /**
- * One task thread, seen from the main thread: the thread runtime of the server core's Executor.
- * `run(task)` posts the task (batched per event-loop turn) and resolves with its result. If the thread
- * dies, its unanswered tasks reject with SOCKETLAB_ERR_WORKER_CRASHED and `onExit` reports it.
+ * One worker thread, seen from the main thread: the thread runtime of the server core's Executor.
+ * `run(task)` posts the task (batched per event-loop turn) and resolves with its result; `own(socket)`
+ * transfers a client's socket to the thread, which serves it. If the thread dies, its unanswered tasks
+ * reject with SOCKETLAB_ERR_WORKER_CRASHED, an owned connection counts one error (the socket died with
+ * the thread: nobody is left to answer on it), and `onExit` reports it.
  */
 export class ThreadWorker implements Executor {
   readonly worker: Worker;
   readonly #pending = new Map<number, Pending>();
-  #outbox: ToWorker['batch'] = [];
+  readonly #owned = new Map<number, Owned>();
+  #outbox: Extract<ToWorker, { type: 'run' }>['batch'] = [];
   #scheduled = false;
   #nextId = 1;
   #terminating = false;
   readonly ready: Promise<void>;
   readonly exited: Promise<void>;
 
-  constructor(context: ExecutionContext, onExit: ExitReport<ThreadWorker>) {
-    const config: WorkerConfig = { context };
+  constructor(config: WorkerConfig, onExit: ExitReport<ThreadWorker>) {
     // execArgv: [] keeps the parent's loaders (e.g. tsx under test) out of the thread, so start-up is Node's own.
     this.worker = new Worker(WORKER_ENTRY, { workerData: config, execArgv: [] });
     this.ready = new Promise((resolve, reject) => {
@@ -36,7 +49,16 @@ export class ThreadWorker implements Executor {
     });
     this.ready.catch(() => {});
     this.worker.on('message', (msg: FromWorker) => {
-      if (!isBranded(msg) || msg.type !== 'results') return;
+      if (!isBranded(msg)) return;
+      if (msg.type === 'closed') {
+        const owned = this.#owned.get(msg.id);
+        if (!owned) return;
+        this.#owned.delete(msg.id);
+        owned.counters.tasks += msg.tasks;
+        owned.counters.errors += msg.errors;
+        owned.done();
+        return;
+      }
       for (const result of msg.batch) {
         const entry = this.#pending.get(result[0]);
         if (!entry) continue;
@@ -55,6 +77,11 @@ export class ThreadWorker implements Executor {
         const failure = new WorkerCrashedError(`worker thread ${this.worker.threadId} ${crashed ? 'died' : 'was stopped'} before answering${error ? `: ${error.message}` : ''}`);
         for (const entry of this.#pending.values()) entry.reject(failure);
         this.#pending.clear();
+        for (const owned of this.#owned.values()) {
+          owned.counters.errors++;
+          owned.done();
+        }
+        this.#owned.clear();
         onExit(this, crashed, `died${error ? `: ${error.message}` : ''}`);
         resolve();
       });
@@ -99,6 +126,31 @@ export class ThreadWorker implements Executor {
     this.worker.postMessage(msg);
   }
 
+  /**
+   * Transfers `socket` to the thread, which serves it from then on; resolves once the connection has
+   * closed (its counts added to `counters`), or the thread is gone. Returns null, having changed
+   * nothing, if the socket cannot be transferred: the runtime transfers only a socket that has never
+   * been read or written (a client that sent bytes while it waited for a thread has been read).
+   */
+  own(socket: Socket, id: number, counters: ConnectionCounters): Promise<void> | null {
+    const msg: ToWorker = { __socketlab__: true, type: 'own', id, socket };
+    try {
+      this.worker.postMessage(msg, [socket as unknown as TransferListItem]);
+    } catch (err) {
+      if ((err as { code?: unknown }).code === 'ERR_WORKER_HANDLE_NOT_TRANSFERABLE') return null;
+      throw err;
+    }
+    let done!: () => void;
+    const closed = new Promise<void>((resolve) => (done = resolve));
+    this.#owned.set(id, { counters, done, closed });
+    return closed;
+  }
+
+  /** Graceful stop of an owned connection (a no-op for a thread that only runs tasks). */
+  drain(): void {
+    if (this.#owned.size > 0) this.worker.postMessage({ __socketlab__: true, type: 'drain' } satisfies ToWorker);
+  }
+
   /** Stops the thread; unanswered tasks reject. */
   async terminate(): Promise<void> {
     this.#terminating = true;
@@ -106,7 +158,18 @@ export class ThreadWorker implements Executor {
     await this.exited;
   }
 
-  stop(): Promise<void> {
+  /**
+   * Stops the thread. One that owns a socket is asked first to answer its oldest request with
+   * SHUTTING_DOWN and close (only it can write to that socket), and terminated after STOP_TIMEOUT_MS.
+   */
+  async stop(): Promise<void> {
+    if (this.#owned.size > 0) {
+      this.worker.postMessage({ __socketlab__: true, type: 'stop' } satisfies ToWorker);
+      let timer: NodeJS.Timeout | undefined;
+      const owned = Promise.all([...this.#owned.values()].map((o) => o.closed));
+      await Promise.race([owned, new Promise((resolve) => (timer = setTimeout(resolve, STOP_TIMEOUT_MS)))]);
+      clearTimeout(timer);
+    }
     return this.terminate();
   }
 

@@ -1,5 +1,5 @@
 import { runParallelDesignSuite } from '@socketlab/test-utils';
-import { startServer } from '@socketlab/server-mt';
+import { startServer, type MtServer } from '@socketlab/server-mt';
 
 runParallelDesignSuite({
   design: 'mt',
@@ -10,4 +10,5 @@ runParallelDesignSuite({
     const u = process.cpuUsage();
     return (u.user + u.system) / 1000;
   },
+  workerIds: (server) => (server as MtServer).workerThreadIds,
 });

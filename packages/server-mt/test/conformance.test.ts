@@ -1,12 +1,6 @@
 import { runConformanceSuite } from '@socketlab/test-utils';
-import { startServer } from '@socketlab/server-mt';
+import { VARIANTS, starter } from './variants.ts';
 
-for (const strategy of ['per-connection', 'pool'] as const) {
-  runConformanceSuite({
-    name: `mt-${strategy}`,
-    design: 'mt',
-    strategy,
-    concurrent: true,
-    start: (options) => startServer({ ...options, strategy }),
-  });
+for (const v of VARIANTS) {
+  runConformanceSuite({ name: v.name, design: 'mt', strategy: v.strategy, concurrent: true, start: starter(v) });
 }

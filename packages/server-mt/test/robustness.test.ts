@@ -1,23 +1,24 @@
 import { fileURLToPath } from 'node:url';
 import { runRobustnessSuite } from '@socketlab/test-utils';
-import { startServer } from '@socketlab/server-mt';
+import { VARIANTS, ownsSocket, starter } from './variants.ts';
 
 const BIN = fileURLToPath(new URL('../bin.js', import.meta.url));
 
-for (const strategy of ['per-connection', 'pool'] as const) {
+for (const v of VARIANTS) {
   runRobustnessSuite({
-    name: `mt-${strategy}`,
+    name: v.name,
     design: 'mt',
-    strategy,
+    strategy: v.strategy,
     concurrent: true,
-    admission: strategy === 'per-connection' ? 'max-workers' : 'all',
+    admission: v.strategy === 'per-connection' ? 'max-workers' : 'all',
     workers: 'threads',
-    start: (options) => startServer({ ...options, strategy }),
-    cli: { bin: BIN, args: ['--strategy', strategy, '--pool-size', '2'] },
+    workerOwnsSocket: ownsSocket(v),
+    start: starter(v),
+    cli: { bin: BIN, args: ['--strategy', v.strategy, '--pool-size', '2', ...v.args] },
     // A thread per connection cannot be reached from outside; a pool's can. Any pool thread may hold
     // the client's task, so all of them die (each is replaced).
     killWorker:
-      strategy === 'pool'
+      v.strategy === 'pool'
         ? (server) => {
             for (let i = 0; server.experimental_killWorker(i) !== null; i++);
           }

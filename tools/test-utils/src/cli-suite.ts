@@ -31,5 +31,15 @@ export function runPoolDesignCliSuite(name: string, bin: string): void {
       assert.equal(bad.code, 2);
       assert.match(bad.stderr, /--pool-size must be an integer between 1 and 1024/);
     });
+
+    it('--spares starts warm workers for per-connection only, never beyond --max-workers', async () => {
+      assert.match((await runCli(BIN, ['--help'])).stdout, /--spares <n>/);
+      const pool = await runCli(BIN, ['--strategy', 'pool', '--spares', '1']);
+      assert.equal(pool.code, 2);
+      assert.match(pool.stderr, /--spares applies to strategy per-connection only/);
+      const over = await runCli(BIN, ['--max-workers', '2', '--spares', '3']);
+      assert.equal(over.code, 2);
+      assert.match(over.stderr, /--spares must be at most --max-workers \(2\)/);
+    });
   });
 }

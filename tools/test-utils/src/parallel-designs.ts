@@ -13,6 +13,8 @@ export interface ParallelDesign {
   killExecutor?(info: ReturnType<typeof parseInfo>): void;
   /** CPU time (ms) consumed so far by the executors named in these INFO replies. */
   cpuMs(infos: ReturnType<typeof parseInfo>[]): number;
+  /** Ids (pids or thread ids, as INFO reports them) of the server's executors alive now, spares included. */
+  workerIds(server: StartedServer): number[];
 }
 
 /**
@@ -89,6 +91,34 @@ export function runParallelDesignSuite(d: ParallelDesign): void {
         }
       });
     }
+
+    it('warm spares: started before any client; a spare serves one client then exits; the next client gets another; spares are refilled', async () => {
+      const server = await d.start({ strategy: 'per-connection', spares: 2 });
+      try {
+        const port = server.address.port;
+        const warm = d.workerIds(server);
+        assert.equal(warm.length, 2, 'two spares are running before any client connects');
+        assert.equal(server.stats().workers.started, 2);
+        const a = await connect({ port });
+        const first = parseInfo(await a.request('INFO'))[d.unit];
+        assert.ok(warm.includes(first), `the first client is served by a spare started before it came (${first} in ${warm})`);
+        // The spare it took is replaced in the background: two idle ones again, beside the client's.
+        assert.ok(await waitFor(() => d.workerIds(server).length === 3), `refilled: ${d.workerIds(server)}`);
+        const refilled = d.workerIds(server).filter((id) => id !== first);
+        await a.exit();
+        assert.ok(await waitFor(() => !d.workerIds(server).includes(first)), 'the spare exits when its one client leaves');
+        const b = await connect({ port });
+        const second = parseInfo(await b.request('INFO'))[d.unit];
+        assert.notEqual(second, first, 'the next client gets another executor');
+        assert.ok(refilled.includes(second), 'a warm one, started while the first client was served');
+        await b.exit();
+        assert.ok(await waitFor(() => d.workerIds(server).length === 2 && server.stats().workers.alive === 2), 'back to two idle spares');
+        assert.equal(server.stats().workers.crashed, 0);
+      } finally {
+        await server.close();
+      }
+      assert.equal(server.stats().workers.alive, 0, 'close() stops the idle spares');
+    });
 
     it('runs FIB on both cores at once (CPU time > wall time while two clients compute)', async () => {
       const server = await d.start({ strategy: 'per-connection' });

@@ -107,7 +107,7 @@ export async function runSweep(config: SweepOptions | ResolvedSweepConfig = {}, 
         for (let r = 0; r < cfg.runs && !abortReason; r++) {
           const position: RunPosition = { index: ++runNumber, total: totalRuns, design: plan.design, workload: plan.workload.name, clients: plan.clients, run: r + 1, runs: cfg.runs };
           if (plan.design !== 'external' && server === null) {
-            server = await startServerWithRetry(plan.design, cell.servers.length, cfg, warn);
+            server = await startServerWithRetry(plan.design, cell.servers.length, cfg, plan.clients, warn);
             cell.servers.push(server.record);
           }
           if (abortReason) break;
@@ -188,10 +188,10 @@ export async function runSweep(config: SweepOptions | ResolvedSweepConfig = {}, 
  * Starts a server; on ServerStartError waits and tries again, SERVER_START_ATTEMPTS times in all (a
  * package being rebuilt at that moment has no dist/ for a second or two).
  */
-async function startServerWithRetry(design: DesignName, index: number, cfg: ResolvedSweepConfig, warn: (m: string) => void): Promise<ServerProcess> {
+async function startServerWithRetry(design: DesignName, index: number, cfg: ResolvedSweepConfig, clients: number, warn: (m: string) => void): Promise<ServerProcess> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await ServerProcess.start(design, index, cfg);
+      return await ServerProcess.start(design, index, cfg, clients);
     } catch (err) {
       if (!(err instanceof ServerStartError) || attempt >= SERVER_START_ATTEMPTS) throw err;
       warn(`${design}: start attempt ${attempt} failed (${err.message.split('\n')[0]}); retrying in ${SERVER_START_RETRY_MS} ms`);

@@ -145,3 +145,70 @@ export class ExecutorPool<E extends Executor> {
     await Promise.all(this.#slots.map((e) => e.stop()));
   }
 }
+
+/**
+ * Warm spares for the per-connection designs (`spares`): executors started before any client needs
+ * one, each of which serves exactly one client and then goes, as a cold one would. The start-up cost is
+ * the same; it is paid before the burst instead of during it. A spare taken is replaced in the
+ * background, one at a time (so that refilling never takes more than one core from the clients being
+ * served), and only while `room()` says another executor may start (the design's `maxWorkers`).
+ */
+export class Spares<E extends Executor> {
+  readonly #executors: Executors<E>;
+  readonly #count: number;
+  readonly #room: () => boolean;
+  readonly #idle: E[] = [];
+  #refilling = false;
+  #stopping = false;
+
+  constructor(executors: Executors<E>, count: number, room: () => boolean) {
+    this.#executors = executors;
+    this.#count = count;
+    this.#room = room;
+  }
+
+  /** Idle spares now (started or starting, not yet given a client). */
+  get size(): number {
+    return this.#idle.length;
+  }
+
+  /** Starts every spare at once and resolves once all are ready (before the server listens). */
+  async start(): Promise<void> {
+    while (this.#idle.length < this.#count && this.#room()) this.#spawn();
+    await Promise.all(this.#idle.map((e) => e.ready.catch(() => {})));
+  }
+
+  /** An idle spare for the next client (null if none is left), replaced in the background. */
+  take(): E | null {
+    const spare = this.#idle.shift() ?? null;
+    this.refill();
+    return spare;
+  }
+
+  /** Tops the spares up to `count`, one executor at a time; call it when room may have been freed. */
+  refill(): void {
+    if (this.#refilling || this.#stopping) return;
+    this.#refilling = true;
+    void (async () => {
+      while (!this.#stopping && this.#idle.length < this.#count && this.#room()) await this.#spawn().ready.catch(() => {});
+      this.#refilling = false;
+    })();
+  }
+
+  #spawn(): E {
+    const spare = this.#executors.spawn((dead) => {
+      // A spare that died idle: nobody was relying on it; drop it and start another.
+      const i = this.#idle.indexOf(dead);
+      if (i !== -1) this.#idle.splice(i, 1);
+      this.refill();
+    });
+    this.#idle.push(spare);
+    return spare;
+  }
+
+  /** Stops refilling and stops every idle spare (a drain or stop has begun). */
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    await Promise.all(this.#idle.splice(0).map((e) => e.stop()));
+  }
+}

@@ -25,6 +25,12 @@ export interface ServerStats {
   errors: number;
   /** Worker threads or processes: alive now, started since start, died unexpectedly. */
   workers: { alive: number; started: number; crashed: number };
+  /**
+   * server-mt per-connection only: connections whose socket the main thread handed to their own thread
+   * (`thread`), and those whose I/O it did itself (`main`: the runtime cannot transfer sockets, or the
+   * socket had already been read while it waited for a thread).
+   */
+  io?: { thread: number; main: number };
 }
 
 /** What a design shares with the engine about one connection. */
@@ -46,6 +52,8 @@ export interface Design {
   readonly strategy: string;
   /** Accept sockets without reading from them (they are queued, or handed to another process). */
   readonly pauseOnConnect: boolean;
+  /** Where client sockets are read and written, where a design can do either (server-mt): logged on the listening line. */
+  readonly io?: 'thread' | 'main';
   /** Start pools and the like, before listening. */
   start?(logger: Logger): Promise<void>;
   /** Called once listening; by default the engine logs "Waiting for a client to connect..." once. */
@@ -58,6 +66,8 @@ export interface Design {
   stop(): Promise<void>;
   /** Worker counts (0s for designs without workers). */
   workerStats(): ServerStats['workers'];
+  /** Connections by I/O path (see ServerStats.io), for a design that has two. */
+  ioStats?(): NonNullable<ServerStats['io']>;
 }
 
 /**
@@ -98,7 +108,8 @@ export class TaskServer {
       throw err;
     });
     const address = (this.#address = this.#server.address() as AddressInfo);
-    this.logger.info('listening', `Server is running on ${address.address}:${address.port}...`, { host: address.address, port: address.port });
+    const io = this.#design.io;
+    this.logger.info('listening', `Server is running on ${address.address}:${address.port}...`, io ? { host: address.address, port: address.port, io } : { host: address.address, port: address.port });
     if (this.#design.onListening) this.#design.onListening(this.logger);
     else this.logger.info('waiting', 'Waiting for a client to connect...');
     return address;
@@ -122,6 +133,7 @@ export class TaskServer {
       tasks: this.#counters.tasks,
       errors: this.#counters.errors,
       workers: this.#design.workerStats(),
+      ...(this.#design.ioStats ? { io: this.#design.ioStats() } : {}),
     };
   }
 

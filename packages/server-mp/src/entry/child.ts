@@ -5,16 +5,14 @@
  * client leaves; a `pool` child serves many clients until told to drain.
  */
 import type { Socket } from 'node:net';
-import { ShuttingDownError, executeTask } from '@socketlab/protocol';
-import { ConnectionSet, Logger, serveSocket } from '@socketlab/protocol/server';
+import { ShuttingDownError } from '@socketlab/protocol';
+import { SocketHost } from '@socketlab/protocol/server';
 import { isBranded, type ChildConfig, type FromChild, type ToChild } from '../messages.ts';
 
 if (!process.send) throw new Error('@socketlab/server-mp: entry/child.js must be started with an IPC channel (child_process.fork)');
 const send = (msg: FromChild) => process.send!(msg);
 const config = JSON.parse(process.argv[2] ?? '{}') as ChildConfig;
-const context = { design: 'mp', strategy: config.strategy };
-const logger = new Logger(config.log, { design: 'mp', strategy: config.strategy, pid: process.pid }, undefined, config.quiet);
-const connections = new ConnectionSet();
+const connections = new SocketHost(config, { design: 'mp', strategy: config.strategy }, { pid: process.pid });
 let draining = false;
 
 function exitWhenIdle(): void {
@@ -24,17 +22,7 @@ function exitWhenIdle(): void {
 process.on('message', (msg: ToChild, handle?: Socket) => {
   if (!isBranded(msg)) return;
   if (msg.type === 'connection' && handle) {
-    const counters = { tasks: 0, errors: 0 };
-    const connection = serveSocket(handle, {
-      limits: config.limits,
-      idleTimeoutMs: config.idleTimeoutMs,
-      lingerMs: config.lingerMs,
-      run: (task) => executeTask(task, context),
-      logger,
-      counters,
-      head: msg.head ? Buffer.from(msg.head, 'base64') : null,
-    });
-    void connections.add(connection).then(() => {
+    void connections.serve(handle, msg.head ? Buffer.from(msg.head, 'base64') : null).then((counters) => {
       send({ __socketlab__: true, type: 'closed', id: msg.id, tasks: counters.tasks, errors: counters.errors });
       if (config.strategy === 'per-connection' || draining) exitWhenIdle();
     });

@@ -1,15 +1,24 @@
 /**
- * Entry of a task worker thread (a tsup entry of its own: dist/entry/worker.js). It runs every task it
- * is sent on this thread, with the same executor the other designs call. A SLEEP or FIB here blocks
- * this thread only; WAITs overlap on this thread's event loop.
+ * Entry of a server-mt worker thread (a tsup entry of its own: dist/entry/worker.cjs). The thread does
+ * one of two jobs, whichever the main thread asks for first:
+ * - runs the tasks it is posted, on this thread (`run`; the main thread keeps the socket): a SLEEP or
+ *   FIB blocks this thread only, WAITs overlap on its event loop;
+ * - owns a client's socket (`own`, the socket transferred with the message) and serves it entirely with
+ *   the same core the other designs use: reads, runs each task inline, writes, lingers, and reports the
+ *   connection's counts when it closes. The main thread is then out of the client's path.
  */
-import { isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { executeTask, toSocketlabError } from '@socketlab/protocol';
+import type { Socket } from 'node:net';
+import { isMainThread, parentPort, threadId, workerData } from 'node:worker_threads';
+import { ShuttingDownError, WorkerCrashedError, executeTask, toSocketlabError } from '@socketlab/protocol';
+import { SocketHost } from '@socketlab/protocol/server';
 import { isBranded, type FromWorker, type TaskResult, type ToWorker, type WorkerConfig } from '../messages.ts';
 
-if (isMainThread || !parentPort) throw new Error('@socketlab/server-mt: entry/worker.js must run in a worker thread');
+if (isMainThread || !parentPort) throw new Error('@socketlab/server-mt: entry/worker.cjs must run in a worker thread');
 const port = parentPort;
-const { context } = workerData as WorkerConfig;
+const config = workerData as WorkerConfig;
+// INFO says which thread does the client's I/O: here for an owned socket, the main thread otherwise.
+const taskContext = { ...config.context, io: 'main' as const };
+const host = new SocketHost(config.host, { ...config.context, io: 'thread' }, { pid: process.pid, thread: threadId });
 
 let outbox: TaskResult[] = [];
 let scheduled = false;
@@ -32,12 +41,11 @@ function scheduleFlush(): void {
 // Tasks that hold this thread: answer what is already done before starting one.
 const HOLDS_THREAD = new Set(['SLEEP', 'FIB', 'HASH']);
 
-port.on('message', (msg: ToWorker) => {
-  if (!isBranded(msg) || msg.type !== 'run') return;
-  for (const [id, task] of msg.batch) {
+function run(batch: Extract<ToWorker, { type: 'run' }>['batch']): void {
+  for (const [id, task] of batch) {
     if (HOLDS_THREAD.has(task.name) && outbox.length > 0) flush();
     try {
-      const value = executeTask(task, context);
+      const value = executeTask(task, taskContext);
       if (typeof value === 'string' || value instanceof Uint8Array) {
         outbox.push([id, 1, value]);
       } else {
@@ -57,4 +65,29 @@ port.on('message', (msg: ToWorker) => {
     }
   }
   flush();
+}
+
+function own(id: number, socket: Socket): void {
+  void host.serve(socket).then((counters) => {
+    const msg: FromWorker = { __socketlab__: true, type: 'closed', id, tasks: counters.tasks, errors: counters.errors };
+    port.postMessage(msg);
+  });
+}
+
+port.on('message', (msg: ToWorker) => {
+  if (!isBranded(msg)) return;
+  if (msg.type === 'run') run(msg.batch);
+  else if (msg.type === 'own') own(msg.id, msg.socket);
+  else if (msg.type === 'drain') host.shutdownAll();
+  else if (msg.type === 'stop') host.destroyAll(new ShuttingDownError('drain timeout passed; the server is closing'));
+});
+
+// A bug that escapes to here would end the thread, and with it its socket, silently. Once the socket is
+// ours the main thread can no longer answer for us, so answer here: the oldest unanswered request gets
+// WORKER_CRASHED, the connection ends (its counts are reported as it closes), then the thread exits 1,
+// which the main thread counts as a crash.
+process.on('uncaughtException', (err) => {
+  host.destroyAll(new WorkerCrashedError(`worker thread ${threadId} failed: ${err instanceof Error ? err.message : String(err)}`));
+  void host.closedAll().then(() => process.exit(1));
+  setTimeout(() => process.exit(1), config.host.lingerMs).unref();
 });

@@ -1,0 +1,51 @@
+import type { Socket } from 'node:net';
+import { executeTask, type ExecutionContext } from '../tasks.ts';
+import type { Limits } from '../limits.ts';
+import type { ConnectionCounters } from './connection.ts';
+import type { LogFormat } from './logger.ts';
+import { Logger } from './logger.ts';
+import { ConnectionSet, serveSocket } from './serve.ts';
+
+/** What a process or thread that owns client sockets needs to serve them (plain data: it crosses IPC or postMessage). */
+export interface HostConfig {
+  limits: Limits;
+  idleTimeoutMs: number;
+  lingerMs: number;
+  log: LogFormat;
+  quiet: boolean;
+}
+
+/**
+ * The sockets one executor owns: a server-mp child process, or a server-mt thread that was handed its
+ * client's socket. It reads, runs every task inline on its own thread and writes, exactly as the main
+ * thread of the event-loop server does; the one thing it adds is that each connection's counts are
+ * handed back when it closes (the main thread no longer sees its requests). Written once for both.
+ */
+export class SocketHost extends ConnectionSet {
+  readonly #config: HostConfig;
+  readonly #context: ExecutionContext;
+  readonly #logger: Logger;
+
+  constructor(config: HostConfig, context: ExecutionContext, base: Record<string, string | number>) {
+    super();
+    this.#config = config;
+    this.#context = context;
+    this.#logger = new Logger(config.log, { design: context.design, strategy: context.strategy, ...base }, undefined, config.quiet);
+  }
+
+  /** Serves a socket this executor owns; resolves with the connection's task and error counts once it has closed. */
+  serve(socket: Socket, head: Buffer | null = null): Promise<ConnectionCounters> {
+    const counters: ConnectionCounters = { tasks: 0, errors: 0 };
+    const context = this.#context;
+    const connection = serveSocket(socket, {
+      limits: this.#config.limits,
+      idleTimeoutMs: this.#config.idleTimeoutMs,
+      lingerMs: this.#config.lingerMs,
+      run: (task) => executeTask(task, context),
+      logger: this.#logger,
+      counters,
+      head,
+    });
+    return this.add(connection).then(() => counters);
+  }
+}
