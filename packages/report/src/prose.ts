@@ -288,13 +288,15 @@ const SOCKET_IO_UNRECORDED =
  * loadgen probed (`environment.features`). Files written before loadgen recorded them get the text they
  * were shipped with (Node 20, which could not transfer a socket).
  */
-export function nodeLimits(envs: readonly { node: string; features?: { socketTransfer: boolean } }[]): string[] {
+export function nodeLimits(envs: readonly { node: string; features?: { socketTransfer: boolean } }[], mtIo: readonly ('thread' | 'main' | null | undefined)[] = []): string[] {
   const recorded = envs.filter((e) => e.features !== undefined);
   let socketIo = SOCKET_IO_UNRECORDED;
   if (recorded.length > 0) {
     const versions = [...new Set(recorded.map((e) => e.node))].join(', ');
     socketIo = recorded.every((e) => e.features?.socketTransfer)
-      ? `**server-mt keeps socket I/O on the main thread.** The Node.js that ran this sweep (${versions}) can transfer an accepted socket to a worker thread, but server-mt does not use that yet: its threads run the tasks while the main thread reads requests and writes replies for every connection. A thread per connection therefore parallelises the work, not the I/O.`
+      ? mtIo.includes('thread')
+        ? `**server-mt's thread per client owned its client's socket** (\`io=thread\`, recorded by loadgen): the Node.js that ran this sweep (${versions}) can transfer an accepted socket to a worker thread, as the lesson's threads own theirs. A client that sent bytes while it waited at the worker cap, and the thread pool, still have their socket I/O done by the main thread.`
+        : `**server-mt kept socket I/O on the main thread.** The Node.js that ran this sweep (${versions}) can transfer an accepted socket to a worker thread, but the servers of this sweep did not (\`io=main\`, or not recorded): their threads ran the tasks while the main thread read requests and wrote replies. A thread per connection therefore parallelised the work, not the I/O.`
       : `**server-mt keeps socket I/O on the main thread.** The Node.js that ran this sweep (${versions}) cannot transfer a socket to a worker thread (probed), so the threads run the tasks while the main thread reads requests and writes replies for every connection. A thread per connection therefore parallelises the work, not the I/O.`;
   }
   return [socketIo, ...OTHER_NODE_LIMITS];

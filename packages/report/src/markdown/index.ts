@@ -74,7 +74,7 @@ export function renderMarkdown(a: Analysis, ctx: MarkdownContext): string {
   out.push(`Sections: ${sections.map((s) => `[${s}](#${slug(s)})`).join(' · ')}.`, '');
   a.workloads.forEach((w, i) => out.push(...workloadSection(a, w, ctx.charts[i])));
   out.push(...flagsSection(a), ...environmentSection(a), ...reproduceSection(a));
-  out.push('## What Node.js could not do', '', ...nodeLimits(a.dataset.inputs.map((i) => i.results.environment)).map((s) => `- ${s}`), '');
+  out.push('## What Node.js could not do', '', ...nodeLimits(a.dataset.inputs.map((i) => i.results.environment), a.dataset.inputs.flatMap((i) => i.results.cells.flatMap((c) => c.servers.filter((s) => s.design.startsWith('mt-per-connection')).map((s) => s.io)))).map((s) => `- ${s}`), '');
   out.push(...methodSection(ctx, a));
   return out.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd() + '\n';
 }
