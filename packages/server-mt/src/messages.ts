@@ -24,7 +24,10 @@ export type TaskResult = [id: number, ok: 1, value: string | Uint8Array] | [id: 
 export type FromWorker =
   | { __socketlab__: true; type: 'results'; batch: TaskResult[] }
   // An owned connection has closed: its counts, for the server's stats.
-  | { __socketlab__: true; type: 'closed'; id: number; tasks: number; errors: number };
+  | { __socketlab__: true; type: 'closed'; id: number; tasks: number; errors: number }
+  // A log line of an owned connection. A worker's process.stdout reaches the main thread asynchronously and
+  // loses what is pending when the thread is terminated; on the port, lines arrive in order before 'closed'.
+  | { __socketlab__: true; type: 'log'; line: string };
 
 export interface WorkerConfig {
   context: ExecutionContext;

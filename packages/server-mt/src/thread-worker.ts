@@ -50,6 +50,10 @@ export class ThreadWorker implements Executor {
     this.ready.catch(() => {});
     this.worker.on('message', (msg: FromWorker) => {
       if (!isBranded(msg)) return;
+      if (msg.type === 'log') {
+        process.stdout.write(msg.line + '\n');
+        return;
+      }
       if (msg.type === 'closed') {
         const owned = this.#owned.get(msg.id);
         if (!owned) return;

@@ -26,11 +26,12 @@ export class SocketHost extends ConnectionSet {
   readonly #context: ExecutionContext;
   readonly #logger: Logger;
 
-  constructor(config: HostConfig, context: ExecutionContext, base: Record<string, string | number>) {
+  /** `write` replaces stdout for log lines (a worker thread sends them to the main thread: see server-mt). */
+  constructor(config: HostConfig, context: ExecutionContext, base: Record<string, string | number>, write?: (line: string) => void) {
     super();
     this.#config = config;
     this.#context = context;
-    this.#logger = new Logger(config.log, { design: context.design, strategy: context.strategy, ...base }, undefined, config.quiet);
+    this.#logger = new Logger(config.log, { design: context.design, strategy: context.strategy, ...base }, write, config.quiet);
   }
 
   /** Serves a socket this executor owns; resolves with the connection's task and error counts once it has closed. */

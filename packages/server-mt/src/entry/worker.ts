@@ -18,7 +18,9 @@ const port = parentPort;
 const config = workerData as WorkerConfig;
 // INFO says which thread does the client's I/O: here for an owned socket, the main thread otherwise.
 const taskContext = { ...config.context, io: 'main' as const };
-const host = new SocketHost(config.host, { ...config.context, io: 'thread' }, { pid: process.pid, thread: threadId });
+const host = new SocketHost(config.host, { ...config.context, io: 'thread' }, { pid: process.pid, thread: threadId }, (line) =>
+  port.postMessage({ __socketlab__: true, type: 'log', line } satisfies FromWorker),
+);
 
 let outbox: TaskResult[] = [];
 let scheduled = false;
