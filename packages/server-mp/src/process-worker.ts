@@ -30,7 +30,10 @@ export class ProcessWorker implements Executor {
   readonly #handed = new Map<number, Handed>();
   #stopping = false;
 
+  readonly #lingerMs: number;
+
   constructor(config: ChildConfig, onExit: ExitReport<ProcessWorker>) {
+    this.#lingerMs = config.lingerMs;
     // execArgv: [] keeps the parent's loaders (e.g. tsx under test) out of the child, so start-up is Node's own.
     this.child = fork(CHILD_ENTRY, [JSON.stringify(config)], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'json' });
     this.ready = new Promise((resolve, reject) => {
@@ -67,7 +70,7 @@ export class ProcessWorker implements Executor {
           const error = this.#stopping
             ? new ShuttingDownError(`server is shutting down; process ${this.child.pid} ${detail}`)
             : new WorkerCrashedError(`server process ${this.child.pid} ${detail}`);
-          void rejectSocket(entry.socket, error).then(entry.done);
+          void rejectSocket(entry.socket, error, 'text', this.#lingerMs).then(entry.done);
         }
         this.#handed.clear();
         onExit(this, crashed, detail);
@@ -102,7 +105,7 @@ export class ProcessWorker implements Executor {
           // The child died before it could take the client: answer for it, never leave it hanging.
           if (!this.#handed.delete(id)) return; // the exit handler already settled it
           counters.errors++;
-          void rejectSocket(socket, toSocketlabError(err)).then(resolve);
+          void rejectSocket(socket, toSocketlabError(err), 'text', this.#lingerMs).then(resolve);
         },
       );
     });

@@ -92,11 +92,7 @@ export class ThreadWorker implements Executor {
     });
   }
 
-  /** Tasks sent and not yet answered. */
-  get inFlight(): number {
-    return this.#pending.size;
-  }
-
+  /** Tasks sent and not yet answered: what the pool balances on. */
   get load(): number {
     return this.#pending.size;
   }

@@ -2,9 +2,7 @@ import type { Socket } from 'node:net';
 import type { Framing } from '../decoder.ts';
 import { encodeError } from '../encode.ts';
 import type { SocketlabError } from '../errors.ts';
-
-/** How long the peer gets to read our ERR and close before we cut the socket, in ms. */
-const REJECT_LINGER_MS = 2000;
+import { DEFAULT_LINGER_MS } from './connection.ts';
 
 /**
  * Answers a socket with one ERR and closes it: a connection turned away, or one cut at shutdown. The
@@ -12,13 +10,14 @@ const REJECT_LINGER_MS = 2000;
  * the socket really closes (a paused socket would otherwise stay half-open, and keep `server.close()`
  * waiting forever). Anything more the peer sends is read and dropped.
  */
-export function rejectSocket(socket: Socket, error: SocketlabError, framing: Framing = 'text'): Promise<void> {
+export function rejectSocket(socket: Socket, error: SocketlabError, framing: Framing = 'text', lingerMs = DEFAULT_LINGER_MS): Promise<void> {
   return new Promise((resolve) => {
     socket.on('error', () => {});
     socket.once('close', () => resolve());
     if (socket.destroyed) return resolve();
     socket.resume();
     socket.end(encodeError(framing, error));
-    setTimeout(() => socket.destroy(), REJECT_LINGER_MS).unref();
+    // The same linger as an ended connection's (the server's `lingerMs`): the peer gets that long to read our ERR and close.
+    setTimeout(() => socket.destroy(), lingerMs).unref();
   });
 }

@@ -166,7 +166,7 @@ export class TaskServer {
       this.#conns.rejected++;
       this.#counters.errors++;
       const err = new TooManyConnectionsError(this.#closing ? 'server is shutting down' : `server is at maxConnections (${this.options.maxConnections})`);
-      void rejectSocket(socket, err);
+      void rejectSocket(socket, err, 'text', this.options.lingerMs);
       return;
     }
     this.#conns.active++;
@@ -187,7 +187,7 @@ export class TaskServer {
   readonly #reject = (socket: Socket, error: SocketlabError): Promise<void> => {
     this.#conns.rejected++;
     this.#counters.errors++;
-    return rejectSocket(socket, error);
+    return rejectSocket(socket, error, 'text', this.options.lingerMs);
   };
 
   #onClosed(): void {
