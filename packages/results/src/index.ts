@@ -5,7 +5,7 @@
 import { resultsJsonSchema as _schema } from './schema.ts';
 
 export {
-  SCHEMA_VERSION, ResultsSchema, ConfigSchema, HISTOGRAM_ENCODING, resultsJsonSchema,
+  SCHEMA_VERSION, READABLE_SCHEMA_VERSIONS, ResultsSchema, ConfigSchema, HISTOGRAM_ENCODING, resultsJsonSchema,
   PRESET_NAMES, CLIENT_MODES, SERVER_LIFECYCLES, WORKLOAD_NAMES, COST_MODELS,
 } from './schema.ts';
 export type {

@@ -8,11 +8,18 @@ import { DESIGNS } from './designs.ts';
  * - the field descriptions (with units) that docs/results-format.md expands on.
  *
  * Units are part of every numeric field's name where it has one: `…Ms` milliseconds, `…Us`
- * microseconds, `…Bytes` bytes; counts are plain integers. Bump SCHEMA_VERSION on any change that can
- * break a reader (a removed or renamed field, a changed unit or meaning); adding an optional reading of
- * an existing field does not need a bump.
+ * microseconds, `…Bytes` bytes; counts are plain integers.
+ *
+ * Versioning: every object is closed (`additionalProperties: false`), so a reader that does not know a
+ * field rejects it rather than silently dropping it. Hence any change bumps SCHEMA_VERSION: an added
+ * optional field too, since an older reader would refuse it with a confusing per-field error instead of
+ * one clear "this reader knows versions …". A new version stays a superset of the older ones it lists in
+ * READABLE_SCHEMA_VERSIONS (fields only added, optional), so one schema validates them all; a breaking
+ * change (removed or renamed field, changed unit or meaning) drops the old versions from that list.
  */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
+/** The versions this reader accepts: the current one and the older ones it is a superset of. */
+export const READABLE_SCHEMA_VERSIONS: readonly number[] = Object.freeze([1, 2]);
 
 export { DESIGNS };
 export type { DesignName, DesignLabel } from './designs.ts';
@@ -331,7 +338,7 @@ export const CellSchema = Obj(
 export const ResultsSchema = Type.Object(
   {
     $schema: Type.Optional(Type.String({ description: 'Optional reference to this schema.' })),
-    schemaVersion: Type.Literal(SCHEMA_VERSION, { description: 'Version of this format. Readers must reject versions they do not know.' }),
+    schemaVersion: Type.Unsafe<number>({ type: 'integer', enum: [...READABLE_SCHEMA_VERSIONS], description: `Version of this format (writers write ${SCHEMA_VERSION}). Readers must reject versions they do not know.` }),
     tool: Obj({ name: Type.String({ description: 'Package name.' }), version: Type.String({ description: 'Package version.' }) }, 'The program that wrote the document.'),
     complete: Type.Boolean({ description: 'True if every planned run finished; false if the sweep was interrupted (e.g. Ctrl-C).' }),
     abortReason: Nullable(Type.String({ description: 'Why the sweep stopped early (e.g. `SIGINT`); null if complete.' })),

@@ -1,6 +1,6 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { ResultsInvalidError } from './errors.ts';
-import { ConfigSchema, SCHEMA_VERSION, resultsJsonSchema, type ResolvedSweepConfig, type SweepResults } from './schema.ts';
+import { ConfigSchema, READABLE_SCHEMA_VERSIONS, SCHEMA_VERSION, resultsJsonSchema, type ResolvedSweepConfig, type SweepResults } from './schema.ts';
 
 /** One validation failure: the JSON Pointer of the failing field (`/cells/0/runs/2/totalMs`) and what is wrong. */
 export interface ValidationIssue {
@@ -61,8 +61,8 @@ function toIssues(errors: readonly ErrorObject[] | null | undefined): Validation
  * the failing field; a document of another schemaVersion gets one clear error.
  */
 export function validateResults(json: unknown): ValidationResult {
-  if (json && typeof json === 'object' && 'schemaVersion' in json && (json as { schemaVersion: unknown }).schemaVersion !== SCHEMA_VERSION) {
-    return { ok: false, errors: [{ path: '/schemaVersion', message: `is ${JSON.stringify((json as { schemaVersion: unknown }).schemaVersion)}; this version of @socketlab/results reads schemaVersion ${SCHEMA_VERSION}` }] };
+  if (json && typeof json === 'object' && 'schemaVersion' in json && !READABLE_SCHEMA_VERSIONS.includes((json as { schemaVersion: number }).schemaVersion)) {
+    return { ok: false, errors: [{ path: '/schemaVersion', message: `is ${JSON.stringify((json as { schemaVersion: unknown }).schemaVersion)}; this version of @socketlab/results reads schemaVersion ${READABLE_SCHEMA_VERSIONS.join(' and ')}` }] };
   }
   resultsValidator ??= compiler().compile(resultsJsonSchema());
   const ok = resultsValidator(json) as boolean;
@@ -74,7 +74,7 @@ export function assertValidResults(json: unknown): asserts json is SweepResults 
   const { ok, errors } = validateResults(json);
   if (!ok) {
     const shown = errors.slice(0, 5).map((e) => `${e.path} ${e.message}`).join('; ');
-    throw new ResultsInvalidError(`results do not match schemaVersion ${SCHEMA_VERSION}: ${shown}${errors.length > 5 ? ` (and ${errors.length - 5} more)` : ''}`);
+    throw new ResultsInvalidError(`results do not match schemaVersion ${(json as { schemaVersion?: unknown } | null)?.schemaVersion ?? SCHEMA_VERSION}: ${shown}${errors.length > 5 ? ` (and ${errors.length - 5} more)` : ''}`);
   }
 }
 
