@@ -1,0 +1,89 @@
+import { InvalidOptionError } from '@socketlab/protocol';
+import { DESIGNS } from '@socketlab/results';
+
+/**
+ * External servers: a user's server, named by a label and a command line, that loadgen starts, measures
+ * and stops like its own designs (`--server 'lesson-mt=python3 serverMT.py --port {port}'`).
+ *
+ * The command is split into words here (quotes and backslashes as a POSIX shell reads them, nothing
+ * else: no variables, globs or pipes) and run without a shell, so the pid loadgen measures and stops is
+ * the server's own, not a shell's. `{port}` is replaced by a port loadgen picked, `{host}` by the
+ * address clients connect to; a command without `{port}` must give a fixed port in its label
+ * (`name:8080=command`).
+ */
+export interface ExternalServerSpec {
+  /** Its label in the results and the report. */
+  readonly name: string;
+  /** The command, split into words, placeholders still in place. */
+  readonly command: readonly string[];
+  /** The fixed port it listens on; null when the command takes `{port}`. */
+  readonly port: number | null;
+}
+
+/** A label: lower-case letters, digits, `.`, `_` and `-`, starting with a letter or digit. */
+const NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+
+/** Splits a command line into words as a POSIX shell would (quotes, backslashes); the message names `option`. */
+export function splitCommand(line: string, option: string): string[] {
+  const words: string[] = [];
+  let word = '';
+  let inWord = false;
+  let quote: '"' | "'" | null = null;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i]!;
+    if (quote === "'") {
+      if (c === "'") quote = null;
+      else word += c;
+    } else if (quote === '"') {
+      if (c === '"') quote = null;
+      else if (c === '\\' && i + 1 < line.length && '"\\$`'.includes(line[i + 1]!)) word += line[++i];
+      else word += c;
+    } else if (c === "'" || c === '"') {
+      quote = c;
+      inWord = true;
+    } else if (c === '\\' && i + 1 < line.length) {
+      word += line[++i];
+      inWord = true;
+    } else if (/\s/.test(c)) {
+      if (inWord) words.push(word);
+      word = '';
+      inWord = false;
+    } else {
+      word += c;
+      inWord = true;
+    }
+  }
+  if (quote) throw new InvalidOptionError(`${option}: unterminated ${quote} quote in ${JSON.stringify(line)}`);
+  if (inWord) words.push(word);
+  return words;
+}
+
+/** Parses `name=command` or `name:port=command`; messages name `option`. */
+export function parseServerSpec(raw: string, option = '--server'): ExternalServerSpec {
+  const eq = raw.indexOf('=');
+  if (eq <= 0) throw new InvalidOptionError(`${option} must be NAME=COMMAND, e.g. 'lesson-mt=python3 serverMT.py --port {port}' (got ${JSON.stringify(raw)})`);
+  const label = raw.slice(0, eq).trim();
+  const m = /^([^:]+)(?::(\d{1,5}))?$/.exec(label);
+  const name = m?.[1] ?? label;
+  if (!m || !NAME.test(name)) {
+    throw new InvalidOptionError(`${option}: the name ${JSON.stringify(name)} must be lower-case letters, digits, ".", "_" or "-" (at most 64), optionally followed by :PORT`);
+  }
+  if ((DESIGNS as readonly string[]).includes(name) || name === 'external') {
+    throw new InvalidOptionError(`${option}: the name ${JSON.stringify(name)} is a built-in design's; choose another`);
+  }
+  const port = m[2] === undefined ? null : Number(m[2]);
+  if (port !== null && (port < 1 || port > 65535)) throw new InvalidOptionError(`${option}: the port of ${name} must be between 1 and 65535 (got ${port})`);
+  const command = splitCommand(raw.slice(eq + 1), option);
+  if (command.length === 0) throw new InvalidOptionError(`${option}: ${name} has an empty command`);
+  const usesPort = command.some((w) => w.includes('{port}'));
+  if (port === null && !usesPort) {
+    throw new InvalidOptionError(`${option}: the command of ${name} has no {port} placeholder; put {port} where the server takes its port, or give a fixed one as ${name}:PORT=…`);
+  }
+  if (port !== null && usesPort) throw new InvalidOptionError(`${option}: ${name} gives both a fixed port and a {port} placeholder; use one`);
+  return { name, command, port };
+}
+
+/** The command with its placeholders filled in. */
+export function fillCommand(spec: ExternalServerSpec, host: string, port: number): string[] {
+  return spec.command.map((w) => w.replaceAll('{port}', String(port)).replaceAll('{host}', host));
+}
