@@ -4,6 +4,8 @@ import {
   type CliDefinition, type CliFlag, type ParsedCommandLine,
 } from '@socketlab/protocol/cli';
 import { CLIENT_MODES, DESIGNS, PRESET_NAMES, SERVER_LIFECYCLES, WORKLOAD_NAMES, validateResults } from '@socketlab/results';
+import { DEFAULT_ADAPTER_OPTIONS, PROTOCOLS, parseExpectation, type Expectation } from './adapters.ts';
+import { parseServerSpec } from './external-servers.ts';
 import { DEFAULT_SWEEP_OPTIONS, PRESETS, parseTarget, resolveConfig, type SweepOptions } from './options.ts';
 import { EXIT_CODE_TABLE, LOADGEN_EXIT_CODES, verdict, type VerdictOptions } from './exit.ts';
 import { writeResults } from './output.ts';
@@ -36,6 +38,14 @@ function listValue(choices: readonly string[]) {
   };
 }
 
+/** `--expect sleep=prefix:Slept`: one task word and its expectation (checked here, so errors name the flag). */
+function expectValue(raw: string, flag: string): [string, Expectation] {
+  const eq = raw.indexOf('=');
+  const word = eq === -1 ? '' : raw.slice(0, eq).trim().toLowerCase();
+  if (!/^[a-z0-9_-]+$/.test(word)) throw new InvalidOptionError(`${flag} must be TASK=REPLY, e.g. sleep=prefix:Slept (got ${JSON.stringify(raw)})`);
+  return [word, parseExpectation(raw.slice(eq + 1), flag)];
+}
+
 function clientsValue(raw: string): number[] {
   const out: number[] = [];
   for (const part of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
@@ -63,6 +73,14 @@ export const FLAGS: readonly LoadgenFlag[] = [
   { flag: '--preset', option: 'preset', type: 'string', arg: '<name>', parse: choiceValue(PRESET_NAMES), help: 'starting point; the flags below override it (see Presets)', default: d.preset },
   { flag: '--designs', option: 'designs', type: 'string', arg: '<list>', parse: listValue(DESIGNS), help: `comma-separated server variants, or "all": ${DESIGNS.join(', ')}`, default: 'preset' },
   { flag: '--target', option: 'target', type: 'string', arg: '<host:port>', parse: (raw, flag) => parseTarget(raw, flag), help: 'sweep an external server that speaks the protocol instead (loadgen does not start or stop it)', default: 'none' },
+  { flag: '--server', option: 'servers', type: 'string', multiple: true, arg: '<name=cmd>', parse: (raw, flag) => parseServerSpec(raw, flag), help: 'also sweep your own server: loadgen starts COMMAND ({port} → a free port, {host} → --host), measures and stops it like its own designs; repeatable. Alone (without --designs), only these servers run', default: 'none' },
+  { flag: '--protocol', option: 'protocol', type: 'string', arg: '<name>', parse: choiceValue(PROTOCOLS), help: 'how clients talk to --server/--target servers: socketlab (docs/protocol.md), line (a request line, a reply line) or raw (the lesson\'s way: one write per task, the reply is what arrives)', default: 'socketlab' },
+  { flag: '--expect', option: 'expect', type: 'string', multiple: true, arg: '<task=reply>', parse: expectValue, help: 'line/raw: what a task\'s reply must be, by task word: sleep=prefix:Slept, fib=/fib\\(\\d+\\) = \\d+/, ping=PONG (exact unless prefix:, regex: or /…/); repeatable', default: 'the lesson\'s replies' },
+  { flag: '--exit-request', option: 'exitRequest', type: 'string', arg: '<text>', help: 'line/raw: what ends a session', default: DEFAULT_ADAPTER_OPTIONS.exitRequest },
+  { flag: '--exit-reply', option: 'exitReply', type: 'string', arg: '<reply>', parse: (raw, flag) => parseExpectation(raw, flag), help: 'line/raw: the expected reply to --exit-request (exact unless prefix:, regex: or /…/)', default: DEFAULT_ADAPTER_OPTIONS.exitReply },
+  { flag: '--raw-terminator', option: 'rawTerminator', type: 'string', arg: '<text>', parse: (raw) => raw.replaceAll('\\n', '\n').replaceAll('\\0', '\0'), help: 'raw: a reply ends at this text (\\n and \\0 understood)', default: 'none' },
+  { flag: '--raw-bytes', option: 'rawBytes', type: 'string', arg: '<n>', parse: int, help: 'raw: a reply is exactly n bytes', default: 'none' },
+  { flag: '--raw-gap-ms', option: 'rawGapMs', type: 'string', arg: '<ms>', parse: int, help: 'raw, with neither of the above: a reply ends after this long without a byte, unless its expected value already arrived, ms', default: String(DEFAULT_ADAPTER_OPTIONS.rawGapMs) },
   { flag: '--clients', option: 'clients', type: 'string', arg: '<list>', parse: clientsValue, help: 'client counts N: "10,20,50", or a range "10..100:10" (from..to:step; step 1 if omitted)', default: 'preset' },
   { flag: '--runs', option: 'runs', type: 'string', arg: '<n>', parse: int, help: 'runs per design × workload × N', default: 'preset' },
   { flag: '--workloads', option: 'workloads', type: 'string', arg: '<list>', parse: listValue(WORKLOAD_NAMES), help: `comma-separated: sleep (blocking I/O), wait (non-blocking I/O), fib (CPU), mix, ping (instant)`, default: 'preset' },
@@ -122,7 +140,7 @@ function presetLines(): string[] {
     const p = PRESETS[name];
     return [
       row(name, p.description),
-      row('', `designs ${p.designs.join(',')}; workloads ${p.workloads.join(',')}; clients ${p.clients.join(',')}`),
+      row('', `designs ${p.designs.join(',')}${p.servers ? ` + servers ${p.servers.map((x) => x.split('=')[0]).join(',')} (protocol ${p.protocol})` : ''}; workloads ${p.workloads.join(',')}; clients ${p.clients.join(',')}`),
       row('', `runs ${p.runs}; time scale ${p.timeScale} (${Math.max(1, Math.round(3000 * p.timeScale))} ms tasks); ${p.tasksPerClient} task(s) per client; server per ${p.serverLifecycle}`),
     ].join('\n');
   });
@@ -182,6 +200,12 @@ function splitNxArgs(input: readonly string[]): string[] {
   return argv;
 }
 
+/** Repeated --expect flags arrive as [word, expectation] pairs; the API takes an object. */
+function withExpectObject(options: Record<string, unknown>): Record<string, unknown> {
+  const pairs = options.expect as [string, Expectation][] | undefined;
+  return pairs === undefined ? options : { ...options, expect: Object.fromEntries(pairs) };
+}
+
 function toParsedArgs(p: ParsedCommandLine): ParsedArgs {
   const quiet = p.flags.quiet === true;
   return {
@@ -196,7 +220,7 @@ function toParsedArgs(p: ParsedCommandLine): ParsedArgs {
       allowErrors: p.flags['allow-errors'] === true,
       failOnNoise: p.flags['fail-on-noise'] === true,
     },
-    options: p.options as SweepOptions,
+    options: withExpectObject(p.options) as SweepOptions,
   };
 }
 

@@ -1,5 +1,5 @@
 import { InvalidOptionError } from '@socketlab/protocol';
-import { DESIGNS } from '@socketlab/results';
+import { DESIGNS, USER_DESIGN_NAME, type ExternalServer } from '@socketlab/results';
 
 /**
  * External servers: a user's server, named by a label and a command line, that loadgen starts, measures
@@ -11,17 +11,7 @@ import { DESIGNS } from '@socketlab/results';
  * address clients connect to; a command without `{port}` must give a fixed port in its label
  * (`name:8080=command`).
  */
-export interface ExternalServerSpec {
-  /** Its label in the results and the report. */
-  readonly name: string;
-  /** The command, split into words, placeholders still in place. */
-  readonly command: readonly string[];
-  /** The fixed port it listens on; null when the command takes `{port}`. */
-  readonly port: number | null;
-}
-
-/** A label: lower-case letters, digits, `.`, `_` and `-`, starting with a letter or digit. */
-const NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+export type ExternalServerSpec = Readonly<ExternalServer>;
 
 /** Splits a command line into words as a POSIX shell would (quotes, backslashes); the message names `option`. */
 export function splitCommand(line: string, option: string): string[] {
@@ -65,7 +55,7 @@ export function parseServerSpec(raw: string, option = '--server'): ExternalServe
   const label = raw.slice(0, eq).trim();
   const m = /^([^:]+)(?::(\d{1,5}))?$/.exec(label);
   const name = m?.[1] ?? label;
-  if (!m || !NAME.test(name)) {
+  if (!m || !USER_DESIGN_NAME.test(name)) {
     throw new InvalidOptionError(`${option}: the name ${JSON.stringify(name)} must be lower-case letters, digits, ".", "_" or "-" (at most 64), optionally followed by :PORT`);
   }
   if ((DESIGNS as readonly string[]).includes(name) || name === 'external') {

@@ -1,9 +1,13 @@
 import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { InvalidOptionError, checkInteger, checkKnownKeys, checkOneOf, checkString, deepFreeze } from '@socketlab/protocol';
 import {
   CLIENT_MODES, DESIGNS, PRESET_NAMES, SERVER_LIFECYCLES, WORKLOAD_NAMES,
   type ClientMode, type DesignLabel, type DesignName, type PresetName, type ResolvedSweepConfig, type ServerLifecycle, type WorkloadName,
 } from '@socketlab/results';
+import { DEFAULT_ADAPTER_OPTIONS, PROTOCOLS, lessonRequest, parseExpectation, type Expectation } from './adapters.ts';
+import { parseServerSpec, type ExternalServerSpec } from './external-servers.ts';
+import { findWorkspaceRoot, type ProtocolConfig } from '@socketlab/results';
 import { resolveWorkload, scaledTaskMs } from './workloads.ts';
 
 /**
@@ -18,6 +22,26 @@ export interface SweepOptions {
   designs?: readonly DesignName[];
   /** An external server that speaks the protocol (`host:port`, or `{ host, port }`); loadgen does not start it. */
   target?: string | { host: string; port: number } | null;
+  /**
+   * Users' servers loadgen starts from a command, as `NAME=COMMAND` strings (`--server`) or parsed specs;
+   * swept after `designs`. With servers and no `designs` given, only the servers run (unless the preset
+   * names servers of its own, as `lesson` does).
+   */
+  servers?: readonly (string | ExternalServerSpec)[];
+  /** How clients talk to external servers (`servers`, `target`): `socketlab` (default), `line` or `raw`. Built-in designs always speak socketlab. */
+  protocol?: (typeof PROTOCOLS)[number];
+  /** `raw`: the text that ends a reply. */
+  rawTerminator?: string | null;
+  /** `raw`: a reply is exactly this many bytes. */
+  rawBytes?: number | null;
+  /** `raw` without terminator or byte count: a reply ends after this long without a byte, ms. */
+  rawGapMs?: number;
+  /** `line`/`raw`: what ends a session (`exit`). */
+  exitRequest?: string;
+  /** `line`/`raw`: the expected reply to exitRequest (`Goodbye!`; `prefix:…`, `regex:…` or `/…/` allowed). */
+  exitReply?: string | Expectation;
+  /** `line`/`raw`: expectations by task word, `{ sleep: 'prefix:Slept' }`, over the lesson catalogue's. */
+  expect?: Readonly<Record<string, string | Expectation>>;
   /** Client counts N, in sweep order. */
   clients?: readonly number[];
   /** Runs per design × workload × N cell. */
@@ -64,6 +88,10 @@ export interface SweepOptions {
 export interface PresetDefinition {
   readonly description: string;
   readonly designs: readonly DesignName[];
+  /** Users' servers the preset sweeps after its designs (`lesson`: the lesson's Python servers). */
+  readonly servers?: readonly string[];
+  /** Their protocol (with servers). */
+  readonly protocol?: (typeof PROTOCOLS)[number];
   readonly workloads: readonly WorkloadName[];
   readonly clients: readonly number[];
   readonly runs: number;
@@ -104,6 +132,23 @@ export const PRESETS: Readonly<Record<PresetName, PresetDefinition>> = deepFreez
     timeScale: 1,
     tasksPerClient: 1,
     serverLifecycle: 'run',
+  },
+  lesson: {
+    description: "the lesson's experiment, scaled to fit (SLEEP 30 instead of 3000, N = 10…100, 3 runs): socketlab's designs beside the lesson's three servers re-created in Python (examples/lesson-python, driven the lesson's way: --protocol raw); about 8 minutes",
+    designs: ['single-iterative', 'single-event-loop', 'mp-per-connection', 'mp-pool', 'mt-per-connection', 'mt-pool', 'mp-per-connection-warm', 'mt-per-connection-warm'],
+    // {lesson} is examples/lesson-python of the socketlab checkout (see resolveConfig); --quiet: no line per request.
+    servers: [
+      'lesson-single=python3 {lesson}/server.py --host {host} --port {port} --quiet',
+      'lesson-mp=python3 {lesson}/serverMP.py --host {host} --port {port} --quiet',
+      'lesson-mt=python3 {lesson}/serverMT.py --host {host} --port {port} --quiet',
+    ],
+    protocol: 'raw',
+    workloads: ['sleep'],
+    clients: [...TENS],
+    runs: 3,
+    timeScale: 0.01, // 3000 ms × 0.01 = 30 ms per task: the iterative servers take N × 30 ms per run
+    tasksPerClient: 1,
+    serverLifecycle: 'run', // the lesson starts its server once per experiment; a fresh one per run keeps runs independent
   },
   smoke: {
     description: 'a few seconds: two lesson designs, SLEEP 30, N = 2 and 4, 1 run (checks the set-up)',
@@ -149,6 +194,7 @@ const OPTION_KEYS = [
   'preset', 'designs', 'target', 'clients', 'runs', 'workloads', 'tasksPerClient', 'timeScale', 'clientMode', 'loadgenWorkers',
   'serverLifecycle', 'poolSize', 'host', 'connectTimeoutMs', 'runTimeoutMs', 'startTimeoutMs', 'stopTimeoutMs', 'sampleIntervalMs', 'saturationThreshold',
   'quietWaitMs', 'quietWindowMs', 'noiseThreshold', 'noiseRetries',
+  'servers', 'protocol', 'rawTerminator', 'rawBytes', 'rawGapMs', 'exitRequest', 'exitReply', 'expect',
 ] as const;
 
 function checkList<T>(name: string, value: unknown, item: (name: string, v: unknown) => T): T[] {
@@ -206,7 +252,15 @@ export function resolveConfig(options: SweepOptions = {}): ResolvedSweepConfig {
     if (given.serverLifecycle !== undefined) throw new InvalidOptionError('serverLifecycle does not apply with a target: loadgen does not start the external server');
     if (given.poolSize !== undefined) throw new InvalidOptionError('poolSize does not apply with a target: loadgen does not start the external server');
   }
-  const designs: DesignLabel[] = target ? ['external'] : pick('designs', [...p.designs], (n, v) => checkList(n, v, (m, x) => checkOneOf(m, x, DESIGNS)));
+  const servers = resolveServers(given.servers, p);
+  if (target && servers.length > 0) throw new InvalidOptionError('servers and target cannot be combined: a target is a server loadgen does not start');
+  // With servers of the user's own and no designs named, only the servers run: measuring one's own
+  // server should not also sweep the preset's designs.
+  const defaultDesigns = given.servers !== undefined && p.servers === undefined ? [] : [...p.designs];
+  const builtIn: DesignLabel[] = target ? ['external'] : pick('designs', defaultDesigns, (n, v) => checkList(n, v, (m, x) => checkOneOf(m, x, DESIGNS)));
+  const designs: DesignLabel[] = [...builtIn, ...servers.map((x) => x.name)];
+  if (designs.length === 0) throw new InvalidOptionError('designs must name at least one design when servers is empty');
+  const protocol = resolveProtocol(given, p, servers.length > 0 || target !== null);
   const clients = pick('clients', [...p.clients], (n, v) => checkList(n, v, (m, x) => checkInteger(m, x, 1, 10_000)));
   const runs = pick('runs', p.runs, (n, v) => checkInteger(n, v, 1, 1000));
   const workloadNames = pick('workloads', [...p.workloads], (n, v) => checkList(n, v, (m, x) => checkOneOf(m, x, WORKLOAD_NAMES)));
@@ -228,9 +282,23 @@ export function resolveConfig(options: SweepOptions = {}): ResolvedSweepConfig {
     }
   }
 
+  if (protocol && protocol.name !== 'socketlab') {
+    for (const w of workloadNames) {
+      const workload = resolveWorkload(w, timeScale);
+      for (const task of workload.tasks) {
+        if (!lessonRequest(task, protocol.expect)) {
+          const word = task.split(' ')[0]!.toLowerCase();
+          throw new InvalidOptionError(`workloads: ${w} sends ${task.split(' ')[0]}, which a ${protocol.name} server is not assumed to know (the lesson's tasks are sleep and fib); give its reply with expect (--expect ${word}=…) or choose another workload`);
+        }
+      }
+    }
+  }
+
   const config: ResolvedSweepConfig = {
     preset,
     designs,
+    ...(servers.length > 0 ? { servers } : {}),
+    ...(protocol ? { protocol } : {}),
     target,
     clients,
     runs,
@@ -254,6 +322,82 @@ export function resolveConfig(options: SweepOptions = {}): ResolvedSweepConfig {
     noiseRetries: pick('noiseRetries', d.noiseRetries, (n, v) => checkInteger(n, v, 0, 100)),
   };
   return deepFreeze(config);
+}
+
+/** The `{lesson}` placeholder of the lesson preset: examples/lesson-python of the socketlab checkout. */
+function lessonDir(): string {
+  // The checkout the user is in, else the one this loadgen runs from (npx nx run … from a package dir).
+  const root = findWorkspaceRoot(process.cwd()) ?? findWorkspaceRoot(fileURLToPath(new URL('.', import.meta.url)));
+  if (root === null) {
+    throw new InvalidOptionError('preset lesson runs the lesson\'s Python servers from examples/lesson-python of a socketlab checkout, and none was found above the current directory; run it from the repository, or pass those servers yourself with --server');
+  }
+  return `${root}/examples/lesson-python`;
+}
+
+function resolveServers(given: unknown, p: PresetDefinition): ExternalServerSpec[] {
+  const fromPreset = (p.servers ?? []).map((raw) => {
+    const spec = parseServerSpec(raw, 'preset servers');
+    return raw.includes('{lesson}') ? { ...spec, command: spec.command.map((w) => w.replaceAll('{lesson}', lessonDir())) } : spec;
+  });
+  if (given === undefined) return fromPreset;
+  const list = checkList('servers', given, (name, v): ExternalServerSpec => {
+    if (typeof v === 'string') return parseServerSpec(v, name);
+    const o = checkKnownKeys(name, v, ['name', 'command', 'port']);
+    if (!Array.isArray(o.command) || o.command.length === 0) throw new InvalidOptionError(`${name}.command must be a non-empty array of strings`);
+    const command = o.command.map((w, i) => checkString(`${name}.command[${i}]`, w));
+    const port = o.port === null || o.port === undefined ? null : checkInteger(`${name}.port`, o.port, 1, 65535);
+    // The same rules as the string form (name, {port} or a fixed port), on a canonical spelling of it.
+    const checked = parseServerSpec(`${checkString(`${name}.name`, o.name)}${port === null ? '' : `:${port}`}=x${command.some((w) => w.includes('{port}')) ? ' {port}' : ''}`, name);
+    return { name: checked.name, command, port };
+  });
+  const all = [...fromPreset, ...list];
+  const seen = new Set<string>();
+  for (const [i, x] of all.entries()) {
+    if (seen.has(x.name)) throw new InvalidOptionError(`servers[${i}]: the name ${JSON.stringify(x.name)} is used twice`);
+    seen.add(x.name);
+  }
+  return all;
+}
+
+const PROTOCOL_KEYS = ['rawTerminator', 'rawBytes', 'rawGapMs', 'exitRequest', 'exitReply', 'expect'] as const;
+
+/** The protocol of external servers, or null when there are none (and nothing protocol-related was given). */
+function resolveProtocol(given: Partial<Record<(typeof OPTION_KEYS)[number], unknown>>, p: PresetDefinition, external: boolean): ProtocolConfig | null {
+  const name = given.protocol === undefined ? (p.protocol ?? DEFAULT_ADAPTER_OPTIONS.protocol) : checkOneOf('protocol', given.protocol, PROTOCOLS);
+  const set = PROTOCOL_KEYS.filter((k) => given[k] !== undefined);
+  if (!external) {
+    if (given.protocol !== undefined || set.length > 0) throw new InvalidOptionError(`${given.protocol !== undefined ? 'protocol' : set[0]} applies to external servers only (servers or target); the built-in designs always speak socketlab`);
+    return null;
+  }
+  if (name === 'socketlab' && set.length > 0) throw new InvalidOptionError(`${set[0]} applies to protocol line or raw, not socketlab`);
+  if (name === 'line' && (given.rawTerminator !== undefined || given.rawBytes !== undefined || given.rawGapMs !== undefined)) {
+    throw new InvalidOptionError(`${given.rawTerminator !== undefined ? 'rawTerminator' : given.rawBytes !== undefined ? 'rawBytes' : 'rawGapMs'} applies to protocol raw only (a line ends at \\n)`);
+  }
+  const rawTerminator = given.rawTerminator === undefined || given.rawTerminator === null ? null : checkString('rawTerminator', given.rawTerminator);
+  const rawBytes = given.rawBytes === undefined || given.rawBytes === null ? null : checkInteger('rawBytes', given.rawBytes, 1, 1024 * 1024);
+  if (rawTerminator !== null && rawBytes !== null) throw new InvalidOptionError('rawTerminator and rawBytes cannot be combined: a reply ends at one or the other');
+  const expectation = (option: string, v: unknown): Expectation => {
+    if (typeof v === 'string') return parseExpectation(v, option);
+    const o = checkKnownKeys(option, v, ['kind', 'value']);
+    return parseExpectation(`${checkOneOf(`${option}.kind`, o.kind, ['exact', 'prefix', 'regex'] as const)}:${checkString(`${option}.value`, o.value)}`, option);
+  };
+  const expect: Record<string, Expectation> = {};
+  if (given.expect !== undefined) {
+    if (!given.expect || typeof given.expect !== 'object' || Array.isArray(given.expect)) throw new InvalidOptionError('expect must be an object of task word → expectation');
+    for (const [word, v] of Object.entries(given.expect)) {
+      if (!/^[a-z0-9_-]+$/.test(word)) throw new InvalidOptionError(`expect: the task word ${JSON.stringify(word)} must be lower-case letters, digits, "_" or "-"`);
+      expect[word] = expectation(`expect.${word}`, v);
+    }
+  }
+  return {
+    name,
+    rawTerminator,
+    rawBytes,
+    rawGapMs: given.rawGapMs === undefined ? DEFAULT_ADAPTER_OPTIONS.rawGapMs : checkInteger('rawGapMs', given.rawGapMs, 1, 60_000),
+    exitRequest: given.exitRequest === undefined ? DEFAULT_ADAPTER_OPTIONS.exitRequest : checkString('exitRequest', given.exitRequest),
+    exitReply: given.exitReply === undefined ? { kind: 'exact', value: DEFAULT_ADAPTER_OPTIONS.exitReply } : expectation('exitReply', given.exitReply),
+    expect,
+  };
 }
 
 /** The time scale in words, as written to the results (`scale`) and printed by the CLI. */

@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import net from 'node:net';
 import { dirname, join } from 'node:path';
 import { ServerStartError } from './errors.ts';
+import { fillCommand, type ExternalServerSpec } from './external-servers.ts';
 import {
   DESIGN_CATALOGUE, HAS_PROCFS, allStats, designArgs, isAlive, processTree, round3, sampleTree,
   type DesignName, type ResolvedSweepConfig, type ServerInstance, type ServerStop, type TreeSample,
@@ -72,7 +73,13 @@ export class ServerProcess {
       this.#stderr = (this.#stderr + s).slice(-STDERR_TAIL_BYTES);
       this.record.stderrTail = this.#stderr;
     });
-    this.#exit = new Promise((resolve) => this.child.once('exit', (code, signal) => resolve({ code, signal })));
+    this.#exit = new Promise((resolve) => {
+      this.child.once('exit', (code, signal) => resolve({ code, signal }));
+      // A command that could not be spawned (ENOENT) has no pid and may never emit 'exit'.
+      this.child.once('error', () => {
+        if (this.child.pid === undefined) resolve({ code: null, signal: null });
+      });
+    });
     LIVE.add(this);
     void this.#exit.then(() => LIVE.delete(this));
   }
@@ -114,6 +121,53 @@ export class ServerProcess {
     }
     server.sample(); // remember the tree as started (pool children)
     return server;
+  }
+
+  /**
+   * Starts a user's server from its command (`--server NAME=COMMAND`): `{port}` becomes a port that was
+   * free a moment ago (bound to port 0 and released: another process could take it in between, which
+   * then shows as a start failure and is retried), and the server is ready when that port accepts a
+   * connection. Run without a shell, in a process group of its own, like the built-in designs, so its
+   * pid is the server's own and its whole tree is measured and stopped.
+   */
+  static async startExternal(spec: ExternalServerSpec, index: number, config: Pick<ResolvedSweepConfig, 'host' | 'startTimeoutMs'>): Promise<ServerProcess> {
+    const port = spec.port ?? (await freePort(config.host));
+    const command = fillCommand(spec, config.host, port);
+    const startedAt = new Date();
+    const t0 = performance.now();
+    const child = spawn(command[0]!, command.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    child.stdout?.on('data', () => {}); // drained, never parsed: a server that logs must not block on a full pipe
+    const record: ServerInstance = {
+      index, design: spec.name, package: 'external', command, pid: child.pid ?? null, port: null,
+      startedAt: startedAt.toISOString(), startupMs: null, io: null, stop: null, stderrTail: '',
+    };
+    const server = new ServerProcess(child, record, config.host);
+    try {
+      await server.#awaitAccepting(port, config.startTimeoutMs);
+      record.port = port;
+      record.startupMs = round3(performance.now() - t0);
+    } catch (err) {
+      record.port = port;
+      await server.stop(1000);
+      throw err;
+    }
+    server.sample();
+    return server;
+  }
+
+  /** Polls until `port` accepts a connection (closed at once), the process exits, or the timeout. */
+  async #awaitAccepting(port: number, timeoutMs: number): Promise<void> {
+    const deadline = performance.now() + timeoutMs;
+    const what = `${this.record.design} (${this.record.command.join(' ')})`;
+    let spawnError: Error | null = null;
+    this.child.once('error', (err) => (spawnError = err));
+    for (;;) {
+      if (spawnError) throw new ServerStartError(`${what}: could not be started: ${(spawnError as Error).message}`);
+      if (this.exited) throw new ServerStartError(`${what}: exited before accepting connections (${this.child.signalCode ?? `code ${this.child.exitCode}`})${this.#stderr ? `; stderr: ${this.#stderr.trim()}` : ''}`);
+      if (await accepts(this.host, port)) return;
+      if (performance.now() >= deadline) throw new ServerStartError(`${what}: port ${port} did not accept a connection within ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, ACCEPT_POLL_MS));
+    }
   }
 
   #awaitListening(timeoutMs: number): Promise<number> {
@@ -232,6 +286,33 @@ export class ServerProcess {
     }
     return alive.sort((a, b) => a - b);
   }
+}
+
+/** Polling period while waiting for an external server's port to accept, ms. */
+const ACCEPT_POLL_MS = 25;
+
+/** True if host:port accepts a TCP connection (closed at once: a readiness probe, not a client). */
+function accepts(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect({ host, port });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
+/** A port that is free on `host` now (the kernel's pick for port 0). */
+function freePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen({ host, port: 0, exclusive: true }, () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
 }
 
 function killGroup(pid: number): void {

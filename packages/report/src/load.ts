@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import {
-  DESIGNS, ResultsInvalidError, validateResults,
+  DESIGNS, ResultsInvalidError, isBuiltIn, validateResults,
   type CellResult, type DesignLabel, type RunResult, type ServerInstance, type SweepResults, type WorkloadDefinition,
 } from '@socketlab/results';
 import { ReportInputError, ReportMergeError } from './errors.ts';
@@ -178,8 +178,9 @@ export function combineInputs(inputs: readonly LoadedInput[]): Dataset {
     });
   });
   const sortedClients = [...clients].sort((a, b) => a - b);
-  // One order for every report: the design catalogue's (then `external`), whatever order a sweep ran in.
-  const rank = (d: DesignLabel) => (d === 'external' ? DESIGNS.length : DESIGNS.indexOf(d));
+  // One order for every report: the design catalogue's, then `external`, then users' servers (in the
+  // order the sweeps named them: the sort is stable), whatever order a sweep ran in.
+  const rank = (d: DesignLabel) => (isBuiltIn(d) ? DESIGNS.indexOf(d) : d === 'external' ? DESIGNS.length : DESIGNS.length + 1);
   designs.sort((a, b) => rank(a) - rank(b));
   const ordered: DataCell[] = [];
   for (const w of workloads) {

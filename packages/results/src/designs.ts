@@ -11,8 +11,21 @@
  */
 export const DESIGNS = ['single-iterative', 'single-event-loop', 'mp-per-connection', 'mp-pool', 'mt-per-connection', 'mt-pool', 'mp-per-connection-warm', 'mt-per-connection-warm'] as const;
 export type DesignName = (typeof DESIGNS)[number];
-/** A design in the results: one of DESIGNS, or `external` for a `--target` server loadgen did not start. */
-export type DesignLabel = DesignName | 'external';
+/**
+ * A design in the results: one of DESIGNS, `external` for a `--target` server loadgen did not start, or
+ * the name of a user's server that loadgen started from a command (`--server NAME=COMMAND`, listed in
+ * the results' `config.servers`). `designOf()` is null for the last two: their design is not known.
+ */
+// `string & {}` (not plain string) keeps the built-in names visible to editors' completion.
+export type DesignLabel = DesignName | 'external' | (string & {});
+
+/** A user-defined design's name (`--server NAME=…`): lower-case letters, digits, `.`, `_`, `-`. */
+export const USER_DESIGN_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+
+/** True for the designs loadgen starts from its catalogue. */
+export function isBuiltIn(label: DesignLabel): label is DesignName {
+  return Object.hasOwn(DESIGN_CATALOGUE, label);
+}
 
 /** What runs a client's tasks besides the server's own thread: nothing, a child process or a worker thread. */
 export type Executor = 'none' | 'process' | 'thread';

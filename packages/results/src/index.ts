@@ -6,15 +6,15 @@ import { resultsJsonSchema as _schema } from './schema.ts';
 
 export {
   SCHEMA_VERSION, READABLE_SCHEMA_VERSIONS, ResultsSchema, ConfigSchema, HISTOGRAM_ENCODING, resultsJsonSchema,
-  PRESET_NAMES, CLIENT_MODES, SERVER_LIFECYCLES, WORKLOAD_NAMES, COST_MODELS,
+  PRESET_NAMES, CLIENT_MODES, SERVER_LIFECYCLES, WORKLOAD_NAMES, COST_MODELS, PROTOCOL_NAMES,
 } from './schema.ts';
 export type {
   SweepResults, ResolvedSweepConfig, WorkloadDefinition, Environment, CellResult, CellSummary, RunResult, ServerInstance, ServerStop,
   ServerUsage, LoadgenUsage, RunNoise, ClientTimings, ErrorCounts, HistogramRecord, Stat,
-  PresetName, ClientMode, ServerLifecycle, WorkloadName, WorkloadCostModel,
+  PresetName, ClientMode, ServerLifecycle, WorkloadName, WorkloadCostModel, ProtocolName, ReplyExpectation, ExternalServer, ProtocolConfig,
 } from './schema.ts';
 export { schemaFileText } from './schema-file.ts';
-export { DESIGNS, DESIGN_CATALOGUE, designOf, designArgs, isPool, isPerConnection } from './designs.ts';
+export { DESIGNS, DESIGN_CATALOGUE, USER_DESIGN_NAME, designOf, designArgs, isBuiltIn, isPool, isPerConnection } from './designs.ts';
 export type { DesignName, DesignLabel, DesignDefinition, Executor } from './designs.ts';
 export { validateResults, assertValidResults, validateConfig } from './validate.ts';
 export type { ValidationIssue, ValidationResult } from './validate.ts';

@@ -1,5 +1,5 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { DESIGNS } from './designs.ts';
+import { DESIGNS, USER_DESIGN_NAME, type DesignLabel } from './designs.ts';
 
 /**
  * The results document, defined once with TypeBox. This file is the single source of:
@@ -24,7 +24,7 @@ export const READABLE_SCHEMA_VERSIONS: readonly number[] = Object.freeze([1, 2])
 export { DESIGNS };
 export type { DesignName, DesignLabel } from './designs.ts';
 
-export const PRESET_NAMES = ['quick', 'seed', 'smoke'] as const;
+export const PRESET_NAMES = ['quick', 'seed', 'lesson', 'smoke'] as const;
 export type PresetName = (typeof PRESET_NAMES)[number];
 
 export const CLIENT_MODES = ['workers', 'process'] as const;
@@ -48,6 +48,41 @@ const Num = (description: string) => Type.Number({ minimum: 0, description });
 const Iso = (description: string) => Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z$', description: `${description} ISO 8601, UTC.` });
 const Obj = <T extends Parameters<typeof Type.Object>[0]>(properties: T, description: string) =>
   Type.Object(properties, { additionalProperties: false, description });
+/**
+ * A design label: a built-in design, `external`, or a user's server named in config.servers (v2). The
+ * schema checks the spelling; validateResults checks that a name that is not built-in is in config.servers.
+ */
+const DesignLabelSchema = (description: string) =>
+  Type.Unsafe<DesignLabel>({ type: 'string', pattern: USER_DESIGN_NAME.source, description: `${description} One of ${DESIGNS.join(', ')}; \`external\` (the --target server); or (v2) the name of a server in config.servers.` });
+
+export const PROTOCOL_NAMES = ['socketlab', 'line', 'raw'] as const;
+export const ExpectationSchema = Obj(
+  {
+    kind: StringEnum(['exact', 'prefix', 'regex'] as const, '`exact`: the reply equals value; `prefix`: it starts with value; `regex`: value, a JavaScript regular expression, matches the whole reply.'),
+    value: Type.String({ description: 'The expected text, prefix or pattern.' }),
+  },
+  'How a reply is checked (v2).',
+);
+export const ExternalServerSchema = Obj(
+  {
+    name: Type.String({ pattern: USER_DESIGN_NAME.source, description: 'Its label in the results (cells[].design) and the report.' }),
+    command: Type.Array(Type.String(), { minItems: 1, description: 'The command as given, split into words, placeholders `{port}` and `{host}` not yet filled in. Run without a shell.' }),
+    port: Nullable(Int('Its fixed port (`name:PORT=command`); null when loadgen picks one for `{port}`.', 1)),
+  },
+  'A user\'s server that loadgen starts from a command (`--server NAME=COMMAND`) (v2).',
+);
+export const ProtocolConfigSchema = Obj(
+  {
+    name: StringEnum(PROTOCOL_NAMES, 'How clients talk to external servers (--server, --target): `socketlab` (docs/protocol.md), `line` (a request line out, a reply line back) or `raw` (one write per task; the reply is what arrives). Built-in designs always speak socketlab.'),
+    rawTerminator: Nullable(Type.String({ description: '`raw`: the text that ends a reply; null: none.' })),
+    rawBytes: Nullable(Int('`raw`: a reply is exactly this many bytes; null: not fixed.', 1)),
+    rawGapMs: Int('`raw` without terminator or byte count: a reply ends when no byte arrived for this long (unless an exact or regex expectation already holds). Unit: ms.', 1),
+    exitRequest: Type.String({ description: '`line`/`raw`: what ends a session (the lesson: `exit`).' }),
+    exitReply: ExpectationSchema,
+    expect: Type.Record(Type.String({ pattern: '^[a-z0-9_-]+$' }), ExpectationSchema, { description: '`line`/`raw`: expectations by task word (lower-case), over the lesson catalogue\'s (sleep → `Slept <ms> ms`, fib → `fib(<n>) = <value>`).' }),
+  },
+  'The client protocol for external servers (v2).',
+);
 
 // ---------------------------------------------------------------------------------------------------
 // Configuration (the fully resolved one: every default filled in).
@@ -69,7 +104,9 @@ export const WorkloadSchema = Obj(
 export const ConfigSchema = Obj(
   {
     preset: Nullable(StringEnum(PRESET_NAMES, 'The preset the configuration started from; null if none.')),
-    designs: Type.Array(StringEnum([...DESIGNS, 'external'] as const, 'A server design.'), { minItems: 1, description: 'Designs swept, in order. `external` = the --target server.' }),
+    designs: Type.Array(DesignLabelSchema('A server design.'), { minItems: 1, description: 'Designs swept, in order. `external` = the --target server.' }),
+    servers: Type.Optional(Type.Array(ExternalServerSchema, { description: 'User servers loadgen starts from a command (--server), by name (v2). Absent: none.' })),
+    protocol: Type.Optional(ProtocolConfigSchema),
     target: Nullable(
       Obj({ host: Type.String({ description: 'Host name or address.' }), port: Int('TCP port.', 1) }, 'The external server (--target); null when loadgen starts the servers.'),
     ),
@@ -279,13 +316,13 @@ export const ServerStopSchema = Obj(
 export const ServerInstanceSchema = Obj(
   {
     index: Int('Index within the cell\'s `servers`.'),
-    design: StringEnum(DESIGNS, 'The server variant.'),
-    package: Type.String({ description: 'npm package whose bin was run.' }),
-    command: Type.Array(Type.String(), { description: 'Arguments after the node executable: the bin path, then its flags.' }),
+    design: DesignLabelSchema('The server variant.'),
+    package: Type.String({ description: 'npm package whose bin was run; `external` for a --server command (v2).' }),
+    command: Type.Array(Type.String(), { description: 'Built-in designs: the arguments after the node executable (the bin path, then its flags). A --server command (v2): the whole command, placeholders filled in.' }),
     pid: Nullable(Int('Process id; null if it never started.')),
     port: Nullable(Int('Port it listened on (it was started with --port 0); null if it never did.')),
     startedAt: Iso('When it was spawned.'),
-    startupMs: Nullable(Num('Spawn → its `listening` log line. Unit: ms.')),
+    startupMs: Nullable(Num('Spawn → its `listening` log line (a --server command: spawn → its port accepted a connection). Unit: ms.')),
     io: Type.Optional(Nullable(StringEnum(['thread', 'main'] as const, 'server-mt: which thread did the clients\' socket I/O, from its `listening` log line: `thread` (each client\'s own thread owned its socket) or `main`; null for designs that do not say. Absent in files written before loadgen 0.2.'))),
     stop: Nullable(ServerStopSchema),
     stderrTail: Type.String({ description: 'Last 2 KiB it wrote to stderr (usually empty).' }),
@@ -324,7 +361,7 @@ export const CellSummarySchema = Obj(
 
 export const CellSchema = Obj(
   {
-    design: StringEnum([...DESIGNS, 'external'] as const, 'Server design.'),
+    design: DesignLabelSchema('Server design.'),
     workload: StringEnum(WORKLOAD_NAME_LIST, 'Workload name (see config.workloads).'),
     clients: Int('N: clients per run.', 1),
     complete: Type.Boolean({ description: 'True if all config.runs runs finished.' }),
@@ -360,6 +397,10 @@ export const ResultsSchema = Type.Object(
 );
 
 export type WorkloadDefinition = Static<typeof WorkloadSchema>;
+export type ProtocolName = (typeof PROTOCOL_NAMES)[number];
+export type ReplyExpectation = Static<typeof ExpectationSchema>;
+export type ExternalServer = Static<typeof ExternalServerSchema>;
+export type ProtocolConfig = Static<typeof ProtocolConfigSchema>;
 export type ResolvedSweepConfig = Static<typeof ConfigSchema>;
 export type Environment = Static<typeof EnvironmentSchema>;
 export type HistogramRecord = Static<typeof HistogramSchema>;

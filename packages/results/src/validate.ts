@@ -1,4 +1,5 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { DESIGNS } from './designs.ts';
 import { ResultsInvalidError } from './errors.ts';
 import { ConfigSchema, READABLE_SCHEMA_VERSIONS, SCHEMA_VERSION, resultsJsonSchema, type ResolvedSweepConfig, type SweepResults } from './schema.ts';
 
@@ -66,7 +67,28 @@ export function validateResults(json: unknown): ValidationResult {
   }
   resultsValidator ??= compiler().compile(resultsJsonSchema());
   const ok = resultsValidator(json) as boolean;
-  return { ok, errors: ok ? [] : toIssues(resultsValidator.errors) };
+  if (!ok) return { ok, errors: toIssues(resultsValidator.errors) };
+  const designErrors = unknownDesigns(json as SweepResults);
+  return { ok: designErrors.length === 0, errors: designErrors };
+}
+
+/**
+ * The schema accepts any well-spelled design name (a user's server is named by the user); a name that
+ * is neither built-in nor `external` must then be one of config.servers, so that a misspelt built-in
+ * name is still an error rather than an unknown server.
+ */
+function unknownDesigns(doc: SweepResults): ValidationIssue[] {
+  const known = new Set<string>([...DESIGNS, 'external', ...(doc.config.servers ?? []).map((s) => s.name)]);
+  const out: ValidationIssue[] = [];
+  const check = (path: string, name: string) => {
+    if (!known.has(name)) out.push({ path, message: `is ${JSON.stringify(name)}: neither a built-in design (${DESIGNS.join(', ')}), external, nor a server in /config/servers` });
+  };
+  doc.config.designs.forEach((d, i) => check(`/config/designs/${i}`, d));
+  doc.cells.forEach((c, i) => {
+    check(`/cells/${i}/design`, c.design);
+    c.servers.forEach((s, j) => check(`/cells/${i}/servers/${j}/design`, s.design));
+  });
+  return out;
 }
 
 /** Like validateResults, but throws ResultsInvalidError (naming the first fields) and narrows the type. */

@@ -88,6 +88,17 @@ describe('validateResults', () => {
     assert.match(res.errors.find((e) => e.path === '/config/clientMode')!.message, /must be one of "workers", "process"/);
   });
 
+  it('takes a user server\'s name as a design only when config.servers lists it (a misspelt built-in stays an error)', () => {
+    const r = makeResults() as unknown as { config: { designs: string[]; servers?: unknown[] }; cells: { design: string }[] };
+    r.config.designs = ['mt-pol'];
+    r.cells[0]!.design = 'mt-pol';
+    const bad = validateResults(r);
+    assert.deepEqual(bad.errors.map((e) => e.path), ['/config/designs/0', '/cells/0/design']);
+    assert.match(bad.errors[0]!.message, /neither a built-in design .*external, nor a server in \/config\/servers/);
+    r.config.servers = [{ name: 'mt-pol', command: ['python3', 'x.py', '--port', '{port}'], port: null }];
+    assert.deepEqual(validateResults(r), { ok: true, errors: [] });
+  });
+
   it('rejects other schema versions with one clear error', () => {
     assert.deepEqual(validateResults({ ...makeResults(), schemaVersion: 99 }).errors, [
       { path: '/schemaVersion', message: 'is 99; this version of @socketlab/results reads schemaVersion 1 and 2' },

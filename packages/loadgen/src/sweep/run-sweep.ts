@@ -1,6 +1,6 @@
 import { InvalidOptionError, detectRuntime } from '@socketlab/protocol';
 import {
-  SCHEMA_VERSION, round3, validateConfig,
+  SCHEMA_VERSION, isBuiltIn, round3, validateConfig,
   type CellResult, type CellSummary, type DesignLabel, type DesignName, type ResolvedSweepConfig, type SweepResults, type WorkloadDefinition,
 } from '@socketlab/results';
 import { ClientProcesses } from '../client-processes.ts';
@@ -188,10 +188,12 @@ export async function runSweep(config: SweepOptions | ResolvedSweepConfig = {}, 
  * Starts a server; on ServerStartError waits and tries again, SERVER_START_ATTEMPTS times in all (a
  * package being rebuilt at that moment has no dist/ for a second or two).
  */
-async function startServerWithRetry(design: DesignName, index: number, cfg: ResolvedSweepConfig, clients: number, warn: (m: string) => void): Promise<ServerProcess> {
+async function startServerWithRetry(design: DesignLabel, index: number, cfg: ResolvedSweepConfig, clients: number, warn: (m: string) => void): Promise<ServerProcess> {
+  const user = isBuiltIn(design) ? null : cfg.servers?.find((x) => x.name === design);
+  if (user === undefined) throw new ServerStartError(`${design}: not a built-in design and not in config.servers`);
   for (let attempt = 1; ; attempt++) {
     try {
-      return await ServerProcess.start(design, index, cfg, clients);
+      return user ? await ServerProcess.startExternal(user, index, cfg) : await ServerProcess.start(design as DesignName, index, cfg, clients);
     } catch (err) {
       if (!(err instanceof ServerStartError) || attempt >= SERVER_START_ATTEMPTS) throw err;
       warn(`${design}: start attempt ${attempt} failed (${err.message.split('\n')[0]}); retrying in ${SERVER_START_RETRY_MS} ms`);
