@@ -1,6 +1,6 @@
 import net from 'node:net';
-import { ReplyDecoder, encodeRequest } from '@socketlab/protocol';
 import { createHistogram, encodeHistogram, recordUs, type Histogram } from '@socketlab/results';
+import { createFramer, encodeFor, formatExpectation, matches, type AdapterReply } from './adapters.ts';
 import type { ClientReport, ClientSpec, FailureKind, PrepareMessage } from './messages.ts';
 
 /** Absolute time, ms, comparable across loadgen's processes (see the README's clock notes). */
@@ -26,10 +26,11 @@ function failureOf(err: NodeJS.ErrnoException): FailureKind {
 }
 
 /**
- * One client, the lesson's way: connect, send each request and wait for its reply, send EXIT, wait for
- * `Goodbye!`. Every reply is checked against the expected value. Never rejects: failures are reported.
+ * One client, the lesson's way: connect, send each request and wait for its reply, send the exit
+ * request (EXIT), wait for its reply (`Goodbye!`). Every reply is checked against its expectation, in
+ * the run's protocol (adapters.ts). Never rejects: failures are reported.
  */
-export function runClient(spec: ClientSpec, run: Pick<PrepareMessage, 'host' | 'port' | 'connectTimeoutMs' | 'runTimeoutMs'>, histogram: Histogram, signal?: AbortSignal): Promise<ClientReport> {
+export function runClient(spec: ClientSpec, run: Pick<PrepareMessage, 'host' | 'port' | 'connectTimeoutMs' | 'runTimeoutMs' | 'protocol' | 'raw' | 'exit'>, histogram: Histogram, signal?: AbortSignal): Promise<ClientReport> {
   return new Promise((resolve) => {
     const report: ClientReport = {
       index: spec.index, connectAt: null, firstReplyAt: null, doneAt: null, endAt: 0,
@@ -38,8 +39,9 @@ export function runClient(spec: ClientSpec, run: Pick<PrepareMessage, 'host' | '
     const note = (message: string) => {
       if (report.messages.length < MAX_MESSAGES) report.messages.push(`client ${spec.index}: ${message}`);
     };
-    const decoder = new ReplyDecoder();
-    let step = 0; // index of the request awaiting its reply; spec.requests.length means EXIT
+    const framer = createFramer(run.protocol, run.raw);
+    let gapTimer: NodeJS.Timeout | undefined;
+    let step = 0; // index of the request awaiting its reply; spec.requests.length means the exit request
     let sentAt = 0;
     let settled = false;
 
@@ -54,6 +56,7 @@ export function runClient(spec: ClientSpec, run: Pick<PrepareMessage, 'host' | '
       if (message) note(message);
       clearTimeout(connectTimer);
       clearTimeout(runTimer);
+      clearTimeout(gapTimer);
       signal?.removeEventListener('abort', onAbort);
       if (failure === null) {
         // The server closes after Goodbye!; wait for that so the next run starts from a quiet server.
@@ -80,11 +83,52 @@ export function runClient(spec: ClientSpec, run: Pick<PrepareMessage, 'host' | '
     const runTimer = setTimeout(() => done('timeout', `not finished within ${run.runTimeoutMs} ms of the release`), run.runTimeoutMs);
 
     const send = () => {
-      const request = step < spec.requests.length ? spec.requests[step]! : 'EXIT';
+      const request = step < spec.requests.length ? spec.requests[step]! : run.exit.request;
       if (step < spec.requests.length) report.tasksSent++;
       sentAt = performance.now();
-      socket.write(encodeRequest(request));
+      socket.write(encodeFor(run.protocol, request));
     };
+
+    /** Handles one reply; false when the client is done (Goodbye, or a failure). */
+    const onReply = (reply: AdapterReply, at: number): boolean => {
+      report.firstReplyAt ??= now();
+      const isExit = step >= spec.requests.length;
+      const request = isExit ? run.exit.request : spec.requests[step]!;
+      if (!isExit) recordUs(histogram, (at - sentAt) * 1000);
+      if (!reply.ok) {
+        report.protocol[reply.code] = (report.protocol[reply.code] ?? 0) + 1;
+        note(`${request} → ERR ${reply.code} ${reply.message}`);
+        // Stream-level errors close the connection (docs/protocol.md), and an ERR to EXIT means no Goodbye.
+        if (reply.fatal || isExit) {
+          done('protocol');
+          return false;
+        }
+      } else {
+        const expected = isExit ? run.exit.expected : spec.expected[step] ?? null;
+        if (expected !== null && !matches(expected, reply.value)) {
+          report.wrongResult++;
+          note(`${request} → expected ${formatExpectation(expected)}, got ${JSON.stringify(reply.value.length > 80 ? reply.value.slice(0, 80) + '…' : reply.value)}`);
+          // A wrong reply to the exit request is no Goodbye: the client did not finish properly.
+          if (isExit) {
+            done('protocol');
+            return false;
+          }
+        } else if (!isExit) {
+          report.tasksOk++;
+        }
+        if (isExit) {
+          report.doneAt = now();
+          done(null);
+          return false;
+        }
+      }
+      step++;
+      send();
+      return true;
+    };
+
+    /** The framer's expectation hint: lets a raw reply end as soon as the expected text arrived. */
+    const expectedNow = () => (step >= spec.requests.length ? run.exit.expected : spec.expected[step] ?? null);
 
     socket.once('connect', () => {
       report.connectAt = now();
@@ -92,43 +136,33 @@ export function runClient(spec: ClientSpec, run: Pick<PrepareMessage, 'host' | '
       send();
     });
     socket.on('error', (err: NodeJS.ErrnoException) => done(failureOf(err), `${err.code ?? 'error'}: ${err.message}`));
+    // The peer closing ends a pending raw reply too (a lesson server closes right after Goodbye!).
+    socket.on('end', () => {
+      if (settled || !framer.pending()) return;
+      clearTimeout(gapTimer);
+      const reply = framer.flush();
+      if (reply) onReply(reply, performance.now());
+    });
     socket.on('close', () => done(report.doneAt !== null ? null : 'closed', report.doneAt !== null ? undefined : 'the server closed the connection before replying'));
     socket.on('data', (chunk: Buffer) => {
       if (settled) return;
-      decoder.push(chunk);
+      clearTimeout(gapTimer);
       try {
+        framer.push(chunk);
         let reply;
-        while (!settled && (reply = decoder.next()) !== null) {
-          const at = performance.now();
-          report.firstReplyAt ??= now();
-          const isExit = step >= spec.requests.length;
-          const request = isExit ? 'EXIT' : spec.requests[step]!;
-          if (!isExit) recordUs(histogram, (at - sentAt) * 1000);
-          if (!reply.ok) {
-            const code = reply.error.code;
-            report.protocol[code] = (report.protocol[code] ?? 0) + 1;
-            note(`${request} → ERR ${code} ${reply.error.message}`);
-            // Stream-level errors close the connection (docs/protocol.md), and an ERR to EXIT means no Goodbye.
-            if (reply.error.fatal || isExit) return done('protocol');
-          } else {
-            const value = reply.value.toString('utf8');
-            const expected = isExit ? 'Goodbye!' : spec.expected[step] ?? null;
-            if (expected !== null && value !== expected) {
-              report.wrongResult++;
-              note(`${request} → expected ${JSON.stringify(expected)}, got ${JSON.stringify(value.length > 80 ? value.slice(0, 80) + '…' : value)}`);
-            } else if (!isExit) {
-              report.tasksOk++;
-            }
-            if (isExit) {
-              report.doneAt = now();
-              return done(null);
-            }
-          }
-          step++;
-          send();
+        while (!settled && (reply = framer.next(expectedNow())) !== null) {
+          if (!onReply(reply, performance.now())) return;
         }
       } catch (err) {
-        done('other', `undecodable reply: ${(err as Error).message}`);
+        return done('other', `undecodable reply: ${(err as Error).message}`);
+      }
+      // raw framing by quiet gap: the bytes so far are the whole reply if nothing follows for gapMs.
+      if (!settled && framer.gapMs !== null && framer.pending()) {
+        const arrivedAt = performance.now();
+        gapTimer = setTimeout(() => {
+          const reply = framer.flush();
+          if (reply && !settled) onReply(reply, arrivedAt);
+        }, framer.gapMs);
       }
     });
   });

@@ -6,6 +6,7 @@
  */
 
 import { MESSAGE_BRAND as BRAND, isBranded } from '@socketlab/protocol';
+import type { Expectation, ProtocolName, RawFraming } from './adapters.ts';
 
 export { BRAND, isBranded };
 
@@ -13,10 +14,10 @@ export { BRAND, isBranded };
 export interface ClientSpec {
   /** Index of the client within the run (0 … N-1). */
   index: number;
-  /** Workload requests, in order (EXIT is sent after them). */
+  /** Workload requests, in order (the exit request is sent after them). */
   requests: string[];
-  /** The expected reply value of each request (null: not checked). */
-  expected: (string | null)[];
+  /** What each request's reply must be (null: not checked, e.g. INFO). */
+  expected: (Expectation | null)[];
 }
 
 export interface PrepareMessage {
@@ -27,6 +28,12 @@ export interface PrepareMessage {
   port: number;
   connectTimeoutMs: number;
   runTimeoutMs: number;
+  /** How the clients talk to the server (adapters.ts): socketlab for the built-in designs. */
+  protocol: ProtocolName;
+  /** `raw`: what ends a reply. */
+  raw: RawFraming;
+  /** What ends a session, and its expected reply (socketlab: EXIT → Goodbye!). */
+  exit: { request: string; expected: Expectation };
   clients: ClientSpec[];
 }
 

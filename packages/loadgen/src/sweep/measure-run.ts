@@ -1,11 +1,12 @@
 import { availableParallelism } from 'node:os';
 import {
-  histogramRecord, mergeHistograms, round3, ticksToMs,
+  histogramRecord, isBuiltIn, mergeHistograms, round3, ticksToMs,
   type DesignLabel, type ErrorCounts, type ResolvedSweepConfig, type RunResult, type ServerUsage, type TreeSample, type WorkloadDefinition,
 } from '@socketlab/results';
 import type { ClientProcesses, ClientRunOutcome } from '../client-processes.ts';
 import { LoadgenWorkerError } from '../errors.ts';
-import type { ClientReport, ClientSpec } from '../messages.ts';
+import { DEFAULT_ADAPTER_OPTIONS, lessonRequest } from '../adapters.ts';
+import type { ClientReport, ClientSpec, PrepareMessage } from '../messages.ts';
 import { autoRunTimeoutMs } from '../options.ts';
 import type { ServerProcess } from '../server-process.ts';
 import { clientRequests, expectedReply } from '../workloads.ts';
@@ -65,6 +66,35 @@ class SampleWindow {
   }
 }
 
+const SOCKETLAB_EXIT = Object.freeze({ request: 'EXIT', expected: Object.freeze({ kind: 'exact', value: 'Goodbye!' } as const) });
+
+/**
+ * How the clients of `design` talk: the built-in designs speak socketlab (every reply predicted by
+ * expectedReply); external servers (--target, --server) speak config.protocol, whose `line`/`raw`
+ * requests are the lesson's lower-case words with their expectations (adapters.ts lessonRequest).
+ */
+export function clientProtocol(cfg: ResolvedSweepConfig, design: DesignLabel): Pick<PrepareMessage, 'protocol' | 'raw' | 'exit'> & { spec(index: number, requests: string[]): ClientSpec } {
+  const p = isBuiltIn(design) ? null : cfg.protocol;
+  if (!p || p.name === 'socketlab') {
+    return {
+      protocol: 'socketlab',
+      raw: { terminator: null, bytes: null, gapMs: DEFAULT_ADAPTER_OPTIONS.rawGapMs },
+      exit: SOCKETLAB_EXIT,
+      spec: (index, requests) => ({ index, requests, expected: requests.map((r) => { const v = expectedReply(r); return v === null ? null : { kind: 'exact', value: v }; }) }),
+    };
+  }
+  return {
+    protocol: p.name,
+    raw: { terminator: p.rawTerminator, bytes: p.rawBytes, gapMs: p.rawGapMs },
+    exit: { request: p.exitRequest, expected: p.exitReply },
+    spec: (index, requests) => {
+      // resolveConfig refused workloads whose tasks have no expectation, so every request maps.
+      const mapped = requests.map((r) => lessonRequest(r, p.expect)!);
+      return { index, requests: mapped.map((m) => m.request), expected: mapped.map((m) => m.expected) };
+    },
+  };
+}
+
 async function settle(server: ServerProcess, baseline: number | null): Promise<void> {
   if (baseline === null) return;
   const deadline = performance.now() + SETTLE_TIMEOUT_MS;
@@ -87,10 +117,8 @@ export async function executeRun(
   procs: ClientProcesses,
   aborted: () => boolean,
 ): Promise<RunResult> {
-  const specs: ClientSpec[] = Array.from({ length: clients }, (_, i) => {
-    const requests = clientRequests(workload, i, cfg.tasksPerClient);
-    return { index: i, requests, expected: requests.map(expectedReply) };
-  });
+  const talk = clientProtocol(cfg, design);
+  const specs: ClientSpec[] = Array.from({ length: clients }, (_, i) => talk.spec(i, clientRequests(workload, i, cfg.tasksPerClient)));
   const runTimeoutMs = cfg.runTimeoutMs || autoRunTimeoutMs(cfg, clients, workload.taskMs);
   const target = design === 'external' ? cfg.target! : { host: cfg.host, port: server!.port };
   const window = new SampleWindow();
@@ -100,7 +128,7 @@ export async function executeRun(
   let outcome: ClientRunOutcome;
   let parentCpu: NodeJS.CpuUsage;
   try {
-    outcome = await procs.run({ ...target, connectTimeoutMs: cfg.connectTimeoutMs, runTimeoutMs }, specs, () => {
+    outcome = await procs.run({ ...target, connectTimeoutMs: cfg.connectTimeoutMs, runTimeoutMs, protocol: talk.protocol, raw: talk.raw, exit: talk.exit }, specs, () => {
       if (server) {
         const s = server.sample();
         window.add(s);
