@@ -1,5 +1,6 @@
 import { InvalidOptionError } from '@socketlab/protocol';
-import { DESIGNS, USER_DESIGN_NAME, type ExternalServer } from '@socketlab/results';
+import { fileURLToPath } from 'node:url';
+import { DESIGNS, USER_DESIGN_NAME, findWorkspaceRoot, type ExternalServer } from '@socketlab/results';
 
 /**
  * External servers: a user's server, named by a label and a command line, that loadgen starts, measures
@@ -8,8 +9,9 @@ import { DESIGNS, USER_DESIGN_NAME, type ExternalServer } from '@socketlab/resul
  * The command is split into words here (quotes and backslashes as a POSIX shell reads them, nothing
  * else: no variables, globs or pipes) and run without a shell, so the pid loadgen measures and stops is
  * the server's own, not a shell's. `{port}` is replaced by a port loadgen picked, `{host}` by the
- * address clients connect to; a command without `{port}` must give a fixed port in its label
- * (`name:8080=command`).
+ * address clients connect to, `{lesson}` by examples/lesson-python of the socketlab checkout (the
+ * lesson preset's servers; kept as a placeholder in the results, so that they name no machine's paths).
+ * A command without `{port}` must give a fixed port in its label (`name:8080=command`).
  */
 export type ExternalServerSpec = Readonly<ExternalServer>;
 
@@ -73,7 +75,22 @@ export function parseServerSpec(raw: string, option = '--server'): ExternalServe
   return { name, command, port };
 }
 
+/** True if the command uses `{lesson}`. */
+export function usesLesson(spec: ExternalServerSpec): boolean {
+  return spec.command.some((w) => w.includes('{lesson}'));
+}
+
+/** `{lesson}`: examples/lesson-python of the socketlab checkout the user is in, else of the one this loadgen runs from. */
+export function lessonDir(): string {
+  const root = findWorkspaceRoot(process.cwd()) ?? findWorkspaceRoot(fileURLToPath(new URL('.', import.meta.url)));
+  if (root === null) {
+    throw new InvalidOptionError('{lesson} (the lesson preset\'s servers) is examples/lesson-python of a socketlab checkout, and none was found above the current directory; run from the repository, or name the servers\' files yourself with --server');
+  }
+  return `${root}/examples/lesson-python`;
+}
+
 /** The command with its placeholders filled in. */
 export function fillCommand(spec: ExternalServerSpec, host: string, port: number): string[] {
-  return spec.command.map((w) => w.replaceAll('{port}', String(port)).replaceAll('{host}', host));
+  const lesson = usesLesson(spec) ? lessonDir() : '';
+  return spec.command.map((w) => w.replaceAll('{port}', String(port)).replaceAll('{host}', host).replaceAll('{lesson}', lesson));
 }

@@ -1,13 +1,12 @@
 import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { InvalidOptionError, checkInteger, checkKnownKeys, checkOneOf, checkString, deepFreeze } from '@socketlab/protocol';
 import {
   CLIENT_MODES, DESIGNS, PRESET_NAMES, SERVER_LIFECYCLES, WORKLOAD_NAMES,
   type ClientMode, type DesignLabel, type DesignName, type PresetName, type ResolvedSweepConfig, type ServerLifecycle, type WorkloadName,
 } from '@socketlab/results';
 import { DEFAULT_ADAPTER_OPTIONS, PROTOCOLS, lessonRequest, parseExpectation, type Expectation } from './adapters.ts';
-import { parseServerSpec, type ExternalServerSpec } from './external-servers.ts';
-import { findWorkspaceRoot, type ProtocolConfig } from '@socketlab/results';
+import { lessonDir, parseServerSpec, usesLesson, type ExternalServerSpec } from './external-servers.ts';
+import type { ProtocolConfig } from '@socketlab/results';
 import { resolveWorkload, scaledTaskMs } from './workloads.ts';
 
 /**
@@ -254,9 +253,9 @@ export function resolveConfig(options: SweepOptions = {}): ResolvedSweepConfig {
   }
   const servers = resolveServers(given.servers, p);
   if (target && servers.length > 0) throw new InvalidOptionError('servers and target cannot be combined: a target is a server loadgen does not start');
-  // With servers of the user's own and no designs named, only the servers run: measuring one's own
-  // server should not also sweep the preset's designs.
-  const defaultDesigns = given.servers !== undefined && p.servers === undefined ? [] : [...p.designs];
+  // With servers given and no designs named, only the servers run: measuring one's own server should
+  // not also sweep the preset's designs.
+  const defaultDesigns = given.servers !== undefined ? [] : [...p.designs];
   const builtIn: DesignLabel[] = target ? ['external'] : pick('designs', defaultDesigns, (n, v) => checkList(n, v, (m, x) => checkOneOf(m, x, DESIGNS)));
   const designs: DesignLabel[] = [...builtIn, ...servers.map((x) => x.name)];
   if (designs.length === 0) throw new InvalidOptionError('designs must name at least one design when servers is empty');
@@ -324,22 +323,13 @@ export function resolveConfig(options: SweepOptions = {}): ResolvedSweepConfig {
   return deepFreeze(config);
 }
 
-/** The `{lesson}` placeholder of the lesson preset: examples/lesson-python of the socketlab checkout. */
-function lessonDir(): string {
-  // The checkout the user is in, else the one this loadgen runs from (npx nx run … from a package dir).
-  const root = findWorkspaceRoot(process.cwd()) ?? findWorkspaceRoot(fileURLToPath(new URL('.', import.meta.url)));
-  if (root === null) {
-    throw new InvalidOptionError('preset lesson runs the lesson\'s Python servers from examples/lesson-python of a socketlab checkout, and none was found above the current directory; run it from the repository, or pass those servers yourself with --server');
-  }
-  return `${root}/examples/lesson-python`;
-}
-
 function resolveServers(given: unknown, p: PresetDefinition): ExternalServerSpec[] {
-  const fromPreset = (p.servers ?? []).map((raw) => {
-    const spec = parseServerSpec(raw, 'preset servers');
-    return raw.includes('{lesson}') ? { ...spec, command: spec.command.map((w) => w.replaceAll('{lesson}', lessonDir())) } : spec;
-  });
-  if (given === undefined) return fromPreset;
+  // Given servers replace the preset's, as given designs do.
+  if (given === undefined) {
+    const fromPreset = (p.servers ?? []).map((raw) => parseServerSpec(raw, 'preset servers'));
+    if (fromPreset.some(usesLesson)) lessonDir(); // fails now, with the reason, rather than at the first start
+    return fromPreset;
+  }
   const list = checkList('servers', given, (name, v): ExternalServerSpec => {
     if (typeof v === 'string') return parseServerSpec(v, name);
     const o = checkKnownKeys(name, v, ['name', 'command', 'port']);
@@ -350,13 +340,13 @@ function resolveServers(given: unknown, p: PresetDefinition): ExternalServerSpec
     const checked = parseServerSpec(`${checkString(`${name}.name`, o.name)}${port === null ? '' : `:${port}`}=x${command.some((w) => w.includes('{port}')) ? ' {port}' : ''}`, name);
     return { name: checked.name, command, port };
   });
-  const all = [...fromPreset, ...list];
+  if (list.some(usesLesson)) lessonDir();
   const seen = new Set<string>();
-  for (const [i, x] of all.entries()) {
+  for (const [i, x] of list.entries()) {
     if (seen.has(x.name)) throw new InvalidOptionError(`servers[${i}]: the name ${JSON.stringify(x.name)} is used twice`);
     seen.add(x.name);
   }
-  return all;
+  return list;
 }
 
 const PROTOCOL_KEYS = ['rawTerminator', 'rawBytes', 'rawGapMs', 'exitRequest', 'exitReply', 'expect'] as const;

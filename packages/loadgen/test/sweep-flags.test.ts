@@ -14,6 +14,7 @@ function measured(c: ResolvedSweepConfig) {
     serverLifecycle: c.target ? null : c.serverLifecycle,
     poolSize: c.designs.some((d) => d === 'mp-pool' || d === 'mt-pool') ? c.poolSize : null,
     sampleIntervalMs: c.sampleIntervalMs, saturationThreshold: c.saturationThreshold,
+    servers: c.servers, protocol: c.protocol,
   };
 }
 
@@ -33,6 +34,9 @@ describe('sweepFlags round trip through loadgen\'s parser', () => {
     { target: '127.0.0.1:5000', clients: [10, 20, 30, 40], runs: 2 },
     { target: { host: '::1', port: 7 }, clients: [3] },
     { clients: [1, 2, 3, 4], tasksPerClient: 3, serverLifecycle: 'run', sampleIntervalMs: 20, saturationThreshold: 0.75, loadgenWorkers: 3 },
+    { preset: 'lesson' },
+    { preset: 'lesson', designs: ['mt-pool'], expect: { sleep: 'regex:Slept \\d+ ms', fib: 'prefix:exact:' }, exitReply: '/Bye.*/', rawTerminator: '\n' },
+    { servers: [`mine=python3 'my server.py' --port {port} --name "it's"`, 'theirs:9000=./srv'], protocol: 'line', exitRequest: 'QUIT', clients: [2] },
   ];
   for (const options of cases) it(`carries ${JSON.stringify(options)}`, () => roundTrip(options));
 

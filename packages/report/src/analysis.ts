@@ -1,4 +1,4 @@
-import { isPool, median, summarizeLatency, type DesignLabel, type ErrorCounts, type LatencySummary, type WorkloadDefinition } from '@socketlab/results';
+import { isBuiltIn, isPool, median, summarizeLatency, type DesignLabel, type ErrorCounts, type LatencySummary, type WorkloadDefinition } from '@socketlab/results';
 import { compareRuns, type Comparison } from './compare-rule.ts';
 import type { DataCell, Dataset } from './load.ts';
 
@@ -129,7 +129,7 @@ export interface DesignAnalysis {
   readonly scaling: Scaling | null;
   /** Median of the baseline design ÷ this design's median, at each N both have. */
   readonly speedUp: readonly { readonly clients: number; readonly value: number }[];
-  /** Null for an external server (its design is unknown). */
+  /** Null for an external server or a user's own (its design is unknown). */
   readonly model: CostModel | null;
 }
 
@@ -256,10 +256,10 @@ export function classifyTask(template: string): { kind: TaskKind; argMs: number 
  * - per-connection designs give each client a process or thread: unbounded for blocking tasks, but CPU
  *   tasks share the machine's cores;
  * - pools run poolSize tasks at once (blocking), or min(poolSize, cores) CPU tasks.
- * Null for an external server, whose design loadgen does not know.
+ * Null for an external server or a user's own (--server), whose design loadgen does not know.
  */
 export function lanesFor(design: DesignLabel, kind: TaskKind, cores: number, poolSize: number): number | null {
-  if (design === 'external') return null;
+  if (!isBuiltIn(design)) return null;
   if (kind === 'instant' || kind === 'other') return design === 'single-iterative' ? 1 : Infinity;
   if (design === 'single-iterative') return 1;
   if (kind === 'async') return Infinity;

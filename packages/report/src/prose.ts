@@ -1,4 +1,4 @@
-import { DESIGNS, designOf, isPerConnection, isPool, type DesignLabel, type DesignName } from '@socketlab/results';
+import { DESIGNS, designOf, isBuiltIn, isPerConnection, isPool, type DesignLabel, type DesignName } from '@socketlab/results';
 import { BASELINE_DESIGN, compareCells, type Analysis, type CellStats, type DesignAnalysis, type TaskShare, type WorkloadAnalysis } from './analysis.ts';
 import { code, duration, list, num, r2, times } from './format.ts';
 
@@ -34,6 +34,7 @@ function templates(tasks: readonly TaskShare[], kind: TaskShare['kind']): string
 /** Why the design runs tasks the way it does: one clause per kind of task, from the lanes of the cost model. */
 export function laneSentence(d: DesignAnalysis, w: WorkloadAnalysis, cores: number, poolSize: number): string {
   if (d.design === 'external') return 'Loadgen did not start this server, so its design (and so the cost model) is unknown.';
+  if (!isBuiltIn(d.design)) return 'This is a user\'s server (started from its command, `--server`): loadgen measured it like the built-in designs but does not know its design, so there is no cost model to compare it with.';
   if (d.design === 'single-iterative') {
     return 'It serves one connection at a time: the other clients wait, connected but unread, in its FIFO of accepted sockets, so each client\'s whole conversation runs after the previous one\'s and the total grows as N × (one client\'s work + per-connection overhead).';
   }

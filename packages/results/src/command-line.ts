@@ -8,6 +8,16 @@ export function clientsFlag(clients: readonly number[]): string {
   return even ? `${clients[0]}..${clients[clients.length - 1]}${step === 1 ? '' : `:${step}`}` : clients.join(',');
 }
 
+/** A word as a POSIX shell reads it back: bare when safe, else single-quoted. */
+function shellWord(w: string): string {
+  return /^[\w@%+=:,./{}-]+$/.test(w) ? w : `'${w.replaceAll("'", "'\\''")}'`;
+}
+
+/** An expectation as --expect/--exit-reply take it. */
+function expectationText(e: { kind: string; value: string }): string {
+  return e.kind === 'exact' && !/^(exact|prefix|regex):/.test(e.value) && !(e.value.startsWith('/') && e.value.endsWith('/')) ? e.value : `${e.kind}:${e.value}`;
+}
+
 /**
  * loadgen flags that reproduce a sweep's measurements: the recorded config as loadgen's command line.
  * Everything that shapes the numbers is spelled out from the recorded config, not taken from a preset or
@@ -18,7 +28,25 @@ export function sweepFlags(config: ResolvedSweepConfig): string[] {
   const flags: string[] = [];
   if (config.preset !== null) flags.push('--preset', config.preset);
   if (config.target) flags.push('--target', `${config.target.host.includes(':') ? `[${config.target.host}]` : config.target.host}:${config.target.port}`);
-  else flags.push('--designs', config.designs.join(','));
+  else {
+    // Users' servers are --server flags (their commands as recorded, placeholders kept); the rest --designs.
+    const servers = config.servers ?? [];
+    const builtIn = config.designs.filter((d) => !servers.some((x) => x.name === d));
+    if (builtIn.length > 0) flags.push('--designs', builtIn.join(','));
+    for (const x of servers) flags.push('--server', `${x.name}${x.port === null ? '' : `:${x.port}`}=${x.command.map(shellWord).join(' ')}`);
+  }
+  const p = config.protocol;
+  if (p && p.name !== 'socketlab') {
+    flags.push('--protocol', p.name);
+    for (const [word, e] of Object.entries(p.expect)) flags.push('--expect', `${word}=${expectationText(e)}`);
+    if (p.exitRequest !== 'exit') flags.push('--exit-request', p.exitRequest);
+    if (!(p.exitReply.kind === 'exact' && p.exitReply.value === 'Goodbye!')) flags.push('--exit-reply', expectationText(p.exitReply));
+    if (p.name === 'raw') {
+      if (p.rawTerminator !== null) flags.push('--raw-terminator', p.rawTerminator.replaceAll('\n', '\\n').replaceAll('\0', '\\0'));
+      if (p.rawBytes !== null) flags.push('--raw-bytes', String(p.rawBytes));
+      flags.push('--raw-gap-ms', String(p.rawGapMs));
+    }
+  }
   flags.push('--workloads', config.workloads.map((w) => w.name).join(','));
   flags.push('--clients', clientsFlag(config.clients));
   flags.push('--runs', String(config.runs), '--time-scale', String(config.timeScale), '--tasks-per-client', String(config.tasksPerClient));
