@@ -92,6 +92,18 @@ export interface SourcedRun {
   readonly run: RunResult;
 }
 
+/**
+ * One order for every report and every list of designs: the design catalogue's (DESIGNS in
+ * @socketlab/results), then `external`, whatever order a sweep ran them in. A sort comparator.
+ */
+export function byDesignOrder(a: DesignLabel, b: DesignLabel): number {
+  const rank = (d: DesignLabel) => {
+    const i = (DESIGNS as readonly string[]).indexOf(d);
+    return i === -1 ? DESIGNS.length : i;
+  };
+  return rank(a) - rank(b);
+}
+
 /** One design × workload × N cell, pooled over every input that has it. */
 export interface DataCell {
   readonly workload: string;
@@ -178,9 +190,7 @@ export function combineInputs(inputs: readonly LoadedInput[]): Dataset {
     });
   });
   const sortedClients = [...clients].sort((a, b) => a - b);
-  // One order for every report: the design catalogue's (then `external`), whatever order a sweep ran in.
-  const rank = (d: DesignLabel) => (d === 'external' ? DESIGNS.length : DESIGNS.indexOf(d));
-  designs.sort((a, b) => rank(a) - rank(b));
+  designs.sort(byDesignOrder);
   const ordered: DataCell[] = [];
   for (const w of workloads) {
     for (const d of designs) {
