@@ -19,3 +19,8 @@ export { PROSE_RULES, nodeLimits } from './prose.ts';
 export { CHART_PREFIXES, logScaleFor } from './charts.ts';
 export { renderSvg, normalizeSvgIds } from './svg.ts';
 export { ReportInputError, ReportMergeError, REPORT_ERROR_CLASSES } from './errors.ts';
+export { runsCsv, RUNS_CSV_NAME, RUNS_CSV_COLUMNS } from './csv.ts';
+export { compareSweeps, renderComparison, compareInputs, resolveCompareOptions, DEFAULT_COMPARE_OPTIONS } from './compare.ts';
+export type { CompareOptions, ResolvedCompareOptions, CompareResult, RenderedComparison, SweepComparison, CellComparison, CellKey, Difference } from './compare.ts';
+export { LESSON_SERIES, LESSON_CLIENTS, LESSON_TASK, lessonMedianMs } from './lesson-data.ts';
+export type { LessonSeries, LessonDesign } from './lesson-data.ts';
