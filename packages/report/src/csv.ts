@@ -17,7 +17,7 @@ export const RUNS_CSV_NAME = 'runs.csv';
 
 type Cell = string | number | boolean | null | undefined;
 
-interface RunRow {
+export interface RunRow {
   readonly input: string;
   readonly workload: string;
   readonly design: string;
@@ -25,65 +25,100 @@ interface RunRow {
   readonly run: RunResult;
 }
 
-/** The columns, in order: name and how to read it from a run. docs/results-format.md ("CSV export") lists them. */
-export const RUNS_CSV_COLUMNS: readonly { readonly name: string; readonly value: (r: RunRow) => Cell }[] = Object.freeze([
-  { name: 'input', value: (r) => r.input },
-  { name: 'workload', value: (r) => r.workload },
-  { name: 'design', value: (r) => r.design },
-  { name: 'clients', value: (r) => r.clients },
-  { name: 'run', value: (r) => r.run.index },
-  { name: 'startedAt', value: (r) => r.run.startedAt },
-  { name: 'complete', value: (r) => r.run.complete },
-  { name: 'totalMs', value: (r) => r.run.totalMs },
-  { name: 'wallMs', value: (r) => r.run.wallMs },
-  { name: 'clientsCompleted', value: (r) => r.run.clients.completed },
-  { name: 'clientsFailed', value: (r) => r.run.clients.failed },
-  { name: 'tasksExpected', value: (r) => r.run.tasks.expected },
-  { name: 'tasksSent', value: (r) => r.run.tasks.sent },
-  { name: 'tasksOk', value: (r) => r.run.tasks.ok },
-  { name: 'latencyCount', value: (r) => r.run.tasks.latencyUs.count },
-  { name: 'latencyMinUs', value: (r) => r.run.tasks.latencyUs.min },
-  { name: 'latencyMeanUs', value: (r) => r.run.tasks.latencyUs.mean },
-  { name: 'latencyP50Us', value: (r) => r.run.tasks.latencyUs.p50 },
-  { name: 'latencyP90Us', value: (r) => r.run.tasks.latencyUs.p90 },
-  { name: 'latencyP99Us', value: (r) => r.run.tasks.latencyUs.p99 },
-  { name: 'latencyMaxUs', value: (r) => r.run.tasks.latencyUs.max },
-  { name: 'errorsTotal', value: (r) => r.run.errors.total },
-  { name: 'errorsRefused', value: (r) => r.run.errors.refused },
-  { name: 'errorsReset', value: (r) => r.run.errors.reset },
-  { name: 'errorsClosed', value: (r) => r.run.errors.closed },
-  { name: 'errorsTimeout', value: (r) => r.run.errors.timeout },
-  { name: 'errorsWrongResult', value: (r) => r.run.errors.wrongResult },
-  { name: 'errorsOther', value: (r) => r.run.errors.other },
+/** A column: its name, the field of `cells[].runs[]` it comes from (a dotted path; null for the cell's own fields), and how to read it. */
+export interface RunsCsvColumn {
+  readonly name: string;
+  readonly from: string | null;
+  readonly value: (r: RunRow) => Cell;
+}
+
+const col = (name: string, from: string | null, value: (r: RunRow) => Cell): RunsCsvColumn => Object.freeze({ name, from, value });
+
+/** The columns, in order. docs/results-format.md ("CSV export") lists them. */
+export const RUNS_CSV_COLUMNS: readonly RunsCsvColumn[] = Object.freeze([
+  col('input', null, (r) => r.input),
+  col('workload', null, (r) => r.workload),
+  col('design', null, (r) => r.design),
+  col('clients', null, (r) => r.clients),
+  col('run', 'index', (r) => r.run.index),
+  col('startedAt', 'startedAt', (r) => r.run.startedAt),
+  col('releaseAt', 'releaseAt', (r) => r.run.releaseAt),
+  col('complete', 'complete', (r) => r.run.complete),
+  col('totalMs', 'totalMs', (r) => r.run.totalMs),
+  col('wallMs', 'wallMs', (r) => r.run.wallMs),
+  col('clientsCompleted', 'clients.completed', (r) => r.run.clients.completed),
+  col('clientsFailed', 'clients.failed', (r) => r.run.clients.failed),
+  col('tasksExpected', 'tasks.expected', (r) => r.run.tasks.expected),
+  col('tasksSent', 'tasks.sent', (r) => r.run.tasks.sent),
+  col('tasksOk', 'tasks.ok', (r) => r.run.tasks.ok),
+  col('latencyCount', 'tasks.latencyUs.count', (r) => r.run.tasks.latencyUs.count),
+  col('latencyMinUs', 'tasks.latencyUs.min', (r) => r.run.tasks.latencyUs.min),
+  col('latencyMeanUs', 'tasks.latencyUs.mean', (r) => r.run.tasks.latencyUs.mean),
+  col('latencyP50Us', 'tasks.latencyUs.p50', (r) => r.run.tasks.latencyUs.p50),
+  col('latencyP90Us', 'tasks.latencyUs.p90', (r) => r.run.tasks.latencyUs.p90),
+  col('latencyP99Us', 'tasks.latencyUs.p99', (r) => r.run.tasks.latencyUs.p99),
+  col('latencyMaxUs', 'tasks.latencyUs.max', (r) => r.run.tasks.latencyUs.max),
+  col('errorsTotal', 'errors.total', (r) => r.run.errors.total),
+  col('errorsRefused', 'errors.refused', (r) => r.run.errors.refused),
+  col('errorsReset', 'errors.reset', (r) => r.run.errors.reset),
+  col('errorsClosed', 'errors.closed', (r) => r.run.errors.closed),
+  col('errorsTimeout', 'errors.timeout', (r) => r.run.errors.timeout),
+  col('errorsWrongResult', 'errors.wrongResult', (r) => r.run.errors.wrongResult),
+  col('errorsOther', 'errors.other', (r) => r.run.errors.other),
   // `ERR <CODE>` replies by code, as CODE=count;CODE=count (codes sorted): one column whatever the codes.
-  { name: 'errorsProtocol', value: (r) => Object.entries(r.run.errors.protocol).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([c, n]) => `${c}=${n}`).join(';') },
-  { name: 'firstError', value: (r) => r.run.errorSamples[0] },
-  { name: 'serverCpuUserMs', value: (r) => r.run.server?.cpuUserMs },
-  { name: 'serverCpuSystemMs', value: (r) => r.run.server?.cpuSystemMs },
-  { name: 'serverCpuMs', value: (r) => r.run.server?.cpuTotalMs },
-  { name: 'serverPeakRssBytes', value: (r) => r.run.server?.peakRssBytes },
-  { name: 'serverPeakProcesses', value: (r) => r.run.server?.peakProcesses },
-  { name: 'serverPeakThreads', value: (r) => r.run.server?.peakThreads },
-  { name: 'loadgenClientMode', value: (r) => r.run.loadgen.clientMode },
-  { name: 'loadgenProcesses', value: (r) => r.run.loadgen.processes },
-  { name: 'loadgenCpuMs', value: (r) => r.run.loadgen.cpuTotalMs },
-  { name: 'loadgenUtilization', value: (r) => r.run.loadgen.utilization },
-  { name: 'loadgenMaxProcessUtilization', value: (r) => r.run.loadgen.maxProcessUtilization },
-  { name: 'saturated', value: (r) => r.run.loadgen.saturated },
-  { name: 'noisy', value: (r) => r.run.noise?.noisy },
-  { name: 'foreignCpuShare', value: (r) => r.run.noise?.foreignCpuShare },
-  { name: 'foreignCpuMs', value: (r) => r.run.noise?.foreignCpuMs },
-  { name: 'noiseWindowMs', value: (r) => r.run.noise?.windowMs },
-  { name: 'noiseAttempts', value: (r) => r.run.noise?.attempts },
-  { name: 'quietWaitMs', value: (r) => r.run.noise?.quietWaitMs },
-  { name: 'quiet', value: (r) => r.run.noise?.quiet },
-  { name: 'loadAverageStart1', value: (r) => r.run.noise?.loadAverageStart[0] },
-  { name: 'loadAverageStart5', value: (r) => r.run.noise?.loadAverageStart[1] },
-  { name: 'loadAverageStart15', value: (r) => r.run.noise?.loadAverageStart[2] },
-  { name: 'loadAverageEnd1', value: (r) => r.run.noise?.loadAverageEnd[0] },
-  { name: 'loadAverageEnd5', value: (r) => r.run.noise?.loadAverageEnd[1] },
-  { name: 'loadAverageEnd15', value: (r) => r.run.noise?.loadAverageEnd[2] },
+  col('errorsProtocol', 'errors.protocol', (r) => Object.entries(r.run.errors.protocol).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([c, n]) => `${c}=${n}`).join(';')),
+  col('firstError', 'errorSamples', (r) => r.run.errorSamples[0]),
+  col('serverCpuUserMs', 'server.cpuUserMs', (r) => r.run.server?.cpuUserMs),
+  col('serverCpuSystemMs', 'server.cpuSystemMs', (r) => r.run.server?.cpuSystemMs),
+  col('serverCpuMs', 'server.cpuTotalMs', (r) => r.run.server?.cpuTotalMs),
+  col('serverPeakRssBytes', 'server.peakRssBytes', (r) => r.run.server?.peakRssBytes),
+  col('serverPeakProcesses', 'server.peakProcesses', (r) => r.run.server?.peakProcesses),
+  col('serverPeakThreads', 'server.peakThreads', (r) => r.run.server?.peakThreads),
+  col('serverSamples', 'server.samples', (r) => r.run.server?.samples),
+  col('loadgenClientMode', 'loadgen.clientMode', (r) => r.run.loadgen.clientMode),
+  col('loadgenProcesses', 'loadgen.processes', (r) => r.run.loadgen.processes),
+  col('loadgenUsableCores', 'loadgen.usableCores', (r) => r.run.loadgen.usableCores),
+  col('loadgenCpuUserMs', 'loadgen.cpuUserMs', (r) => r.run.loadgen.cpuUserMs),
+  col('loadgenCpuSystemMs', 'loadgen.cpuSystemMs', (r) => r.run.loadgen.cpuSystemMs),
+  col('loadgenCpuMs', 'loadgen.cpuTotalMs', (r) => r.run.loadgen.cpuTotalMs),
+  col('loadgenParentCpuMs', 'loadgen.parentCpuMs', (r) => r.run.loadgen.parentCpuMs),
+  col('loadgenUtilization', 'loadgen.utilization', (r) => r.run.loadgen.utilization),
+  col('loadgenMaxProcessUtilization', 'loadgen.maxProcessUtilization', (r) => r.run.loadgen.maxProcessUtilization),
+  col('saturated', 'loadgen.saturated', (r) => r.run.loadgen.saturated),
+  col('noisy', 'noise.noisy', (r) => r.run.noise?.noisy),
+  col('foreignCpuShare', 'noise.foreignCpuShare', (r) => r.run.noise?.foreignCpuShare),
+  col('foreignCpuMs', 'noise.foreignCpuMs', (r) => r.run.noise?.foreignCpuMs),
+  col('noiseWindowMs', 'noise.windowMs', (r) => r.run.noise?.windowMs),
+  col('noiseAttempts', 'noise.attempts', (r) => r.run.noise?.attempts),
+  col('quietWaitMs', 'noise.quietWaitMs', (r) => r.run.noise?.quietWaitMs),
+  col('quiet', 'noise.quiet', (r) => r.run.noise?.quiet),
+  col('loadAverageStart1', 'noise.loadAverageStart', (r) => r.run.noise?.loadAverageStart[0]),
+  col('loadAverageStart5', 'noise.loadAverageStart', (r) => r.run.noise?.loadAverageStart[1]),
+  col('loadAverageStart15', 'noise.loadAverageStart', (r) => r.run.noise?.loadAverageStart[2]),
+  col('loadAverageEnd1', 'noise.loadAverageEnd', (r) => r.run.noise?.loadAverageEnd[0]),
+  col('loadAverageEnd5', 'noise.loadAverageEnd', (r) => r.run.noise?.loadAverageEnd[1]),
+  col('loadAverageEnd15', 'noise.loadAverageEnd', (r) => r.run.noise?.loadAverageEnd[2]),
 ]);
+
+/**
+ * The fields of `cells[].runs[]` the table leaves out, and why (a test checks that every field of the
+ * schema is either a column or here, so a field added to the schema cannot be forgotten silently).
+ */
+export const RUNS_CSV_LEFT_OUT: Readonly<Record<string, string>> = Object.freeze({
+  serverInstance: 'an index into the cell\'s servers, meaningless in a flat table',
+  'clients.count': 'the same as the clients column (N)',
+  'clients.connectMs': 'one value per client, not per run',
+  'clients.firstReplyMs': 'one value per client, not per run',
+  'clients.completionMs': 'one value per client, not per run',
+  'tasks.latencyUs.encoding': 'the histogram itself: percentiles are columns, the histogram stays in the JSON',
+  'tasks.latencyUs.unit': 'always us (the column names say µs)',
+  'tasks.latencyUs.lowestDiscernibleValue': 'the histogram\'s settings',
+  'tasks.latencyUs.highestTrackableValue': 'the histogram\'s settings',
+  'tasks.latencyUs.significantDigits': 'the histogram\'s settings',
+  'tasks.latencyUs.encoded': 'the histogram itself',
+  'loadgen.processCpuMs': 'one value per loadgen process',
+  'noise.attemptShares': 'one value per attempt; the kept attempt\'s share is foreignCpuShare',
+});
 
 /** One CSV field: quoted when it holds a comma, a double quote, CR or LF (RFC 4180 §2.6–2.7). */
 export function csvField(value: Cell): string {

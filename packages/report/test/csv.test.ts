@@ -2,7 +2,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { combineInputs, inputFromResults, renderReport, runsCsv, RUNS_CSV_COLUMNS, RUNS_CSV_NAME } from '../src/index.ts';
-import { csvField } from '../src/csv.ts';
+import { RUNS_CSV_LEFT_OUT, csvField } from '../src/csv.ts';
+import { RESULTS_JSON_SCHEMA } from '@socketlab/results';
 import { noiseRecord, smallResults } from './helpers.ts';
 
 /** An RFC 4180 reader, for the round trip: quoted fields may hold commas, doubled quotes, CR and LF. */
@@ -103,6 +104,23 @@ describe('runs.csv', () => {
     assert.ok(report.files.has(RUNS_CSV_NAME));
     assert.match(report.markdown, /\[runs\.csv\]\(runs\.csv\)/);
     assert.equal(report.files.get(RUNS_CSV_NAME), runsCsv(report.analysis.dataset));
+  });
+
+  it('covers every field of a run in the schema: a column, or left out with a reason', () => {
+    type Node = { properties?: Record<string, Node>; items?: Node; anyOf?: Node[]; type?: unknown };
+    const schema = RESULTS_JSON_SCHEMA as Node;
+    const run = schema.properties!.cells!.items!.properties!.runs!.items!;
+    const leaves: string[] = [];
+    const walk = (n: Node, path: string) => {
+      const obj = n.properties ? n : n.anyOf?.find((x) => x.properties);
+      if (obj?.properties) for (const [k, v] of Object.entries(obj.properties)) walk(v, path ? `${path}.${k}` : k);
+      else leaves.push(path);
+    };
+    walk(run, '');
+    const covered = new Set([...RUNS_CSV_COLUMNS.map((c) => c.from).filter((f): f is string => f !== null), ...Object.keys(RUNS_CSV_LEFT_OUT)]);
+    assert.deepEqual(leaves.filter((l) => !covered.has(l)), [], 'fields with no column and no reason');
+    assert.deepEqual([...covered].filter((c) => !leaves.includes(c)), [], 'columns from fields the schema does not have');
+    assert.ok(leaves.length > 50, `walked the run schema (${leaves.length} fields)`);
   });
 
   it('docs/results-format.md lists every column', () => {
