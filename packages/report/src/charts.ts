@@ -2,6 +2,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import { DESIGNS, type DesignLabel } from '@socketlab/results';
 import { BASELINE_DESIGN, type Analysis, type DesignAnalysis, type WorkloadAnalysis } from './analysis.ts';
 import { num, times } from './format.ts';
+import { byDesignOrder } from './load.ts';
 
 /**
  * Vega-Lite specs of every chart, built from the analysis with the data inline (no fetches). Rendered
@@ -21,19 +22,31 @@ export interface ChartDefinition {
 /** File-name prefixes of the report's charts (stale charts with these prefixes are removed from the folder). */
 export const CHART_PREFIXES = Object.freeze(['total-time-', 'all-designs-', 'marginal-cost-', 'speed-up-', 'latency-', 'server-cpu-', 'server-memory-']);
 
-/** Tableau 10: a design keeps its colour (by its position in the design catalogue) in every chart of every report. */
+/**
+ * Tableau 10. A design's colour is fixed by its index in the design catalogue (DESIGNS in
+ * @socketlab/results), so it is the same in every chart of every report whichever designs a sweep ran;
+ * `external` and any label the catalogue does not know get FALLBACK_COLOUR, which no catalogue design
+ * has while the catalogue has fewer designs than the palette has colours.
+ */
 const PALETTE = ['#4c78a8', '#f58518', '#e45756', '#72b7b2', '#54a24b', '#eeca3b', '#b279a2', '#ff9da6', '#9d755d', '#bab0ac'];
-/** Every design in catalogue order, then `external`: the index picks the colour, whatever else a report holds. */
-const COLOUR_ORDER: readonly DesignLabel[] = [...DESIGNS, 'external'];
+/** The colour of `external` and of unknown designs: the palette's last entry (grey). */
+export const FALLBACK_COLOUR = PALETTE[PALETTE.length - 1]!;
 
 /** A design's colour, the same in every report. */
-export function designColour(design: DesignLabel): string {
-  return PALETTE[COLOUR_ORDER.indexOf(design) % PALETTE.length]!;
+export function designColour(design: DesignLabel | string): string {
+  const i = (DESIGNS as readonly string[]).indexOf(design);
+  return i === -1 ? FALLBACK_COLOUR : PALETTE[i % (PALETTE.length - 1)]!;
 }
 const RUN_COLOR = '#4c78a8';
 const FLAGGED_COLOR = '#e45756';
 const MEDIAN_COLOR = '#f58518';
 const PERCENTILE_COLORS = { p50: '#4c78a8', p90: '#72b7b2', p99: '#f58518', max: '#e45756' } as const;
+
+/**
+ * Data for a mark drawn once, such as the rule at 1: a layer without data of its own gets none (the
+ * top level has none when each layer brings its own), and vega then draws nothing at all.
+ */
+const ONE_ROW = { values: [{}] };
 
 const WIDTH = 560; // px
 const HEIGHT = 280; // px
@@ -230,7 +243,7 @@ function speedUpChart(a: Analysis, w: WorkloadAnalysis, spread: number): ChartDe
       height: HEIGHT,
       title: title(`Speed-up over the single-process (iterative) server (${w.workload.name})`, subtitle(scale, 'median of single-iterative ÷ median of the design, at each N; the grey line marks 1× (no gain)')),
       layer: [
-        { mark: { type: 'rule', color: '#888888', strokeDash: [4, 4] }, encoding: { y: { datum: 1 } } },
+        { data: ONE_ROW, mark: { type: 'rule', color: '#888888', strokeDash: [4, 4] }, encoding: { y: { datum: 1 } } },
         {
           data: { values: rows },
           mark: { type: 'line', point: { filled: true, size: 40 }, strokeWidth: 2 },
@@ -357,4 +370,59 @@ export function workloadCharts(a: Analysis, w: WorkloadAnalysis, logScaleSpread:
 /** All charts of a workload as a flat list (file order). */
 export function chartList(c: WorkloadCharts): ChartDefinition[] {
   return [c.allDesigns, c.marginalCost, c.speedUp, ...c.perDesign, c.latency, c.serverCpu, c.serverMemory].filter((x): x is ChartDefinition => x !== null);
+}
+
+/** One point of the compare chart: NEW ÷ BASE of a cell's median total time. */
+export interface RatioPoint {
+  readonly workload: string;
+  readonly design: DesignLabel;
+  readonly clients: number;
+  readonly ratio: number;
+}
+
+/**
+ * The compare page's one chart: NEW ÷ BASE of the median total time vs N, a line per design (its usual
+ * colour), a dash pattern per workload when there are several, and a grey rule at 1 (no change).
+ */
+export function compareRatioChart(points: readonly RatioPoint[], name: string): ChartDefinition {
+  const rows = points.map((p) => ({ workload: p.workload, design: p.design, clients: p.clients, ratio: round(p.ratio, 4), series: `${p.design} × ${p.workload}` }));
+  const designs = [...new Set(points.map((p) => p.design))].sort(byDesignOrder);
+  const workloads = [...new Set(points.map((p) => p.workload))];
+  const clients = [...new Set(points.map((p) => p.clients))].sort((a, b) => a - b);
+  const x = xClients(clients);
+  const y = { field: 'ratio', type: 'quantitative' as const, title: 'NEW ÷ BASE, median total time (×)', scale: { zero: false } };
+  const dashes = [[1, 0], [6, 3], [2, 2], [8, 3, 2, 3], [1, 3]];
+  const alt = 'NEW ÷ BASE of the median total time vs clients, per design';
+  return {
+    name,
+    alt,
+    runPoints: 0,
+    spec: {
+      description: alt,
+      background: 'white',
+      padding: 8,
+      width: WIDTH,
+      height: HEIGHT,
+      title: title('NEW ÷ BASE: median total time vs clients', ['above the grey line NEW took longer; below it NEW finished sooner (the verdicts are in the tables)']),
+      layer: [
+        { data: ONE_ROW, mark: { type: 'rule', color: '#888888', strokeDash: [4, 4] }, encoding: { y: { datum: 1 } } },
+        {
+          data: { values: rows },
+          mark: { type: 'line', point: { filled: true, size: 40 }, strokeWidth: 2 },
+          encoding: {
+            x,
+            y,
+            color: designColor(designs, designs),
+            // One line per design and workload; the dash tells the workloads apart when there are several.
+            detail: { field: 'series', type: 'nominal' },
+            ...(workloads.length > 1
+              ? { strokeDash: { field: 'workload', type: 'nominal' as const, title: 'workload', sort: workloads, scale: { domain: workloads, range: workloads.map((_, i) => dashes[i % dashes.length]!) } } }
+              : {}),
+            tooltip: [{ field: 'design' }, { field: 'workload' }, { field: 'clients', title: 'N' }, { field: 'ratio', title: 'NEW ÷ BASE', format: '.3f' }],
+          },
+        },
+      ],
+      config: CONFIG,
+    } as TopLevelSpec,
+  };
 }

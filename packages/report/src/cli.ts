@@ -1,6 +1,7 @@
 import { relative } from 'node:path';
 import { helpText as skeletonHelp, numberValue, parseCommandLine, runCli, type CliDefinition, type ParsedCommandLine } from '@socketlab/protocol/cli';
 import { DEFAULT_REPORT_OPTIONS, type ReportOptions } from './options.ts';
+import { compareMain } from './compare-cli.ts';
 import { buildReport } from './report.ts';
 
 const BIN = 'socketlab-report';
@@ -27,7 +28,7 @@ const CLI: CliDefinition = {
     { flag: '--in', short: '-i', type: 'string', arg: '<file>', multiple: true, option: 'inputs', help: 'a loadgen results file; repeat to combine sweeps (default: the report folder\'s own copy, <out>/sweep.json)' },
     { flag: '--latest', type: 'boolean', option: 'latest', help: `also read <workspace root>/results/latest.json, the newest sweep loadgen wrote; the report then goes to ${d.outDirLatest}/ unless --out` },
     { flag: '--out', short: '-o', type: 'string', arg: '<dir>', option: 'outDir', help: `report folder (default: ${d.outDirLatest} with --latest, else ${d.outDirInWorkspace}, under the socketlab workspace root, the folder with nx.json; ./${d.outDirElsewhere} outside it)` },
-    { flag: '--title', type: 'string', arg: '<text>', option: 'title', help: 'first heading (default: from the sweep, e.g. "socketlab report: quick sweep")' },
+    { flag: '--title', type: 'string', arg: '<text>', option: 'title', help: 'first heading (default: what was swept, e.g. "socketlab report: 6 designs × sleep, fib × N = 10–100 × 3 runs")' },
     { flag: '--knee-elasticity', type: 'string', arg: '<x>', option: 'kneeElasticity', parse: numberValue, help: `the knee: the first N where the curve's local elasticity Δln(total)/Δln(N) reaches x after staying below it; 0 < x <= 1 (default: ${d.kneeElasticity})` },
     { flag: '--log-scale-spread', type: 'string', arg: '<x>', option: 'logScaleSpread', parse: numberValue, help: `a chart gets a log y axis when its largest value is >= x times its smallest; >= 1 (default: ${d.logScaleSpread})` },
     { flag: '--no-copy', type: 'boolean', option: 'copyInputs', sets: false, help: 'do not copy the inputs into the report folder (as sweep.json, sweep-2.json, …)' },
@@ -40,6 +41,8 @@ const CLI: CliDefinition = {
     `  ${BIN}                                   rebuild reports/quick/ from reports/quick/sweep.json`,
     `  ${BIN} --latest                          report on the sweep loadgen just wrote (results/latest.json) into results/report/`,
     `  ${BIN} --in a.json --in b.json --out r   combine two sweeps into ./r`,
+    '',
+    `Comparing two sweeps: ${BIN} compare BASE.json NEW.json [options] (see ${BIN} compare --help).`,
     '',
     'Exit codes: 0 written, 1 unreadable or invalid input, 2 bad usage.',
   ],
@@ -62,8 +65,13 @@ export function helpText(): string {
   return skeletonHelp(CLI, CLI.flags);
 }
 
-/** Runs the CLI (bin.js calls this). Sets process.exitCode: 0 written, 1 bad input, 2 bad usage. */
+/**
+ * Runs the CLI (bin.js calls this). Sets process.exitCode: 0 written, 1 bad input, 2 bad usage.
+ * `compare` as the first argument runs the compare subcommand instead (compare-cli.ts).
+ */
 export async function main(argv: string[]): Promise<void> {
+  const args = argv[0] === '--' ? argv.slice(1) : argv;
+  if (args[0] === 'compare') return compareMain(args.slice(1));
   await runCli(argv, CLI, async (p) => {
     const parsed = toParsedArgs(p);
     const result = await buildReport(parsed.options);

@@ -39,6 +39,11 @@ export function times(x: number): string {
   return `${x >= 10 ? x.toFixed(0) : x.toFixed(1)}×`;
 }
 
+/** A ratio with fixed decimals: "0.98×", "1.523×" (for ratios near 1, where times() would say "1.0×"). */
+export function ratio(x: number, digits = 2): string {
+  return `${noNegativeZero(x.toFixed(digits))}×`;
+}
+
 /** R², 3 decimals. */
 export function r2(x: number | null): string {
   return x === null ? '–' : noNegativeZero(x.toFixed(3));

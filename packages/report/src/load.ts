@@ -92,6 +92,17 @@ export interface SourcedRun {
   readonly run: RunResult;
 }
 
+/**
+ * One order for every report and every list of designs: the design catalogue's (DESIGNS in
+ * @socketlab/results), then `external`, whatever order a sweep ran them in. A sort comparator.
+ */
+export function byDesignOrder(a: DesignLabel, b: DesignLabel): number {
+  // The design catalogue's order, then `external`, then users' servers (in the order the sweeps named
+  // them: Array.prototype.sort is stable).
+  const rank = (d: DesignLabel) => (isBuiltIn(d) ? DESIGNS.indexOf(d) : d === 'external' ? DESIGNS.length : DESIGNS.length + 1);
+  return rank(a) - rank(b);
+}
+
 /** One design × workload × N cell, pooled over every input that has it. */
 export interface DataCell {
   readonly workload: string;
@@ -178,10 +189,7 @@ export function combineInputs(inputs: readonly LoadedInput[]): Dataset {
     });
   });
   const sortedClients = [...clients].sort((a, b) => a - b);
-  // One order for every report: the design catalogue's, then `external`, then users' servers (in the
-  // order the sweeps named them: the sort is stable), whatever order a sweep ran in.
-  const rank = (d: DesignLabel) => (isBuiltIn(d) ? DESIGNS.indexOf(d) : d === 'external' ? DESIGNS.length : DESIGNS.length + 1);
-  designs.sort((a, b) => rank(a) - rank(b));
+  designs.sort(byDesignOrder);
   const ordered: DataCell[] = [];
   for (const w of workloads) {
     for (const d of designs) {

@@ -22,7 +22,7 @@ export interface ReportOptions {
   outDir?: string;
   /** Base of relative paths and of the workspace-root search. Default: process.cwd(). */
   cwd?: string;
-  /** Report title (first heading). Default: derived from the sweep, e.g. "socketlab report: quick sweep". */
+  /** Report title (first heading). Default: what was swept, e.g. "socketlab report: 6 designs × sleep, fib × N = 10–100 × 3 runs". */
   title?: string | null;
   /**
    * The knee rule: a curve's local elasticity between two neighbouring N is Δln(total) ÷ Δln(N) (0 = flat,

@@ -3,6 +3,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { analyse, type Analysis } from './analysis.ts';
 import { CHART_PREFIXES, workloadCharts } from './charts.ts';
 import { renderHtml } from './html.ts';
+import { RUNS_CSV_NAME, runsCsv } from './csv.ts';
 import { combineInputs, readInput, type LoadedInput } from './load.ts';
 import { allCharts, defaultTitle, renderMarkdown } from './markdown/index.ts';
 import { resolveContentOptions, resolveInputs, resolveReportOptions, type ReportOptions } from './options.ts';
@@ -25,7 +26,7 @@ export interface RenderedReport {
   readonly markdown: string;
   readonly html: string;
   readonly charts: readonly RenderedChart[];
-  /** Every file of the report folder except the input copies: README.md, index.html, the SVGs. File name → content. */
+  /** Every file of the report folder except the input copies: README.md, index.html, runs.csv, the SVGs. File name → content. */
   readonly files: ReadonlyMap<string, string>;
 }
 
@@ -50,7 +51,8 @@ export type RenderOptions = Pick<ReportOptions, 'title' | 'kneeElasticity' | 'lo
  */
 export async function renderReport(inputs: readonly LoadedInput[], options: RenderOptions = {}): Promise<RenderedReport> {
   const o = resolveContentOptions(options);
-  const analysis = analyse(combineInputs(inputs), o.kneeElasticity);
+  const dataset = combineInputs(inputs);
+  const analysis = analyse(dataset, o.kneeElasticity);
   const title = o.title ?? defaultTitle(inputs);
   const perWorkload = analysis.workloads.map((w) => workloadCharts(analysis, w, o.logScaleSpread));
   const charts: RenderedChart[] = [];
@@ -61,11 +63,12 @@ export async function renderReport(inputs: readonly LoadedInput[], options: Rend
   const markdown = renderMarkdown(analysis, { title, charts: perWorkload, kneeElasticity: o.kneeElasticity, logScaleSpread: o.logScaleSpread });
   const svgs = new Map(charts.map((c) => [c.file, c.svg]));
   const html = renderHtml(markdown, title, svgs);
-  const files = new Map<string, string>([['README.md', markdown], ['index.html', html], ...charts.map((c): [string, string] => [c.file, c.svg])]);
+  const files = new Map<string, string>([['README.md', markdown], ['index.html', html], [RUNS_CSV_NAME, runsCsv(dataset)], ...charts.map((c): [string, string] => [c.file, c.svg])]);
   return { title, analysis, markdown, html, charts, files };
 }
 
-function writeIfChanged(path: string, content: string): void {
+/** Writes `content` unless the file already holds it (so an unchanged report keeps its files' times). */
+export function writeIfChanged(path: string, content: string): void {
   if (existsSync(path) && readFileSync(path, 'utf8') === content) return;
   writeFileSync(path, content);
 }

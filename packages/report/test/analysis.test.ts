@@ -6,31 +6,10 @@ import { analyse, classifyTask, combineInputs, inputFromResults, lanesFor, linea
 import { fastestSentence, modelSentence, scalingSentence } from '../src/prose.ts';
 import { compareRuns } from '../src/compare-rule.ts';
 import { renderMarkdown } from '../src/markdown/index.ts';
-import { smallResults } from './helpers.ts';
+import { scaleDesign, setRuns, smallResults } from './helpers.ts';
 
 function analysisOf(results: SweepResults, k = 0.5) {
   return analyse(combineInputs([inputFromResults(results)]), k);
-}
-
-/** Replaces every run of `design` (copies of its first run) with one run per total time `perN(N)` gives. */
-function setRuns(results: SweepResults, design: string, perN: (n: number) => number[]): SweepResults {
-  for (const c of results.cells) {
-    if (c.design !== design) continue;
-    const proto = c.runs[0]!;
-    c.runs = perN(c.clients).map((t, i) => ({ ...structuredClone(proto), index: i, totalMs: t }));
-  }
-  return results;
-}
-
-/** Multiplies every total time of one design (and its summary) by `factor`. */
-function scaleDesign(results: SweepResults, design: string, factor: number): SweepResults {
-  for (const c of results.cells) {
-    if (c.design !== design) continue;
-    for (const r of c.runs) if (r.totalMs !== null) r.totalMs *= factor;
-    c.summary.totalMs.values = c.summary.totalMs.values.map((v) => (v === null ? null : v * factor));
-    for (const k of ['median', 'min', 'max'] as const) if (c.summary.totalMs[k] !== null) c.summary.totalMs[k]! *= factor;
-  }
-  return results;
 }
 
 describe('linearFit', () => {

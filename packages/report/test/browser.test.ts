@@ -1,11 +1,12 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
-import { REPO_ROOT } from './helpers.ts';
+import { compareSweeps } from '../src/index.ts';
+import { REPO_ROOT, scaleAll, tightResults } from './helpers.ts';
 
 /**
  * The shipped index.html in a real headless browser: Debian's chromium driven by playwright-core.
@@ -15,8 +16,10 @@ import { REPO_ROOT } from './helpers.ts';
 const CHROMIUM = '/usr/bin/chromium';
 const HAVE_CHROMIUM = existsSync(CHROMIUM);
 const SHIPPED = fileURLToPath(new URL('reports/quick/', REPO_ROOT));
-/** Where the full-page screenshot goes (a temp folder, never the repository). */
+/** Where the full-page screenshots go (a temp folder, never the repository). */
 export const SCREENSHOT = join(tmpdir(), 'socketlab-report', 'index.png');
+const COMPARE_SCREENSHOT = join(tmpdir(), 'socketlab-report', 'compare.png');
+const BROWSER_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 const skip = !HAVE_CHROMIUM && !process.env.CI ? `${CHROMIUM} is missing (apt-get install -y chromium); CI fails instead of skipping` : false;
 
@@ -27,7 +30,7 @@ describe('index.html in headless chromium', { skip }, () => {
     assert.ok(charts.length > 0, 'reports/quick has charts');
     const browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: BROWSER_ARGS,
       timeout: 30_000,
     });
     try {
@@ -70,6 +73,45 @@ describe('index.html in headless chromium', { skip }, () => {
       t.diagnostic(`screenshot: ${SCREENSHOT}`);
     } finally {
       await browser.close();
+    }
+  });
+
+  it('shows the compare page: its banner, its one chart with the rule at 1, nothing from the network', { timeout: 60_000 }, async (t) => {
+    assert.ok(HAVE_CHROMIUM, `${CHROMIUM} is missing`);
+    const dir = mkdtempSync(join(tmpdir(), 'report-compare-browser-'));
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: BROWSER_ARGS, timeout: 30_000 });
+    try {
+      const base = join(dir, 'base.json');
+      const next = join(dir, 'new.json');
+      const slow = scaleAll(tightResults(), 1.5);
+      slow.environment.cpuModel = 'Other CPU 9000';
+      writeFileSync(base, JSON.stringify(tightResults()));
+      writeFileSync(next, JSON.stringify(slow));
+      await compareSweeps({ base, new: next, outDir: join(dir, 'out'), failOnRegression: 0.1 });
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      const external: string[] = [];
+      await page.route('**/*', (route) => {
+        const url = route.request().url();
+        if (url.startsWith('file:') || url.startsWith('data:')) return route.continue();
+        external.push(url);
+        return route.abort();
+      });
+      await page.goto(pathToFileURL(join(dir, 'out', 'index.html')).href, { waitUntil: 'load' });
+      assert.deepEqual(external, []);
+      assert.match(await page.title(), /^socketlab compare: new\.json \(NEW\) vs base\.json \(BASE\)$/);
+      // The banner is the first thing on the page after the title.
+      const first = page.locator('main > blockquote').first();
+      assert.match((await first.textContent())!, /WARNING: BASE and NEW ran on different machines/);
+      const figures = page.locator('span.chart');
+      assert.equal(await figures.count(), 1, 'one chart');
+      const box = await figures.locator('svg').boundingBox();
+      assert.ok(box && box.width > 100 && box.height > 100, `the chart has a real size (${JSON.stringify(box)})`);
+      assert.ok((await figures.locator('.mark-rule.layer_0_marks line').count()) === 1, 'the rule at 1');
+      await page.screenshot({ path: COMPARE_SCREENSHOT, fullPage: true });
+      t.diagnostic(`screenshot: ${COMPARE_SCREENSHOT}`);
+    } finally {
+      await browser.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -9,6 +9,50 @@ export function smallResults(): SweepResults {
   return JSON.parse(readFileSync(SMALL_FIXTURE, 'utf8')) as SweepResults;
 }
 
+/** Replaces every run of `design` (copies of its first run) with one run per total time `perN(N)` gives. */
+export function setRuns(results: SweepResults, design: string, perN: (n: number) => number[]): SweepResults {
+  for (const c of results.cells) {
+    if (c.design !== design) continue;
+    const proto = c.runs[0]!;
+    c.runs = perN(c.clients).map((t, i) => ({ ...structuredClone(proto), index: i, totalMs: t }));
+  }
+  return results;
+}
+
+/** Multiplies every total time of one design (and its summary) by `factor`. */
+export function scaleDesign(results: SweepResults, design: string, factor: number): SweepResults {
+  for (const c of results.cells) {
+    if (c.design !== design) continue;
+    for (const r of c.runs) if (r.totalMs !== null) r.totalMs *= factor;
+    c.summary.totalMs.values = c.summary.totalMs.values.map((v) => (v === null ? null : v * factor));
+    for (const k of ['median', 'min', 'max'] as const) if (c.summary.totalMs[k] !== null) c.summary.totalMs[k]! *= factor;
+  }
+  return results;
+}
+
+/**
+ * The small fixture with three tight runs per cell (N × 100 ms + a per-design offset, then +1, +2 ms):
+ * enough runs for the comparison rule to decide (it calls two runs a tie, however far apart).
+ */
+export function tightResults(): SweepResults {
+  const r = smallResults();
+  r.config.runs = 3;
+  for (const [i, d] of r.config.designs.entries()) setRuns(r, d, (n) => [n * 100 + i * 7, n * 100 + i * 7 + 1, n * 100 + i * 7 + 2]);
+  return r;
+}
+
+/** `results` with every total time multiplied by `factor` (every design). */
+export function scaleAll(results: SweepResults, factor: number): SweepResults {
+  for (const d of new Set(results.cells.map((c) => c.design))) scaleDesign(results, d, factor);
+  return results;
+}
+
+/** A run's noise record as loadgen 0.3+ writes it: quiet unless `share` is above loadgen's 0.2 threshold. */
+export function noiseRecord(share: number): NonNullable<SweepResults['cells'][number]['runs'][number]['noise']> {
+  const noisy = share > 0.2;
+  return { foreignCpuShare: share, foreignCpuMs: share * 200, windowMs: 100, loadAverageStart: [0.1, 0.2, 0.3], loadAverageEnd: [0.4, 0.5, 0.6], quietWaitMs: 100, quiet: !noisy, attempts: noisy ? 3 : 1, attemptShares: noisy ? [share, share, share] : [share], noisy };
+}
+
 /** The repository root (this file is packages/report/test/helpers.ts). */
 export const REPO_ROOT = new URL('../../../', import.meta.url);
 

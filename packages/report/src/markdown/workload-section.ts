@@ -2,6 +2,7 @@ import { BASELINE_DESIGN, type Analysis, type CellStats, type DesignAnalysis, ty
 import type { ChartDefinition, WorkloadCharts } from '../charts.ts';
 import { code, list, md, mib, num, r2, seconds3 } from '../format.ts';
 import { costModelSentence, designProse, speedUpText, fastestSentence, slopeSentence, speedUpSentence, startupSentence } from '../prose.ts';
+import { lessonComparisonSection } from './lesson-comparison.ts';
 import { lessonMedians, lessonRuns } from './lesson.ts';
 import { table } from './table.ts';
 
@@ -115,6 +116,7 @@ export function workloadSection(a: Analysis, w: WorkloadAnalysis, charts: Worklo
   w.designs.forEach((d, i) => {
     out.push(`#### ${d.design} (${wl.name})`, '', ...image(charts?.perDesign[i] ?? null), '```text', lessonMedians(d, a.dataset.clients), '```', '', '```text', lessonRuns(d, a.dataset.clients), '```', '');
   });
+  out.push(...lessonComparisonSection(a, w));
   out.push(`### Task latency (${wl.name})`, '', ...image(charts?.latency ?? null), ...latencyTable(w));
   out.push(`### Server CPU and memory (${wl.name})`, '', ...image(charts?.serverCpu ?? null), ...image(charts?.serverMemory ?? null), ...serverTable(w));
   return out;
