@@ -17,6 +17,9 @@ import { median, type DesignName } from '@socketlab/results';
  *
  * Copied digit for digit; no value is rounded or estimated.
  */
+/** The names the lesson preset gives the Python re-creations of the lesson's servers (loadgen's --server). */
+export type LessonPythonName = 'lesson-single' | 'lesson-mp' | 'lesson-mt';
+
 export const LESSON_SOURCE = "the lesson's write-up (CS331 Tutorial1, Part2, \"Results\")";
 
 /** The N the lesson swept, in the order of its columns. */
@@ -33,8 +36,13 @@ export interface LessonSeries {
   readonly lines: string;
   /** What the lesson printed: one row of seconds per run, one column per N of LESSON_CLIENTS. */
   readonly runsS: readonly (readonly number[])[];
-  /** socketlab's designs that rebuild this server (the warm variant is the same design with spares started ahead). */
-  readonly designs: readonly DesignName[];
+  /**
+   * The designs that rebuild this server: socketlab's (the warm variant is the same design with spares
+   * started ahead) and the lesson preset's Python re-creation (examples/lesson-python), by its name.
+   */
+  readonly designs: readonly (DesignName | LessonPythonName)[];
+  /** Serial (one client after another: the ideal total is N task times) or concurrent (one task time). */
+  readonly serial: boolean;
 }
 
 export const LESSON_SERIES: readonly LessonSeries[] = Object.freeze([
@@ -44,7 +52,8 @@ export const LESSON_SERIES: readonly LessonSeries[] = Object.freeze([
     lines: 'lines 117–128',
     // One value per N: the lesson printed a single figure for the iterative server (N × 3 s dominates it).
     runsS: [[30.10738, 60.168934, 90.212209, 120.242131, 150.286684, 180.355433, 210.392723, 240.437711, 270.443304, 300.446261]],
-    designs: ['single-iterative'],
+    designs: ['single-iterative', 'lesson-single'],
+    serial: true,
   },
   {
     design: 'multi-process',
@@ -55,7 +64,8 @@ export const LESSON_SERIES: readonly LessonSeries[] = Object.freeze([
       [3.158274, 3.262588, 3.371035, 3.498016, 3.613633, 3.741437, 3.857643, 3.965433, 4.075619, 4.166602],
       [3.164919, 3.261594, 3.369247, 3.484277, 3.594287, 3.727424, 3.841962, 3.958121, 4.079759, 4.203419],
     ],
-    designs: ['mp-per-connection', 'mp-per-connection-warm'],
+    designs: ['mp-per-connection', 'mp-per-connection-warm', 'lesson-mp'],
+    serial: false,
   },
   {
     design: 'multi-threaded',
@@ -66,12 +76,24 @@ export const LESSON_SERIES: readonly LessonSeries[] = Object.freeze([
       [3.091435, 3.140113, 3.184711, 3.220513, 3.26454, 3.312111, 3.370179, 3.416331, 3.47095, 3.524193],
       [3.077185, 3.125844, 3.179028, 3.221829, 3.275605, 3.319528, 3.365879, 3.421557, 3.469652, 3.502062],
     ],
-    designs: ['mt-per-connection', 'mt-per-connection-warm'],
+    designs: ['mt-per-connection', 'mt-per-connection-warm', 'lesson-mt'],
+    serial: false,
   },
 ].map((s) => Object.freeze({ ...s, runsS: Object.freeze(s.runsS.map((r) => Object.freeze(r))), designs: Object.freeze(s.designs) })) as LessonSeries[]);
 
 /** The lesson's task: what a sweep must send, one per client, for its numbers to be comparable. */
 export const LESSON_TASK = 'SLEEP 3000';
+/** Its time, ms. */
+export const LESSON_TASK_MS = 3000;
+
+/**
+ * The ideal total of a series at N with tasks of `taskMs`: N task times for the serial server, one for
+ * the concurrent ones. What a total has beyond it is overhead (connecting, starting a process or
+ * thread, the clients' own start), which does not scale with the task time.
+ */
+export function idealTotalMs(series: LessonSeries, clients: number, taskMs: number): number {
+  return series.serial ? clients * taskMs : taskMs;
+}
 
 /** The lesson's median total time at N for a series, ms; null for an N it did not measure. */
 export function lessonMedianMs(series: LessonSeries, clients: number): number | null {

@@ -77,6 +77,28 @@ describe('the lesson\'s published numbers', () => {
     two.config.tasksPerClient = 2;
     assert.match(markdownOf(two), /not shown beside this workload: each client sends 2 tasks, not one\./);
   });
+
+  it('at another task size, set the time beyond the ideal beside the lesson\'s, Python re-creations included', () => {
+    const r = seedResults();
+    r.config.timeScale = 0.01;
+    r.config.workloads = r.config.workloads.map((w) => ({ ...w, taskMs: 30, tasks: ['SLEEP 30'] }));
+    setRuns(r, 'single-iterative', (n) => [n * 30 + 100, n * 30 + 110, n * 30 + 120]);
+    setRuns(r, 'mp-per-connection', (n) => [530 + n * 40, 540 + n * 40, 550 + n * 40]);
+    // The lesson preset's Python multi-process server, as a user's server of the sweep.
+    const mp = r.cells.filter((c) => c.design === 'mp-per-connection').map((c) => ({ ...structuredClone(c), design: 'lesson-mp' }));
+    for (const c of mp) for (const [i, run] of c.runs.entries()) run.totalMs = 60 + c.clients * 2 + i;
+    r.cells.push(...mp);
+    r.config.designs = [...r.config.designs, 'lesson-mp'];
+    r.config.servers = [{ name: 'lesson-mp', command: ['python3', '{lesson}/serverMP.py', '--port', '{port}'], port: null }];
+    const md = markdownOf(r);
+    const section = md.slice(md.indexOf("### Beside the lesson's published numbers (sleep)"), md.indexOf('### Task latency'));
+    assert.match(section, /its totals are not shown beside this workload: its task is `SLEEP 30`/);
+    // single-iterative at N = 10: median 410 − 10 × 30 = 110; the lesson's 30107.38 − 30000 = 107.
+    assert.match(section, /\| 10 \| 107 \| 110 \|/);
+    // N = 20: the lesson's multi-process median 3262.588 − 3000 = 263; mp-per-connection 1340 − 30 = 1310; lesson-mp 101 − 30 = 71.
+    assert.match(section, /\| N \| lesson: Multi-Process Server \(ms\) \| mp-per-connection \(ms\) \| lesson-mp \(ms\) \|/);
+    assert.match(section, /\| 20 \| 263 \| 1310 \| 71 \|/);
+  });
 });
 
 describe('titles and colours', () => {

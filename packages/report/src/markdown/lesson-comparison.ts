@@ -1,6 +1,6 @@
 import type { Analysis, WorkloadAnalysis } from '../analysis.ts';
 import { code, list, md, ratio, seconds3 } from '../format.ts';
-import { LESSON_CLIENTS, LESSON_SERIES, LESSON_SOURCE, LESSON_TASK, lessonMedianMs, lessonSeriesFor } from '../lesson-data.ts';
+import { LESSON_CLIENTS, LESSON_SERIES, LESSON_SOURCE, LESSON_TASK, LESSON_TASK_MS, idealTotalMs, lessonMedianMs, lessonSeriesFor } from '../lesson-data.ts';
 import { table } from './table.ts';
 
 /**
@@ -15,7 +15,7 @@ import { table } from './table.ts';
 export type LessonMatch =
   | { readonly kind: 'same' }
   /** A workload of the lesson's kind (one SLEEP per client) at another size: not compared, and the reader is told why. */
-  | { readonly kind: 'scaled'; readonly why: string }
+  | { readonly kind: 'scaled'; readonly why: string; readonly taskMs: number | null }
   | { readonly kind: 'other' };
 
 /** Whether workload `w` of this sweep is the lesson's benchmark (see LessonMatch). */
@@ -30,7 +30,8 @@ export function lessonMatch(a: Analysis, w: WorkloadAnalysis): LessonMatch {
   const why: string[] = [];
   if (tasks[0] !== LESSON_TASK) why.push(`its task is ${code(tasks[0]!)} (timeScale ${scales.join(' and ')}), not the lesson's ${code(LESSON_TASK)}`);
   if (tpc !== 1) why.push(`each client sends ${tpc} tasks, not one`);
-  return { kind: 'scaled', why: list(why) };
+  const taskMs = tpc === 1 ? Number(tasks[0]!.slice('SLEEP '.length)) : null;
+  return { kind: 'scaled', why: list(why), taskMs };
 }
 
 /** The subsection of workload `w`: the tables beside the lesson's numbers, or why there are none; empty for other workloads. */
@@ -39,12 +40,14 @@ export function lessonComparisonSection(a: Analysis, w: WorkloadAnalysis): strin
   if (match.kind === 'other') return [];
   const heading = `### Beside the lesson's published numbers (${w.workload.name})`;
   if (match.kind === 'scaled') {
-    return [
+    const out = [
       heading,
       '',
-      `The lesson's published medians, from ${LESSON_SOURCE}, are for one ${code(LESSON_TASK)} per client at N = ${LESSON_CLIENTS[0]}–${LESSON_CLIENTS[LESSON_CLIENTS.length - 1]}; they are not shown beside this workload: ${match.why}. Scaling the lesson's totals would scale their task time but not their per-client overhead, which a total does not separate, so the comparison is made only for a sweep at timeScale 1 (\`--preset seed\`).`,
+      `The lesson's published medians, from ${LESSON_SOURCE}, are for one ${code(LESSON_TASK)} per client at N = ${LESSON_CLIENTS[0]}–${LESSON_CLIENTS[LESSON_CLIENTS.length - 1]}; its totals are not shown beside this workload: ${match.why}. Scaling the lesson's totals would scale their task time but not their per-client overhead, which a total does not separate, so totals are compared only for a sweep at timeScale 1 (\`--preset seed\`).`,
       '',
     ];
+    if (match.taskMs !== null) out.push(...overheadTables(w, match.taskMs));
+    return out;
   }
   const modes = [...new Set(a.dataset.inputs.map((i) => i.results.config.clientMode))];
   const out: string[] = [
@@ -76,6 +79,43 @@ export function lessonComparisonSection(a: Analysis, w: WorkloadAnalysis): strin
       '',
       ...table(head, head.map((_, i) => (i === 0 ? 'r' : 'r')), rows),
     );
+  }
+  return out;
+}
+
+/**
+ * For one SLEEP per client at another size: the time beyond the ideal (N task times for the serial
+ * server, one task time for the others) per N, the lesson's published runs beside this sweep's designs.
+ * That part of a total is overhead that does not scale with the task time (connecting, starting a process
+ * or thread per client), so it can be set beside the lesson's, under that stated model: a design whose
+ * tasks do not overlap as the model assumes shows it as a growing excess.
+ */
+function overheadTables(w: WorkloadAnalysis, taskMs: number): string[] {
+  const out: string[] = [];
+  for (const series of LESSON_SERIES) {
+    const designs = w.designs.filter((d) => (series.designs as readonly string[]).includes(d.design));
+    if (designs.length === 0) continue;
+    const ns = LESSON_CLIENTS.filter((n) => designs.some((d) => d.cells.some((c) => c.clients === n && c.medianTotalMs !== null)));
+    if (ns.length === 0) continue;
+    const head = ['N', `lesson: ${series.heading} (ms)`, ...designs.map((d) => `${d.design} (ms)`)];
+    const rows = ns.map((n) => {
+      const lesson = lessonMedianMs(series, n)! - idealTotalMs(series, n, LESSON_TASK_MS);
+      return [
+        String(n),
+        lesson.toFixed(0),
+        ...designs.map((d) => {
+          const m = d.cells.find((c) => c.clients === n)?.medianTotalMs ?? null;
+          return m === null ? '–' : (m - idealTotalMs(series, n, taskMs)).toFixed(0);
+        }),
+      ];
+    });
+    if (out.length === 0) {
+      out.push(
+        `What *can* be set beside the lesson is the time beyond the ideal: the median total minus N task times for the serial (single-process) server, minus one task time for the concurrent ones (N × ${taskMs} ms or ${taskMs} ms here, N × ${LESSON_TASK_MS} ms or ${LESSON_TASK_MS} ms in the lesson). It is the cost of connecting and of starting a process or thread per client, which does not grow with the task; the lesson's column is computed the same way from its published medians. This is a model, stated: where tasks do not overlap as assumed it shows as excess growing with N. Designs named \`lesson-*\` are the lesson's servers re-created in Python (examples/lesson-python), measured here in the same sweep.`,
+        '',
+      );
+    }
+    out.push(`**${md(series.heading)}**, time beyond the ideal (ms):`, '', ...table(head, head.map(() => 'r'), rows), '');
   }
   return out;
 }
