@@ -3,6 +3,7 @@ import { DESIGNS, type DesignLabel } from '@socketlab/results';
 import { BASELINE_DESIGN, type Analysis, type DesignAnalysis, type WorkloadAnalysis } from './analysis.ts';
 import { num, times } from './format.ts';
 import { byDesignOrder } from './load.ts';
+import { TIMELINE_PHASES, timelineBars, timelineClients } from './timeline.ts';
 
 /**
  * Vega-Lite specs of every chart, built from the analysis with the data inline (no fetches). Rendered
@@ -20,7 +21,7 @@ export interface ChartDefinition {
 }
 
 /** File-name prefixes of the report's charts (stale charts with these prefixes are removed from the folder). */
-export const CHART_PREFIXES = Object.freeze(['total-time-', 'all-designs-', 'marginal-cost-', 'speed-up-', 'latency-', 'server-cpu-', 'server-memory-']);
+export const CHART_PREFIXES = Object.freeze(['total-time-', 'all-designs-', 'marginal-cost-', 'speed-up-', 'latency-', 'server-cpu-', 'server-memory-', 'timeline-']);
 
 /**
  * Tableau 10. A design's colour is fixed by its index in the design catalogue (DESIGNS in
@@ -343,6 +344,47 @@ function serverChart(a: Analysis, w: WorkloadAnalysis, spread: number, kind: 'cp
   };
 }
 
+/** Colours of the timeline's phases: waiting stands out, service is the design's work. */
+const PHASE_COLOURS: Readonly<Record<(typeof TIMELINE_PHASES)[number], string>> = { connecting: '#bab0ac', waiting: '#f2cf5b', service: '#4c78a8', goodbye: '#54a24b' };
+const TIMELINE_ROW_PX = 9; // px per client row
+
+/** The lesson's figures 1–4 from data: one row per client of each design's median run at one N (see timeline.ts). */
+function timelineChart(a: Analysis, w: WorkloadAnalysis): ChartDefinition | null {
+  const bars = timelineBars(a, w);
+  if (bars.length === 0) return null;
+  const n = timelineClients(a.dataset.clients)!;
+  const shown = w.designs.map((d) => d.design).filter((d) => bars.some((b) => b.design === d));
+  const alt = `Timeline of each client at N = ${n}, per design, ${w.workload.name}`;
+  const phases = [...TIMELINE_PHASES];
+  return {
+    name: `timeline-${w.workload.name}`,
+    alt,
+    runPoints: 0,
+    spec: {
+      description: alt,
+      background: 'white',
+      padding: 8,
+      title: title(`What each client did, N = ${n} (${w.workload.name})`, ['the median run of each design; one row per client, in the order they were served; service start inferred (reply − task time)']),
+      data: { values: bars.map((b) => ({ ...b, fromS: round(b.fromMs / 1000, 6), toS: round(b.toMs / 1000, 6) })) },
+      facet: { row: { field: 'design', type: 'nominal', sort: shown, title: null, header: { labelAngle: 0, labelAlign: 'left', labelOrient: 'top' } } },
+      spec: {
+        width: WIDTH,
+        height: n * TIMELINE_ROW_PX,
+        mark: { type: 'bar', height: TIMELINE_ROW_PX - 2 },
+        encoding: {
+          x: { field: 'fromS', type: 'quantitative', title: 'time since the release (s)' },
+          x2: { field: 'toS' },
+          y: { field: 'order', type: 'ordinal', title: 'client', axis: { labels: false, ticks: false } },
+          color: { field: 'phase', type: 'nominal', title: 'phase', sort: phases, scale: { domain: phases, range: phases.map((p) => PHASE_COLOURS[p]) } },
+          tooltip: [{ field: 'design' }, { field: 'order', title: 'served #' }, { field: 'phase' }, { field: 'fromMs', title: 'from (ms)', format: '.1f' }, { field: 'toMs', title: 'to (ms)', format: '.1f' }],
+        },
+      },
+      resolve: { scale: { y: 'independent' } },
+      config: CONFIG,
+    } as TopLevelSpec,
+  };
+}
+
 /** The charts of one workload, in the order the report shows them (grouped by section). */
 export interface WorkloadCharts {
   readonly allDesigns: ChartDefinition;
@@ -352,6 +394,7 @@ export interface WorkloadCharts {
   readonly latency: ChartDefinition | null;
   readonly serverCpu: ChartDefinition | null;
   readonly serverMemory: ChartDefinition | null;
+  readonly timeline: ChartDefinition | null;
 }
 
 /** Every chart of one workload. */
@@ -364,12 +407,13 @@ export function workloadCharts(a: Analysis, w: WorkloadAnalysis, logScaleSpread:
     latency: latencyChart(a, w, logScaleSpread),
     serverCpu: serverChart(a, w, logScaleSpread, 'cpu'),
     serverMemory: serverChart(a, w, logScaleSpread, 'memory'),
+    timeline: timelineChart(a, w),
   };
 }
 
 /** All charts of a workload as a flat list (file order). */
 export function chartList(c: WorkloadCharts): ChartDefinition[] {
-  return [c.allDesigns, c.marginalCost, c.speedUp, ...c.perDesign, c.latency, c.serverCpu, c.serverMemory].filter((x): x is ChartDefinition => x !== null);
+  return [c.allDesigns, c.marginalCost, c.speedUp, ...c.perDesign, c.timeline, c.latency, c.serverCpu, c.serverMemory].filter((x): x is ChartDefinition => x !== null);
 }
 
 /** One point of the compare chart: NEW ÷ BASE of a cell's median total time. */

@@ -5,6 +5,7 @@ import { costModelSentence, designProse, speedUpText, fastestSentence, slopeSent
 import { lessonComparisonSection } from './lesson-comparison.ts';
 import { lessonMedians, lessonRuns } from './lesson.ts';
 import { table } from './table.ts';
+import { timelineClients, timelineMissing } from '../timeline.ts';
 
 function image(c: ChartDefinition | null): string[] {
   return c ? [`![${md(c.alt)}](${c.name}.svg)`, ''] : [];
@@ -117,7 +118,23 @@ export function workloadSection(a: Analysis, w: WorkloadAnalysis, charts: Worklo
     out.push(`#### ${d.design} (${wl.name})`, '', ...image(charts?.perDesign[i] ?? null), '```text', lessonMedians(d, a.dataset.clients), '```', '', '```text', lessonRuns(d, a.dataset.clients), '```', '');
   });
   out.push(...lessonComparisonSection(a, w));
+  out.push(...timelineSection(a, w, charts));
   out.push(`### Task latency (${wl.name})`, '', ...image(charts?.latency ?? null), ...latencyTable(w));
   out.push(`### Server CPU and memory (${wl.name})`, '', ...image(charts?.serverCpu ?? null), ...image(charts?.serverMemory ?? null), ...serverTable(w));
   return out;
+}
+
+/** The lesson's figures 1–4 from data: the timeline chart and how to read it, or why there is none. */
+function timelineSection(a: Analysis, w: WorkloadAnalysis, charts: WorkloadCharts | undefined): string[] {
+  const n = timelineClients(a.dataset.clients);
+  const missing = timelineMissing(a);
+  const heading = `### Timeline${n === null ? '' : ` at N = ${n}`} (${w.workload.name})`;
+  if (missing !== null) return [heading, '', `No timeline: ${missing}.`, ''];
+  return [
+    heading,
+    '',
+    `What each client did in each design's median run at N = ${n}, one row per client in the order they were served, from what loadgen recorded per client: ${list(['connecting (release → connected)', 'waiting (connected, not yet served: the iterative server\'s listen backlog, a pool\'s queue, a per-connection design\'s start-up of the client\'s own process or thread)', 'service (the task)', `goodbye (reply → ${code('Goodbye!')})`])}. The server does not report when it started serving a client, so service is drawn as the task's time (${w.workload.fibEstimatedMs !== null ? `FIB's estimate, ${w.workload.fibEstimatedMs} ms` : `${w.workload.taskMs} ms`}) ending at the reply; a bar that starts at the connect means the reply came sooner than that. The lesson's figures 1–4 are the iterative server's staircase here.`,
+    '',
+    ...image(charts?.timeline ?? null),
+  ];
 }
