@@ -5,13 +5,14 @@ import {
   type ClientMode, type DesignLabel, type DesignName, type PresetName, type ResolvedSweepConfig, type ServerLifecycle, type WorkloadName,
 } from '@socketlab/results';
 import { resolveWorkload, scaledTaskMs } from './workloads.ts';
+import { OPEN_OPTION_KEYS, resolveOpenConfig, type OpenSweepOptions } from './open/options.ts';
 
 /**
  * Options of a sweep, all optional. They are applied over a preset (`quick` unless `preset` says
  * otherwise), which is applied over DEFAULT_SWEEP_OPTIONS. `resolveConfig()` checks only the fields
  * given, names the field and the rule in its message, and returns a frozen ResolvedSweepConfig.
  */
-export interface SweepOptions {
+export interface SweepOptions extends OpenSweepOptions {
   /** Starting point: `quick` (default), `seed` (the lesson's exact parameters) or `smoke` (seconds). */
   preset?: PresetName;
   /** Server variants loadgen starts, in sweep order. Cannot be combined with `target`. */
@@ -148,7 +149,7 @@ const MAX_WAIT_MS = 60_000;
 const OPTION_KEYS = [
   'preset', 'designs', 'target', 'clients', 'runs', 'workloads', 'tasksPerClient', 'timeScale', 'clientMode', 'loadgenWorkers',
   'serverLifecycle', 'poolSize', 'host', 'connectTimeoutMs', 'runTimeoutMs', 'startTimeoutMs', 'stopTimeoutMs', 'sampleIntervalMs', 'saturationThreshold',
-  'quietWaitMs', 'quietWindowMs', 'noiseThreshold', 'noiseRetries',
+  'quietWaitMs', 'quietWindowMs', 'noiseThreshold', 'noiseRetries', ...OPEN_OPTION_KEYS,
 ] as const;
 
 function checkList<T>(name: string, value: unknown, item: (name: string, v: unknown) => T): T[] {
@@ -228,11 +229,13 @@ export function resolveConfig(options: SweepOptions = {}): ResolvedSweepConfig {
     }
   }
 
+  // The open model (src/open/options.ts): its cells' `clients` is the connection count.
+  const openModel = resolveOpenConfig(given, clientMode);
   const config: ResolvedSweepConfig = {
     preset,
     designs,
     target,
-    clients,
+    clients: openModel.open ? [openModel.open.connections] : clients,
     runs,
     workloads: workloadNames.map((w) => resolveWorkload(w, timeScale)),
     tasksPerClient,
@@ -252,6 +255,7 @@ export function resolveConfig(options: SweepOptions = {}): ResolvedSweepConfig {
     quietWindowMs: pick('quietWindowMs', d.quietWindowMs, (n, v) => checkInteger(n, v, 10, 60_000)),
     noiseThreshold: pick('noiseThreshold', d.noiseThreshold, (n, v) => checkNumber(n, v, 0, 1)),
     noiseRetries: pick('noiseRetries', d.noiseRetries, (n, v) => checkInteger(n, v, 0, 100)),
+    ...openModel,
   };
   return deepFreeze(config);
 }

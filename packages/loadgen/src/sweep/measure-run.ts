@@ -31,7 +31,7 @@ function countErrors(reports: readonly ClientReport[]): ErrorCounts {
 }
 
 /** Running aggregates of the server samples taken during one run. */
-class SampleWindow {
+export class SampleWindow {
   first: TreeSample | null = null;
   last: TreeSample | null = null;
   peakRss = 0;
@@ -65,7 +65,7 @@ class SampleWindow {
   }
 }
 
-async function settle(server: ServerProcess, baseline: number | null): Promise<void> {
+export async function settle(server: ServerProcess, baseline: number | null): Promise<void> {
   if (baseline === null) return;
   const deadline = performance.now() + SETTLE_TIMEOUT_MS;
   while (performance.now() < deadline) {
