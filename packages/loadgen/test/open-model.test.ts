@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from '@socketlab/protocol';
-import { createHistogram, decodeHistogram, encodeHistogram, recordUs, validateResults, type ResolvedSweepConfig, type RunResult } from '@socketlab/results';
+import { createHistogram, decodeHistogram, encodeHistogram, recordUs, sweepFlags, validateResults, type ResolvedSweepConfig, type RunResult } from '@socketlab/results';
 import { ClientProcesses } from '../src/client-processes.ts';
 import { nameFlags } from '@socketlab/protocol/cli';
 import { FLAGS, parseArgs } from '../src/cli.ts';
@@ -72,6 +72,14 @@ describe('open model: options and flags', () => {
     const closed = resolveConfig({ designs: ['single-event-loop'] });
     assert.equal('model' in closed, false, 'closed configs stay as they were: absent = closed');
     assert.equal('open' in closed, false);
+  });
+
+  it('round-trips an open config through @socketlab/results\' sweepFlags and the CLI', () => {
+    const recorded = resolveConfig({ model: 'open', designs: ['mt-pool'], workloads: ['sleep'], rates: [50, '12.5%', '100%'], arrival: 'poisson', seed: 9, durationMs: 700, connections: 3, maxInFlight: 2, queueLimit: 40, drainMs: 100, probeMs: 200, rateTolerance: 0.1, pacingLagThresholdMs: 7 });
+    const again = resolveConfig(parseArgs(sweepFlags(recorded)).options);
+    assert.equal(again.model, 'open');
+    assert.deepEqual(again.open, recorded.open);
+    assert.deepEqual(again.clients, [3]);
   });
 
   const bad: [string[], RegExp][] = [
