@@ -124,12 +124,19 @@ export async function runSweep(config: SweepOptions | ResolvedSweepConfig = {}, 
           if (plan.open && !cell.open) {
             const key = `${plan.design}\u0000${plan.workload.name}`;
             if (plan.open.percent !== null && !probes.has(key)) {
-              const probe = await probeCapacity(cfg, plan.design, plan.workload, server, shared!);
+              current = shared; // so that an interrupt reaches the probe too
+              let probe: CapacityProbe;
+              try {
+                probe = await probeCapacity(cfg, plan.design, plan.workload, server, shared!);
+              } finally {
+                current = null;
+              }
               probes.set(key, probe);
               if (probe.errors > 0) warn(`${plan.design} × ${plan.workload.name}: the capacity probe had ${probe.errors} error(s); its ${probe.throughputPerSec} requests/s may understate the capacity`);
             }
             cell.open = cellRate(plan.open, probes.get(key) ?? null);
           }
+          if (cell.open) position.rate = cell.open.rate;
           if (abortReason) break;
           emit({ type: 'run-start', position });
           const runStartedAt = performance.now();
