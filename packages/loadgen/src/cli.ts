@@ -13,6 +13,8 @@ import { createProgress } from './progress.ts';
 import { killAllServersSync } from './server-process.ts';
 import { runSweep } from './sweep/run-sweep.ts';
 import { mediansTable } from './table.ts';
+import { OPEN_FLAGS } from './open/flags.ts';
+import { openTable } from './open/table.ts';
 import { THRESHOLD_METRICS, parseThreshold, type Threshold } from './thresholds.ts';
 
 const BIN = 'socketlab-loadgen';
@@ -101,6 +103,7 @@ export const FLAGS: readonly LoadgenFlag[] = [
   { flag: '--noise-retries', option: 'noiseRetries', type: 'string', arg: '<n>', parse: int, help: 're-runs of a noisy run; the quietest attempt is kept, a still-noisy one is flagged', default: String(d.noiseRetries) },
   { flag: '--quiet-wait-ms', option: 'quietWaitMs', type: 'string', arg: '<ms>', parse: int, help: 'before each run attempt, wait at most this long for a quiet window, ms; 0 = no wait', default: String(d.quietWaitMs) },
   { flag: '--quiet-window-ms', option: 'quietWindowMs', type: 'string', arg: '<ms>', parse: int, help: 'length of a quiet window, and the shortest window a run\'s foreign CPU is read over, ms', default: String(d.quietWindowMs) },
+  ...OPEN_FLAGS,
 ];
 
 /** The flags that decide the exit code (see EXIT_CODE_TABLE). */
@@ -237,7 +240,7 @@ export function helpText(): string {
 }
 
 function summaryText(results: Awaited<ReturnType<typeof runSweep>>, paths: string[]): string {
-  const lines = ['', mediansTable(results), results.scale];
+  const lines = ['', results.config.model === 'open' ? openTable(results) : mediansTable(results), results.scale];
   if (paths.length) lines.push(`results: ${paths.join(' (copy: ') + (paths.length > 1 ? ')' : '')}`);
   if (results.warnings.length) lines.push(`${results.warnings.length} warning(s), see "warnings" in the results`);
   const noisy = results.cells.flatMap((c) => c.runs).filter((r) => r.noise?.noisy).length;

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { LoadgenWorkerError } from './errors.ts';
 import { BRAND, isBranded, type ClientSpec, type FromWorker, type PrepareMessage, type ResultMessage, type ToWorker } from './messages.ts';
 import { now } from './client-core.ts';
+import type { OpenPrepareMessage, OpenResultMessage, OpenShare } from './open/messages.ts';
 
 /**
  * The client process entry: dist/entry/client-worker.js next to the bundle. Run from source (tests
@@ -163,6 +164,36 @@ export class ClientProcesses {
     for (const p of used) p.send({ [BRAND]: true, type: 'go', runId });
     if (this.#aborted) this.abort(); // aborted while the processes were getting ready
     try {
+      const all = await Promise.all(results);
+      return { releaseAt, wallMs: now() - releaseAt, results: all };
+    } finally {
+      this.#current = null;
+    }
+  }
+
+  /**
+   * An open-model run (src/open/): `shares[i]` goes to process i (the rest sit this run out). Each
+   * process connects its connections, then all are released at once, as in run(); `go` starts their
+   * arrival schedules. Resolves with each process's report.
+   */
+  async runOpen(target: Omit<OpenPrepareMessage, typeof BRAND | 'type' | 'runId' | 'share'>, shares: readonly OpenShare[], beforeRelease: () => void): Promise<{ releaseAt: number; wallMs: number; results: OpenResultMessage[] }> {
+    const runId = nextRunId++;
+    const used = this.#procs.slice(0, shares.length);
+    if (used.length < shares.length) throw new LoadgenWorkerError(`an open-model run needs ${shares.length} client processes, ${this.#procs.length} running`);
+    this.#current = runId;
+    try {
+      await Promise.all(
+        used.map((p, i) => {
+          const ready = p.waitFor('ready', runId);
+          p.send({ [BRAND]: true, type: 'open-prepare', runId, ...target, share: shares[i]! });
+          return ready;
+        }),
+      );
+      beforeRelease();
+      const results = used.map((p) => p.waitFor('open-result', runId));
+      const releaseAt = now();
+      for (const p of used) p.send({ [BRAND]: true, type: 'go', runId });
+      if (this.#aborted) this.abort();
       const all = await Promise.all(results);
       return { releaseAt, wallMs: now() - releaseAt, results: all };
     } finally {

@@ -7,6 +7,7 @@
 
 import { MESSAGE_BRAND as BRAND, isBranded } from '@socketlab/protocol';
 import type { Expectation, ProtocolName, RawFraming } from './adapters.ts';
+import type { OpenPrepareMessage, OpenResultMessage } from './open/messages.ts';
 
 export { BRAND, isBranded };
 
@@ -54,7 +55,8 @@ export interface ShutdownMessage {
   type: 'shutdown';
 }
 
-export type ToWorker = PrepareMessage | GoMessage | AbortMessage | ShutdownMessage;
+/** The open model's messages (open-prepare, open-result) are declared in ./open/messages.ts. */
+export type ToWorker = PrepareMessage | GoMessage | AbortMessage | ShutdownMessage | OpenPrepareMessage;
 
 /**
  * How a client failed (its first fatal error), or null if it said Goodbye. `protocol`: an ERR reply that
@@ -108,5 +110,5 @@ export interface FailedMessage {
   error: { code: string; message: string };
 }
 
-export type FromWorker = LoadedMessage | ReadyMessage | ResultMessage | FailedMessage;
+export type FromWorker = LoadedMessage | ReadyMessage | ResultMessage | FailedMessage | OpenResultMessage;
 

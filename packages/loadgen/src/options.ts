@@ -8,13 +8,14 @@ import { DEFAULT_ADAPTER_OPTIONS, PROTOCOLS, lessonRequest, parseExpectation, ty
 import { lessonDir, parseServerSpec, usesLesson, type ExternalServerSpec } from './external-servers.ts';
 import type { ProtocolConfig } from '@socketlab/results';
 import { resolveWorkload, scaledTaskMs } from './workloads.ts';
+import { OPEN_OPTION_KEYS, resolveOpenConfig, type OpenSweepOptions } from './open/options.ts';
 
 /**
  * Options of a sweep, all optional. They are applied over a preset (`quick` unless `preset` says
  * otherwise), which is applied over DEFAULT_SWEEP_OPTIONS. `resolveConfig()` checks only the fields
  * given, names the field and the rule in its message, and returns a frozen ResolvedSweepConfig.
  */
-export interface SweepOptions {
+export interface SweepOptions extends OpenSweepOptions {
   /** Starting point: `quick` (default), `seed` (the lesson's exact parameters) or `smoke` (seconds). */
   preset?: PresetName;
   /** Server variants loadgen starts, in sweep order. Cannot be combined with `target`. */
@@ -192,7 +193,7 @@ const MAX_WAIT_MS = 60_000;
 const OPTION_KEYS = [
   'preset', 'designs', 'target', 'clients', 'runs', 'workloads', 'tasksPerClient', 'timeScale', 'clientMode', 'loadgenWorkers',
   'serverLifecycle', 'poolSize', 'host', 'connectTimeoutMs', 'runTimeoutMs', 'startTimeoutMs', 'stopTimeoutMs', 'sampleIntervalMs', 'saturationThreshold',
-  'quietWaitMs', 'quietWindowMs', 'noiseThreshold', 'noiseRetries',
+  'quietWaitMs', 'quietWindowMs', 'noiseThreshold', 'noiseRetries', ...OPEN_OPTION_KEYS,
   'servers', 'protocol', 'rawTerminator', 'rawBytes', 'rawGapMs', 'exitRequest', 'exitReply', 'expect',
 ] as const;
 
@@ -293,13 +294,15 @@ export function resolveConfig(options: SweepOptions = {}): ResolvedSweepConfig {
     }
   }
 
+  // The open model (src/open/options.ts): its cells' `clients` is the connection count.
+  const openModel = resolveOpenConfig(given, clientMode);
   const config: ResolvedSweepConfig = {
     preset,
     designs,
     ...(servers.length > 0 ? { servers } : {}),
     ...(protocol ? { protocol } : {}),
     target,
-    clients,
+    clients: openModel.open ? [openModel.open.connections] : clients,
     runs,
     workloads: workloadNames.map((w) => resolveWorkload(w, timeScale)),
     tasksPerClient,
@@ -319,6 +322,7 @@ export function resolveConfig(options: SweepOptions = {}): ResolvedSweepConfig {
     quietWindowMs: pick('quietWindowMs', d.quietWindowMs, (n, v) => checkInteger(n, v, 10, 60_000)),
     noiseThreshold: pick('noiseThreshold', d.noiseThreshold, (n, v) => checkNumber(n, v, 0, 1)),
     noiseRetries: pick('noiseRetries', d.noiseRetries, (n, v) => checkInteger(n, v, 0, 100)),
+    ...openModel,
   };
   return deepFreeze(config);
 }

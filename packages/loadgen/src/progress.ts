@@ -55,7 +55,7 @@ export function createProgress(stream: NodeJS.WriteStream = process.stderr): Pro
           }
           break;
         case 'run-start':
-          bar?.update({ design: event.position.design, workload: event.position.workload, clients: event.position.clients, run: `${event.position.run}/${event.position.runs}` });
+          bar?.update({ design: event.position.design, workload: event.position.workload, clients: event.position.rate === undefined ? event.position.clients : `${event.position.clients} @${event.position.rate}/s`, run: `${event.position.run}/${event.position.runs}` });
           break;
         case 'run-end': {
           const p = event.position;
@@ -64,7 +64,7 @@ export function createProgress(stream: NodeJS.WriteStream = process.stderr): Pro
           if (bar) {
             bar.update(p.index, { last: last + flags, elapsed: formatDuration(event.elapsedMs), eta_text: formatDuration(event.remainingMs) });
           } else {
-            line(`[${String(p.index).padStart(width)}/${p.total}] ${p.design} ${p.workload} N=${p.clients} run ${p.run}/${p.runs}: ${last}${flags} (elapsed ${formatDuration(event.elapsedMs)}, ETA ${formatDuration(event.remainingMs)})`);
+            line(`[${String(p.index).padStart(width)}/${p.total}] ${p.design} ${p.workload} N=${p.clients}${p.rate === undefined ? '' : ` rate=${p.rate}/s`} run ${p.run}/${p.runs}: ${last}${flags} (elapsed ${formatDuration(event.elapsedMs)}, ETA ${formatDuration(event.remainingMs)})`);
           }
           break;
         }

@@ -1,6 +1,7 @@
 import { isBuiltIn, isPool, median, summarizeLatency, type DesignLabel, type ErrorCounts, type LatencySummary, type WorkloadDefinition } from '@socketlab/results';
 import { compareRuns, type Comparison } from './compare-rule.ts';
 import type { DataCell, Dataset } from './load.ts';
+import { analyseOpen, type OpenAnalysis } from './open-analysis.ts';
 
 /**
  * Everything the report says is computed here from the data, as numbers; prose.ts turns the numbers
@@ -191,6 +192,8 @@ export interface Analysis {
   /** Cells with a noisy run, in workload, design, N order. */
   readonly noisyCells: readonly CellStats[];
   readonly kneeElasticity: number;
+  /** The open model's cells (open-analysis.ts); null when the data has none. */
+  readonly open: OpenAnalysis | null;
 }
 
 /** Least-squares fit; null with fewer than 2 distinct x. */
@@ -410,7 +413,9 @@ export function analyse(dataset: Dataset, kneeElasticity: number): Analysis {
   const flags: RunFlag[] = [];
   const totals = { runs: 0, completeRuns: 0, saturatedRuns: 0, runsWithErrors: 0, errors: 0, noisyRuns: 0, noiseRecordedRuns: 0 };
   const noisyCells: CellStats[] = [];
-  const workloads = dataset.workloads.map((workload): WorkloadAnalysis => {
+  // With open-model cells, a workload gets a closed-model section only if it has closed cells.
+  const closedWorkloads = dataset.openCells.length === 0 ? dataset.workloads : dataset.workloads.filter((w) => dataset.cells.some((c) => c.workload === w.name));
+  const workloads = closedWorkloads.map((workload): WorkloadAnalysis => {
     const cellsOfWorkload = dataset.cells.filter((c) => c.workload === workload.name).map(cellStats);
     const tasks = taskShares(workload, cellsOfWorkload);
     const designNames = dataset.designs.filter((d) => cellsOfWorkload.some((c) => c.design === d));
@@ -457,6 +462,7 @@ export function analyse(dataset: Dataset, kneeElasticity: number): Analysis {
   const missing: MissingCell[] = [];
   dataset.inputs.forEach((input, i) => {
     const c = input.results.config;
+    if (c.model === 'open') return; // its cells are rates, not N (see open-analysis.ts)
     for (const w of c.workloads) {
       for (const design of c.designs) {
         for (const clients of c.clients) {
@@ -466,5 +472,6 @@ export function analyse(dataset: Dataset, kneeElasticity: number): Analysis {
       }
     }
   });
-  return { dataset, missing, workloads, flags, totals, noisyCells, kneeElasticity };
+  const open = analyseOpen(dataset, workloads.flatMap((w) => w.designs.flatMap((d) => d.cells)));
+  return { dataset, missing, workloads, flags, totals, noisyCells, kneeElasticity, open };
 }

@@ -54,7 +54,7 @@ const HEIGHT = 280; // px
 const FACET_WIDTH = 230; // px, one latency panel
 const FACET_HEIGHT = 150; // px
 
-const CONFIG = {
+export const CONFIG = {
   font: 'sans-serif',
   legend: { labelLimit: 0, titleLimit: 0, labelFontSize: 11, titleFontSize: 11 },
   axis: { labelLimit: 0, titleLimit: 0, labelFontSize: 11, titleFontSize: 12, titleFontWeight: 'normal' },
@@ -64,7 +64,7 @@ const CONFIG = {
 } as const;
 
 /** Rounds to `digits` decimals, so chart data (and the SVG's aria labels) hold clean numbers. */
-function round(x: number, digits: number): number {
+export function round(x: number, digits: number): number {
   const f = 10 ** digits;
   return Math.round(x * f) / f;
 }
@@ -77,14 +77,14 @@ export function logScaleFor(values: readonly number[], spread: number): { log: b
   return { log: ratio >= spread, ratio };
 }
 
-function subtitle(scale: { log: boolean; ratio: number | null }, extra?: string): string[] {
+export function subtitle(scale: { log: boolean; ratio: number | null }, extra?: string): string[] {
   const out: string[] = [];
   if (extra) out.push(extra);
   if (scale.log) out.push(`log scale: the values span ${times(scale.ratio!)}`);
   return out;
 }
 
-function title(text: string, sub: string[]) {
+export function title(text: string, sub: string[]) {
   return sub.length ? { text, subtitle: sub } : { text };
 }
 
@@ -100,7 +100,7 @@ function xClients(clients: readonly number[]) {
   };
 }
 
-function yScale(log: boolean) {
+export function yScale(log: boolean) {
   return log ? { type: 'log' as const } : { zero: true };
 }
 

@@ -115,6 +115,20 @@ export interface DataCell {
   readonly complete: boolean;
 }
 
+/** (open model) One design × workload × rate cell, pooled over every input that has it. */
+export interface OpenDataCell {
+  readonly workload: string;
+  readonly design: DesignLabel;
+  /** Target rate, requests/s. */
+  readonly rate: number;
+  /** The percentage of the probed capacity the rate came from, if it did (first input that says). */
+  readonly ratePercent: number | null;
+  /** Connections that carried the load. */
+  readonly connections: number;
+  readonly runs: readonly SourcedRun[];
+  readonly complete: boolean;
+}
+
 /** Every input combined: the axes of the report and its cells. */
 export interface Dataset {
   readonly inputs: readonly LoadedInput[];
@@ -129,8 +143,10 @@ export interface Dataset {
   readonly cores: number;
   /** poolSize of the (first) sweep. */
   readonly poolSize: number;
-  /** Cells in workload, design, N order. */
+  /** Cells in workload, design, N order: the closed model's only. */
   readonly cells: readonly DataCell[];
+  /** The open model's cells (v2 `cells[].model` "open"), in workload, design, rate order. */
+  readonly openCells: readonly OpenDataCell[];
   /** Differences between the inputs that do not prevent combining them, in words. */
   readonly notes: readonly string[];
 }
@@ -146,16 +162,20 @@ function cellKey(workload: string, design: string, clients: number): string {
 export function combineInputs(inputs: readonly LoadedInput[]): Dataset {
   if (inputs.length === 0) throw new ReportInputError('no input documents');
   const first = inputs[0]!.results;
+  const firstClosed = inputs.find((x) => x.results.config.model !== 'open') ?? inputs[0]!;
   const workloads: WorkloadDefinition[] = [];
   const designs: DesignLabel[] = [];
   const clients = new Set<number>();
   const notes: string[] = [];
   const cells = new Map<string, { workload: string; design: DesignLabel; clients: number; runs: SourcedRun[]; servers: ServerInstance[]; complete: boolean }>();
+  const openCells = new Map<string, { workload: string; design: DesignLabel; rate: number; ratePercent: number | null; connections: number; runs: SourcedRun[]; complete: boolean }>();
   inputs.forEach((input, i) => {
     const r = input.results;
     if (i > 0) {
-      if (r.config.tasksPerClient !== first.config.tasksPerClient) {
-        throw new ReportMergeError(`${input.name} has tasksPerClient ${r.config.tasksPerClient} but ${inputs[0]!.name} has ${first.config.tasksPerClient}; only sweeps with the same tasks per client can share a report`);
+      // The open model does not use tasksPerClient (its value there is the preset's, unused).
+      const closedPair = r.config.model !== 'open' && firstClosed.results.config.model !== 'open' && input !== firstClosed;
+      if (closedPair && r.config.tasksPerClient !== firstClosed.results.config.tasksPerClient) {
+        throw new ReportMergeError(`${input.name} has tasksPerClient ${r.config.tasksPerClient} but ${firstClosed.name} has ${firstClosed.results.config.tasksPerClient}; only sweeps with the same tasks per client can share a report`);
       }
       if (r.environment.cores !== first.environment.cores || r.environment.cpuModel !== first.environment.cpuModel) {
         notes.push(`${input.name} ran on another machine (${r.environment.cores} cores, ${r.environment.cpuModel}) than ${inputs[0]!.name} (${first.environment.cores} cores, ${first.environment.cpuModel}); the cost model uses the latter.`);
@@ -174,8 +194,21 @@ export function combineInputs(inputs: readonly LoadedInput[]): Dataset {
       }
     }
     for (const d of r.config.designs) if (!designs.includes(d)) designs.push(d);
-    for (const n of r.config.clients) clients.add(n);
+    // An open sweep's clients is its connection count, not an N of the closed model's axis.
+    if (r.config.model !== 'open') for (const n of r.config.clients) clients.add(n);
     r.cells.forEach((c: CellResult) => {
+      if (c.model === 'open') {
+        const rate = c.open?.rate ?? 0;
+        const key = cellKey(c.workload, c.design, rate);
+        let cell = openCells.get(key);
+        if (!cell) {
+          cell = { workload: c.workload, design: c.design, rate, ratePercent: c.open?.ratePercent ?? null, connections: c.clients, runs: [], complete: true };
+          openCells.set(key, cell);
+        }
+        for (const run of c.runs) cell.runs.push({ input: i, cellComplete: c.complete, run });
+        cell.complete &&= c.complete;
+        return;
+      }
       clients.add(c.clients);
       const key = cellKey(c.workload, c.design, c.clients);
       let cell = cells.get(key);
@@ -199,15 +232,19 @@ export function combineInputs(inputs: readonly LoadedInput[]): Dataset {
       }
     }
   }
+  const orderedOpen = [...openCells.values()]
+    .sort((a, b) => workloads.findIndex((w) => w.name === a.workload) - workloads.findIndex((w) => w.name === b.workload) || byDesignOrder(a.design, b.design) || a.rate - b.rate)
+    .map((c) => Object.freeze({ ...c, runs: Object.freeze(c.runs) }));
   return Object.freeze({
     inputs: Object.freeze([...inputs]),
     workloads: Object.freeze(workloads),
     designs: Object.freeze(designs),
     clients: Object.freeze(sortedClients),
-    tasksPerClient: first.config.tasksPerClient,
+    tasksPerClient: firstClosed.results.config.tasksPerClient,
     cores: first.environment.cores,
     poolSize: first.config.poolSize,
     cells: Object.freeze(ordered),
+    openCells: Object.freeze(orderedOpen),
     notes: Object.freeze(notes),
   });
 }

@@ -8,6 +8,7 @@ import { combineInputs, readInput, type LoadedInput } from './load.ts';
 import { allCharts, defaultTitle, renderMarkdown } from './markdown/index.ts';
 import { resolveContentOptions, resolveInputs, resolveReportOptions, type ReportOptions } from './options.ts';
 import { renderSvg } from './svg.ts';
+import { latencyThroughputChart } from './open-charts.ts';
 
 /** One rendered chart. */
 export interface RenderedChart {
@@ -57,10 +58,11 @@ export async function renderReport(inputs: readonly LoadedInput[], options: Rend
   const perWorkload = analysis.workloads.map((w) => workloadCharts(analysis, w, o.logScaleSpread));
   const charts: RenderedChart[] = [];
   // One at a time: vega views are cheap, and sequential rendering keeps memory flat.
-  for (const c of allCharts(perWorkload)) {
+  const openCharts = (analysis.open?.workloads ?? []).map((w) => latencyThroughputChart(w, o.logScaleSpread));
+  for (const c of [...allCharts(perWorkload), ...openCharts.filter((x) => x !== null)]) {
     charts.push({ file: `${c.name}.svg`, alt: c.alt, svg: await renderSvg(c.spec, c.name), runPoints: c.runPoints });
   }
-  const markdown = renderMarkdown(analysis, { title, charts: perWorkload, kneeElasticity: o.kneeElasticity, logScaleSpread: o.logScaleSpread });
+  const markdown = renderMarkdown(analysis, { title, charts: perWorkload, kneeElasticity: o.kneeElasticity, logScaleSpread: o.logScaleSpread, openCharts });
   const svgs = new Map(charts.map((c) => [c.file, c.svg]));
   const html = renderHtml(markdown, title, svgs);
   const files = new Map<string, string>([['README.md', markdown], ['index.html', html], [RUNS_CSV_NAME, runsCsv(dataset)], ...charts.map((c): [string, string] => [c.file, c.svg])]);

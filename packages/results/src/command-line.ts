@@ -48,8 +48,17 @@ export function sweepFlags(config: ResolvedSweepConfig): string[] {
     }
   }
   flags.push('--workloads', config.workloads.map((w) => w.name).join(','));
-  flags.push('--clients', clientsFlag(config.clients));
-  flags.push('--runs', String(config.runs), '--time-scale', String(config.timeScale), '--tasks-per-client', String(config.tasksPerClient));
+  if (config.model === 'open' && config.open) {
+    // The open model (v2): rates instead of client counts; its cells' clients is the connection count.
+    const o = config.open;
+    flags.push('--model', 'open', '--rates', [...o.rates.map(String), ...o.ratePercents.map((p) => `${p}%`)].join(','));
+    flags.push('--arrival', o.arrival, '--seed', String(o.seed), '--duration-ms', String(o.durationMs), '--connections', String(o.connections), '--max-in-flight', String(o.maxInFlight));
+    flags.push('--queue-limit', String(o.queueLimit), '--drain-ms', String(o.drainMs), '--probe-ms', String(o.probeMs), '--rate-tolerance', String(o.rateTolerance), '--pacing-lag-threshold-ms', String(o.pacingLagThresholdMs));
+    flags.push('--runs', String(config.runs), '--time-scale', String(config.timeScale));
+  } else {
+    flags.push('--clients', clientsFlag(config.clients));
+    flags.push('--runs', String(config.runs), '--time-scale', String(config.timeScale), '--tasks-per-client', String(config.tasksPerClient));
+  }
   if (!config.target) flags.push('--server-lifecycle', config.serverLifecycle);
   flags.push('--client-mode', config.clientMode);
   if (config.clientMode === 'workers') flags.push('--loadgen-workers', String(config.loadgenWorkers));

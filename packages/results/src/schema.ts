@@ -34,6 +34,12 @@ export const SERVER_LIFECYCLES = ['run', 'cell'] as const;
 export type ServerLifecycle = (typeof SERVER_LIFECYCLES)[number];
 
 export const WORKLOAD_NAMES = ['sleep', 'wait', 'fib', 'mix', 'ping'] as const;
+/** The load models: `closed` (the lesson's: N clients, each waits for its reply) and `open` (requests arrive at a rate). */
+export const LOAD_MODELS = ['closed', 'open'] as const;
+export type LoadModel = (typeof LOAD_MODELS)[number];
+/** How an open-model run spaces its arrivals: evenly, or as a Poisson process (exponential gaps, seeded). */
+export const ARRIVAL_PROCESSES = ['constant', 'poisson'] as const;
+export type ArrivalProcess = (typeof ARRIVAL_PROCESSES)[number];
 export type WorkloadName = (typeof WORKLOAD_NAMES)[number];
 const WORKLOAD_NAME_LIST = WORKLOAD_NAMES;
 export const COST_MODELS = ['instant', 'blocking-io', 'async-io', 'cpu', 'mixed'] as const;
@@ -101,6 +107,26 @@ export const WorkloadSchema = Obj(
   'A workload, with its task arguments already scaled.',
 );
 
+
+/** (v2) The open model's settings (config.open). */
+export const OpenConfigSchema = Obj(
+  {
+    rates: Type.Array(Int('A target rate. Unit: requests/s.', 1), { description: 'Target rates given as absolute numbers, ascending. Unit: requests/s.' }),
+    ratePercents: Type.Array(Type.Number({ exclusiveMinimum: 0, description: 'A target rate as a percentage of the probed capacity.' }), { description: 'Target rates given as percentages of each design × workload\'s capacity, found by a probe (probeMs) before its first such cell; ascending. Unit: %.' }),
+    arrival: StringEnum(ARRIVAL_PROCESSES, '`constant`: arrivals evenly spaced (1/rate apart); `poisson`: exponential gaps with mean 1/rate, from a seeded generator.'),
+    seed: Int('Seed of the Poisson arrivals: loadgen process i draws from seed + i. Recorded for constant arrivals too (unused there).'),
+    durationMs: Int('How long arrivals are generated, per run. Unit: ms.', 1),
+    connections: Int('Connections that carry the load (opened before the release, kept for the run); also each cell\'s `clients`.', 1),
+    maxInFlight: Int('Most requests outstanding on one connection at a time (1: one request, then its reply).', 1),
+    queueLimit: Int('Most arrivals waiting for a free slot, over all loadgen processes (each process holds its integral share); an arrival beyond it is dropped and counted. Unit: arrivals.'),
+    drainMs: Int('After durationMs, how long outstanding and queued requests may still complete; what is left is counted as timed out. Unit: ms.'),
+    probeMs: Int('Length of the capacity probe (every connection kept at maxInFlight requests, closed loop) that turns ratePercents into rates. Unit: ms.', 1),
+    rateTolerance: Type.Number({ minimum: 0, maximum: 1, description: 'A run is flagged `saturated` (the server could not keep up) when its throughput falls below (1 − this) × its offered rate, or when it dropped arrivals. Unitless, 0–1.' }),
+    pacingLagThresholdMs: Type.Number({ minimum: 0, description: 'A run is flagged `generatorLimited` when the 99th percentile of the pacing loop\'s lateness (pacingLagUs) exceeds this (or loadgen.saturated holds). Unit: ms.' }),
+  },
+  '(v2) The open model: requests arrive at a target rate on a fixed set of connections, whether or not the server keeps up. Present only when `model` is `open`.',
+);
+
 export const ConfigSchema = Obj(
   {
     preset: Nullable(StringEnum(PRESET_NAMES, 'The preset the configuration started from; null if none.')),
@@ -130,6 +156,8 @@ export const ConfigSchema = Obj(
     quietWindowMs: Type.Optional(Int('Length of one quiet-window measurement, and the shortest window a run\'s foreign CPU share is measured over (a shorter run is measured together with the window just before it). Absent before loadgen 0.3. Unit: ms.', 1)),
     noiseThreshold: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'A run is noisy when processes outside loadgen\'s and the server\'s trees used more than this share of the machine\'s CPU capacity during it. Absent before loadgen 0.3. Unitless, 0–1.' })),
     noiseRetries: Type.Optional(Int('How many times a noisy run is run again; the quietest attempt is kept. Absent before loadgen 0.3.')),
+    model: Type.Optional(StringEnum(LOAD_MODELS, '(v2) The load model. Absent = `closed` (the lesson\'s; every file before the open model).')),
+    open: Type.Optional(OpenConfigSchema),
   },
   'The fully resolved sweep configuration (every default filled in).',
 );
@@ -272,6 +300,37 @@ export const NoiseSchema = Obj(
   'How much other work shared the machine during the run. Absent in files written before loadgen 0.3.',
 );
 
+
+/** (v2) What an open-model run measured (runs[].open). */
+export const OpenRunSchema = Obj(
+  {
+    targetRate: Num('The cell\'s target rate. Unit: requests/s.'),
+    offeredRate: Num('arrivals ÷ durationMs: the rate actually offered (Poisson arrivals vary around the target). Unit: requests/s.'),
+    throughputPerSec: Num('completed ÷ windowMs: the achieved rate. Unit: requests/s.'),
+    windowMs: Num('The release → the later of the end of the arrivals (durationMs) and the last reply. Unit: ms.'),
+    processes: Int('loadgen client processes that carried the load (each an integral share of the connections and of the rate).', 1),
+    seeds: Type.Array(Int(''), { description: 'The arrival seed of each process, in process order (config.open.seed + process index).' }),
+    arrivals: Int('Arrivals generated by the schedule during durationMs.'),
+    sent: Int('Requests written.'),
+    sentLate: Int('Arrivals that found no free slot, waited in the queue (FIFO) and were sent when a slot freed.'),
+    dropped: Int('Arrivals that found the queue full (queueLimit) and were never sent.'),
+    unsent: Int('Arrivals still queued when the drain ended (counted in errors.timeout).'),
+    replies: Int('Replies to workload requests: completed + errorReplies + wrongValues.'),
+    completed: Int('OK replies with the expected value.'),
+    errorReplies: Int('`ERR` replies to workload requests (by code in errors.protocol).'),
+    wrongValues: Int('OK replies with a value other than the expected one (errors.wrongResult).'),
+    timeouts: Int('Requests sent but unanswered when the drain ended (counted in errors.timeout).'),
+    lost: Int('Requests outstanding on a connection that failed (the connection counts once in errors).'),
+    peakQueued: Int('Most arrivals waiting for a slot at one time in one loadgen process.'),
+    serviceUs: HistogramSchema,
+    pacingLagUs: HistogramSchema,
+    meanInSystem: Num('Time-averaged requests in the system over windowMs, counted by the generator from each arrival\'s intended time to its reply (or drop, or the drain\'s end): the L of Little\'s law (L = throughput × mean response time). Unitless.'),
+    saturated: Type.Boolean({ description: 'The server could not keep up: throughputPerSec < (1 − config.open.rateTolerance) × offeredRate, or arrivals were dropped. Distinct from generatorLimited.' }),
+    generatorLimited: Type.Boolean({ description: 'loadgen itself may have been the bottleneck: pacingLagUs p99 > config.open.pacingLagThresholdMs, or loadgen.saturated.' }),
+  },
+  '(v2) An open-model run: every arrival accounted for (arrivals = dropped + sent + unsent; sent = replies + timeouts + lost). The run\'s tasks.latencyUs is the response time, from each request\'s intended send time; serviceUs is from its actual send time.',
+);
+
 export const RunSchema = Obj(
   {
     index: Int('Run number within the cell, from 0.'),
@@ -296,8 +355,9 @@ export const RunSchema = Obj(
     server: Nullable(ServerUsageSchema),
     loadgen: LoadgenUsageSchema,
     noise: Type.Optional(NoiseSchema),
+    open: Type.Optional(OpenRunSchema),
   },
-  'One run: N clients released at once, each sending its tasks and EXIT.',
+  'One run: N clients released at once, each sending its tasks and EXIT (closed model), or requests arriving at a rate on N connections (open model, see `open`).',
 );
 
 export const ServerStopSchema = Obj(
@@ -359,6 +419,28 @@ export const CellSummarySchema = Obj(
   'Summary of a cell over its completed runs.',
 );
 
+
+/** (v2) The capacity probe of a design × workload (cells[].open.probe). */
+export const ProbeSchema = Obj(
+  {
+    throughputPerSec: Num('completed ÷ durationMs: the capacity the rate percentages are taken of. Unit: requests/s.'),
+    durationMs: Num('How long the probe ran (config.open.probeMs, measured). Unit: ms.'),
+    completed: Int('OK replies with the expected value during the probe.'),
+    errors: Int('Every other outcome of the probe (error replies, wrong values, failed connections, unanswered requests).'),
+  },
+  '(v2) The capacity probe: every connection kept at maxInFlight requests (a closed loop, no pacing) for probeMs, on the first server of the design × workload\'s first percentage cell.',
+);
+
+/** (v2) An open-model cell's rate (cells[].open). */
+export const OpenCellSchema = Obj(
+  {
+    rate: Int('The target rate of every run of the cell. Unit: requests/s.', 1),
+    ratePercent: Nullable(Type.Number({ exclusiveMinimum: 0, description: 'The percentage of the probed capacity the rate was derived from (round(capacity × percent / 100), at least 1); null for a rate given in requests/s. Unit: %.' })),
+    probe: Nullable(ProbeSchema),
+  },
+  '(v2) The rate of an open-model cell, and the probe it came from.',
+);
+
 export const CellSchema = Obj(
   {
     design: DesignLabelSchema('Server design.'),
@@ -368,8 +450,10 @@ export const CellSchema = Obj(
     servers: Type.Array(ServerInstanceSchema, { description: 'Server processes started for this cell: one per run (serverLifecycle `run`) or one (`cell`); empty for an external target.' }),
     runs: Type.Array(RunSchema, { description: 'The runs, in order.' }),
     summary: CellSummarySchema,
+    model: Type.Optional(StringEnum(LOAD_MODELS, '(v2) The cell\'s load model; absent = `closed`.')),
+    open: Type.Optional(OpenCellSchema),
   },
-  'One design × workload × N combination.',
+  'One design × workload × N combination (closed model), or design × workload × rate (open model: `clients` is the connection count).',
 );
 
 export const ResultsSchema = Type.Object(
@@ -416,6 +500,10 @@ export type Stat = Static<typeof StatSchema>;
 export type CellSummary = Static<typeof CellSummarySchema>;
 export type CellResult = Static<typeof CellSchema>;
 export type SweepResults = Static<typeof ResultsSchema>;
+export type OpenConfig = Static<typeof OpenConfigSchema>;
+export type OpenRunResult = Static<typeof OpenRunSchema>;
+export type OpenCell = Static<typeof OpenCellSchema>;
+export type CapacityProbe = Static<typeof ProbeSchema>;
 
 /** The results JSON Schema as plain JSON (what schema.json holds): TypeBox's symbols dropped. */
 export function resultsJsonSchema(): Record<string, unknown> {

@@ -6,6 +6,7 @@
  */
 import { runClients } from '../client-core.ts';
 import { BRAND, isBranded, type FromWorker, type PrepareMessage, type ToWorker } from '../messages.ts';
+import { createOpenWorker } from '../open/worker.ts';
 
 if (!process.send) throw new Error('@socketlab/loadgen: entry/client-worker.js must be started with an IPC channel (child_process.fork)');
 const send = (msg: FromWorker) => process.send!(msg);
@@ -18,9 +19,11 @@ process.on('disconnect', () => process.exit(0));
 
 let prepared: PrepareMessage | null = null;
 let controller = new AbortController();
+const open = createOpenWorker(send);
 
 process.on('message', (msg: ToWorker) => {
   if (!isBranded(msg)) return;
+  if (open.handle(msg)) return; // an open-model run's message (src/open/worker.ts)
   switch (msg.type) {
     case 'prepare':
       prepared = msg;

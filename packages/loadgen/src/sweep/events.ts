@@ -9,6 +9,8 @@ export interface RunPosition {
   clients: number;
   run: number;
   runs: number;
+  /** Open model: the cell's target rate, requests/s (its `clients` is the connection count). */
+  rate?: number;
 }
 
 /** Progress of a sweep, for progress bars and logs. Times in ms. */

@@ -32,7 +32,7 @@ function countErrors(reports: readonly ClientReport[]): ErrorCounts {
 }
 
 /** Running aggregates of the server samples taken during one run. */
-class SampleWindow {
+export class SampleWindow {
   first: TreeSample | null = null;
   last: TreeSample | null = null;
   peakRss = 0;
@@ -95,7 +95,7 @@ export function clientProtocol(cfg: ResolvedSweepConfig, design: DesignLabel): P
   };
 }
 
-async function settle(server: ServerProcess, baseline: number | null): Promise<void> {
+export async function settle(server: ServerProcess, baseline: number | null): Promise<void> {
   if (baseline === null) return;
   const deadline = performance.now() + SETTLE_TIMEOUT_MS;
   while (performance.now() < deadline) {

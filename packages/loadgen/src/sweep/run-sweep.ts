@@ -14,6 +14,8 @@ import { ESTIMATE, LearnedEta, estimateRunMs } from './estimate.ts';
 import type { RunPosition, SweepHooks, SweepProgressEvent } from './events.ts';
 import { executeRun } from './measure-run.ts';
 import { measureQuietest } from './quietest.ts';
+import { cellRate, executeOpenRun, openRunEstimateMs, probeCapacity, rateSpecs } from '../open/measure.ts';
+import type { CapacityProbe } from '@socketlab/results';
 
 /** Attempts at starting a server before its cell is skipped, and the pause between them (ms). */
 const SERVER_START_ATTEMPTS = 3;
@@ -56,13 +58,20 @@ export async function runSweep(config: SweepOptions | ResolvedSweepConfig = {}, 
     emit({ type: 'warning', message });
   };
 
-  type Plan = { design: DesignLabel; workload: WorkloadDefinition; clients: number; estimateMs: number };
+  // Open model (src/open/): a cell per rate instead of per N, its clients the connection count.
+  type Plan = { design: DesignLabel; workload: WorkloadDefinition; clients: number; estimateMs: number; open?: { rate: number | null; percent: number | null } };
   const plans: Plan[] = [];
   for (const design of cfg.designs) {
     for (const workload of cfg.workloads) {
+      if (cfg.model === 'open' && cfg.open) {
+        for (const open of rateSpecs(cfg.open)) plans.push({ design, workload, clients: cfg.open.connections, estimateMs: openRunEstimateMs(cfg), open });
+        continue;
+      }
       for (const clients of cfg.clients) plans.push({ design, workload, clients, estimateMs: estimateRunMs(design, workload, clients, cfg) });
     }
   }
+  /** Capacity probes of the open model, by design × workload: run once, before the first percentage cell. */
+  const probes = new Map<string, CapacityProbe>();
   const totalRuns = plans.length * cfg.runs;
   const serverStarts = cfg.designs.includes('external') ? 0 : cfg.serverLifecycle === 'run' ? totalRuns : plans.length;
   const estimatedMs = plans.reduce((a, p) => a + p.estimateMs * cfg.runs, 0) + serverStarts * ESTIMATE.serverStartMs;
@@ -102,6 +111,7 @@ export async function runSweep(config: SweepOptions | ResolvedSweepConfig = {}, 
     for (const plan of plans) {
       if (abortReason) break;
       const cell: CellResult = { design: plan.design, workload: plan.workload.name, clients: plan.clients, complete: false, servers: [], runs: [], summary: undefined as unknown as CellSummary };
+      if (plan.open) cell.model = 'open';
       cells.push(cell);
       try {
         for (let r = 0; r < cfg.runs && !abortReason; r++) {
@@ -111,11 +121,29 @@ export async function runSweep(config: SweepOptions | ResolvedSweepConfig = {}, 
             cell.servers.push(server.record);
           }
           if (abortReason) break;
+          if (plan.open && !cell.open) {
+            const key = `${plan.design}\u0000${plan.workload.name}`;
+            if (plan.open.percent !== null && !probes.has(key)) {
+              current = shared; // so that an interrupt reaches the probe too
+              let probe: CapacityProbe;
+              try {
+                probe = await probeCapacity(cfg, plan.design, plan.workload, server, shared!);
+              } finally {
+                current = null;
+              }
+              probes.set(key, probe);
+              if (probe.errors > 0) warn(`${plan.design} × ${plan.workload.name}: the capacity probe had ${probe.errors} error(s); its ${probe.throughputPerSec} requests/s may understate the capacity`);
+            }
+            cell.open = cellRate(plan.open, probes.get(key) ?? null);
+          }
+          if (cell.open) position.rate = cell.open.rate;
+          if (abortReason) break;
           emit({ type: 'run-start', position });
           const runStartedAt = performance.now();
           const run = await measureQuietest(cfg, () => abortReason !== null, async () => {
             current = cfg.clientMode === 'process' ? await ClientProcesses.start(plan.clients, Math.max(cfg.startTimeoutMs, plan.clients * 200)) : shared!;
             try {
+              if (cell.open) return await executeOpenRun(cfg, plan.design, plan.workload, cell.open.rate, r, server, cell.servers.length - 1, current, () => abortReason !== null);
               return await executeRun(cfg, plan.design, plan.workload, plan.clients, r, server, cell.servers.length - 1, current, () => abortReason !== null);
             } finally {
               if (cfg.clientMode === 'process') await current.close();
@@ -162,6 +190,10 @@ export async function runSweep(config: SweepOptions | ResolvedSweepConfig = {}, 
   if (saturated > 0) warn(`${saturated} of ${allRuns.length} runs flagged saturated: loadgen used ≥ ${cfg.saturationThreshold * 100} % of the CPU it could use`);
   const noisy = allRuns.filter((r) => r.noise?.noisy).length;
   if (noisy > 0) warn(`${noisy} of ${allRuns.length} runs stayed noisy: other processes used more than ${Math.round((cfg.noiseThreshold ?? 0) * 100)} % of the machine's CPU even in their quietest attempt`);
+  const overloaded = allRuns.filter((r) => r.open?.saturated).length;
+  if (overloaded > 0) warn(`${overloaded} of ${allRuns.length} open-model runs flagged saturated: the server did not keep up with the target rate (throughput more than ${Math.round((cfg.open?.rateTolerance ?? 0) * 100)} % under the offered rate, or arrivals dropped)`);
+  const generatorLimited = allRuns.filter((r) => r.open?.generatorLimited).length;
+  if (generatorLimited > 0) warn(`${generatorLimited} of ${allRuns.length} open-model runs flagged generatorLimited: loadgen's pacing was late (p99 above ${cfg.open?.pacingLagThresholdMs} ms) or its CPU saturated, so loadgen may have set the pace`);
   const withErrors = allRuns.filter((r) => r.errors.total > 0 && r.complete).length;
   if (withErrors > 0) warn(`${withErrors} of ${allRuns.length} runs had errors (see each run's errors and errorSamples)`);
 

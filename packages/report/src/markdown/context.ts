@@ -1,4 +1,4 @@
-import type { WorkloadCharts } from '../charts.ts';
+import type { ChartDefinition, WorkloadCharts } from '../charts.ts';
 
 /** What the Markdown needs besides the analysis. */
 export interface MarkdownContext {
@@ -6,4 +6,6 @@ export interface MarkdownContext {
   readonly charts: readonly WorkloadCharts[];
   readonly kneeElasticity: number;
   readonly logScaleSpread: number;
+  /** The open model's latency-vs-throughput charts, one per workload of analysis.open (null: none drawn). */
+  readonly openCharts?: readonly (ChartDefinition | null)[];
 }

@@ -45,6 +45,18 @@ export function environmentSection(a: Analysis): string[] {
     row('/proc sampling period (ms)', (r) => String(r.config.sampleIntervalMs)),
     row('saturation threshold', (r) => percent(r.config.saturationThreshold)),
   ];
+  // The open model's settings (v2), only when some input used it: closed-only reports are unchanged.
+  if (inputs.some((i) => i.results.config.model === 'open')) {
+    cfg.push(
+      row('load model', (r) => (r.config.model === 'open' ? 'open: requests arrive at a rate' : 'closed: N clients at once, each waits for its reply')),
+      row('open model', (r) => {
+        const o = r.config.open;
+        if (!o) return '–';
+        const rates = [...o.rates.map((x) => `${x}/s`), ...o.ratePercents.map((p) => `${p} % of capacity`)].join(', ');
+        return `rates ${rates}; ${o.arrival} arrivals (seed ${o.seed}); ${o.durationMs} ms per run; ${o.connections} connections × ${o.maxInFlight} in flight; queue ${o.queueLimit}; drain ${o.drainMs} ms; probe ${o.probeMs} ms; rate tolerance ${percent(o.rateTolerance)}; pacing-lag threshold ${o.pacingLagThresholdMs} ms`;
+      }),
+    );
+  }
   return [
     '## Environment and configuration',
     '',

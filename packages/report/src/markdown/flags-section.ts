@@ -38,9 +38,10 @@ export function flagsSection(a: Analysis): string[] {
     for (const [key, ns] of groups) out.push(`- ${key}: N = ${list(ns.map(String))}`);
     out.push('');
   }
-  out.push(`${t.runs} runs: ${t.completeRuns} complete, ${t.saturatedRuns} flagged by loadgen as saturated (its own CPU use reached ${list(thresholds)} of what it could use, so the run may understate the server), ${t.runsWithErrors} with errors (${t.errors} errors in all).`, '');
+  // Open-model runs are flagged in their own section; with only those, there is no closed run to count.
+  if (t.runs > 0 || a.open === null) out.push(`${t.runs} runs: ${t.completeRuns} complete, ${t.saturatedRuns} flagged by loadgen as saturated (its own CPU use reached ${list(thresholds)} of what it could use, so the run may understate the server), ${t.runsWithErrors} with errors (${t.errors} errors in all).`, '');
   if (a.flags.length === 0) {
-    out.push('No run is flagged.', '');
+    if (t.runs > 0 || a.open === null) out.push('No run is flagged.', '');
   } else {
     const rows = a.flags.map((f) => {
       const { flags, details } = flagText(f);

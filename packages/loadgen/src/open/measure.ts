@@ -1,0 +1,235 @@
+import { availableParallelism } from 'node:os';
+import {
+  histogramRecord, mergeHistograms, round3,
+  type CapacityProbe, type DesignLabel, type ErrorCounts, type OpenCell, type OpenConfig, type ResolvedSweepConfig, type RunResult, type WorkloadDefinition,
+} from '@socketlab/results';
+import type { ClientProcesses } from '../client-processes.ts';
+import { LoadgenWorkerError } from '../errors.ts';
+import type { ServerProcess } from '../server-process.ts';
+import { SampleWindow, settle } from '../sweep/measure-run.ts';
+import { expectedReply } from '../workloads.ts';
+import type { OpenResultMessage, OpenShare } from './messages.ts';
+import { splitRun } from './schedule.ts';
+
+/** The open model's settings of a resolved config; throws if the config is not an open-model one. */
+export function openConfigOf(cfg: ResolvedSweepConfig): OpenConfig {
+  if (cfg.model !== 'open' || !cfg.open) throw new LoadgenWorkerError('not an open-model configuration (config.model is not "open")');
+  return cfg.open;
+}
+
+/** Expected duration of one open-model run, ms (for the progress ETA): the arrivals plus a little drain. */
+export function openRunEstimateMs(cfg: ResolvedSweepConfig): number {
+  const o = openConfigOf(cfg);
+  return o.durationMs + Math.min(o.drainMs, 100) + 50;
+}
+
+/** The shares of a run (or a probe) over the client processes: connections, rate, seeds, templates. */
+function sharesFor(o: OpenConfig, processes: number, workload: WorkloadDefinition, rate: number, probe: boolean): OpenShare[] {
+  const split = splitRun(processes, o.connections, probe ? 0 : rate);
+  return split.connections.map((connections, i) => {
+    // Process i starts its rotation of the templates at i, as closed client i does (clientRequests).
+    const requests = workload.tasks.map((_, j) => workload.tasks[(i + j) % workload.tasks.length]!);
+    return {
+      processIndex: i,
+      connections,
+      rate: split.rates[i]!,
+      phaseMs: split.phasesMs[i]!,
+      arrival: o.arrival,
+      seed: o.seed + i,
+      durationMs: probe ? o.probeMs : o.durationMs,
+      maxInFlight: o.maxInFlight,
+      // Each process holds its integral share of the queue bound.
+      queueLimit: Math.floor(o.queueLimit / split.connections.length) + (i < o.queueLimit % split.connections.length ? 1 : 0),
+      drainMs: o.drainMs,
+      requests,
+      expected: requests.map(expectedReply),
+      probe,
+    };
+  });
+}
+
+function target(cfg: ResolvedSweepConfig, design: DesignLabel, server: ServerProcess | null): { host: string; port: number; connectTimeoutMs: number } {
+  const t = design === 'external' ? cfg.target! : { host: cfg.host, port: server!.port };
+  return { ...t, connectTimeoutMs: cfg.connectTimeoutMs };
+}
+
+/**
+ * The capacity probe behind percentage rates: every connection kept at maxInFlight requests (a closed
+ * loop, each reply followed at once by the next request) for probeMs; capacity = OK replies ÷ the time
+ * from the first process's start to the last reply. A closed loop at full occupancy finds what the server
+ * sustains with this many connections, which is the throughput an open run can approach, not exceed.
+ */
+export async function probeCapacity(cfg: ResolvedSweepConfig, design: DesignLabel, workload: WorkloadDefinition, server: ServerProcess | null, procs: ClientProcesses): Promise<CapacityProbe> {
+  const o = openConfigOf(cfg);
+  const shares = sharesFor(o, procs.size, workload, 0, true);
+  const outcome = await procs.runOpen(target(cfg, design, server), shares, () => {});
+  const reports = outcome.results.map((r) => r.report);
+  const start = Math.min(...reports.map((r) => r.startAt));
+  const lastReply = Math.max(...reports.map((r) => r.lastReplyAt ?? r.startAt));
+  const completed = reports.reduce((a, r) => a + r.completed, 0);
+  const sent = reports.reduce((a, r) => a + r.sent, 0);
+  const durationMs = Math.max(0.001, lastReply - start);
+  return { throughputPerSec: round3(completed / (durationMs / 1000)), durationMs: round3(durationMs), completed, errors: sent - completed + reports.reduce((a, r) => a + r.connections.filter((c) => c.failure !== null).length, 0) };
+}
+
+/** A cell's rate: given in requests/s, or a percentage of the design × workload's probed capacity. */
+export function cellRate(spec: { rate: number | null; percent: number | null }, probe: CapacityProbe | null): OpenCell {
+  if (spec.rate !== null) return { rate: spec.rate, ratePercent: null, probe: null };
+  return { rate: Math.max(1, Math.round((probe!.throughputPerSec * spec.percent!) / 100)), ratePercent: spec.percent, probe };
+}
+
+/** Every rate of an open sweep, in sweep order: requests/s ascending, then percentages ascending. */
+export function rateSpecs(o: OpenConfig): { rate: number | null; percent: number | null }[] {
+  return [...o.rates.map((rate) => ({ rate, percent: null })), ...o.ratePercents.map((percent) => ({ rate: null, percent }))];
+}
+
+/**
+ * One open-model run at `rate`: connects, releases, samples the server meanwhile, and turns the
+ * processes' reports into a RunResult (tasks.latencyUs is the response time) with its `open` part.
+ */
+export async function executeOpenRun(
+  cfg: ResolvedSweepConfig,
+  design: DesignLabel,
+  workload: WorkloadDefinition,
+  rate: number,
+  index: number,
+  server: ServerProcess | null,
+  serverInstance: number,
+  procs: ClientProcesses,
+  aborted: () => boolean,
+): Promise<RunResult> {
+  const o = openConfigOf(cfg);
+  const shares = sharesFor(o, procs.size, workload, rate, false);
+  const window = new SampleWindow();
+  let baselineProcesses: number | null = null;
+  let sampler: NodeJS.Timeout | undefined;
+  let parentCpu0 = process.cpuUsage();
+  let outcome: { releaseAt: number; wallMs: number; results: OpenResultMessage[] };
+  let parentCpu: NodeJS.CpuUsage;
+  try {
+    outcome = await procs.runOpen(target(cfg, design, server), shares, () => {
+      if (server) {
+        const s = server.sample();
+        window.add(s);
+        baselineProcesses = s ? s.processes.size : null;
+        sampler = setInterval(() => window.add(server.sample()), cfg.sampleIntervalMs);
+      }
+      parentCpu0 = process.cpuUsage();
+    });
+    parentCpu = process.cpuUsage(parentCpu0);
+    if (server) {
+      await settle(server, baselineProcesses);
+      clearInterval(sampler);
+      window.add(server.sample());
+    }
+  } catch (err) {
+    if (err instanceof LoadgenWorkerError) throw err;
+    throw new LoadgenWorkerError((err as Error).message);
+  } finally {
+    clearInterval(sampler);
+  }
+  return openRunResult(cfg, rate, index, server ? serverInstance : null, outcome, parentCpu, server ? window.usage() : null, aborted());
+}
+
+/** Builds the RunResult of an open-model run from the processes' reports. Exported for tests. */
+export function openRunResult(
+  cfg: ResolvedSweepConfig,
+  rate: number,
+  index: number,
+  serverInstance: number | null,
+  outcome: { releaseAt: number; wallMs: number; results: readonly OpenResultMessage[] },
+  parentCpu: NodeJS.CpuUsage,
+  serverUsage: RunResult['server'],
+  wasAborted: boolean,
+): RunResult {
+  const o = openConfigOf(cfg);
+  const release = outcome.releaseAt;
+  const reports = outcome.results.map((r) => r.report);
+  const conns = reports.flatMap((r) => r.connections);
+  const sum = (f: (r: (typeof reports)[number]) => number) => reports.reduce((a, r) => a + f(r), 0);
+  const rel = (t: number | null) => (t === null ? null : round3(Math.max(0, t - release)));
+  const response = mergeHistograms(reports.map((r) => r.response));
+  const service = mergeHistograms(reports.map((r) => r.service));
+  const lag = mergeHistograms(reports.map((r) => r.pacingLag));
+
+  const counts = {
+    arrivals: sum((r) => r.arrivals), sent: sum((r) => r.sent), sentLate: sum((r) => r.sentLate), dropped: sum((r) => r.dropped), unsent: sum((r) => r.unsent),
+    completed: sum((r) => r.completed), errorReplies: sum((r) => r.errorReplies), wrongValues: sum((r) => r.wrongValues), timeouts: sum((r) => r.timeouts), lost: sum((r) => r.lost),
+  };
+  const replies = counts.completed + counts.errorReplies + counts.wrongValues;
+  const lastReply = Math.max(...reports.map((r) => r.lastReplyAt ?? 0));
+  const windowEnd = Math.max(release + o.durationMs, lastReply);
+  const windowMs = Math.max(0.001, windowEnd - release);
+  const throughput = counts.completed / (windowMs / 1000);
+  const offered = counts.arrivals / (o.durationMs / 1000);
+
+  // Errors: a failed connection once by how it failed; requests left at the drain's end as timeouts.
+  const errors: ErrorCounts = { total: 0, refused: 0, reset: 0, closed: 0, timeout: counts.timeouts + counts.unsent, protocol: {}, wrongResult: counts.wrongValues, other: 0 };
+  for (const c of conns) if (c.failure && c.failure !== 'protocol') errors[c.failure]++;
+  for (const r of reports) for (const [code, n] of Object.entries(r.protocol)) errors.protocol[code] = (errors.protocol[code] ?? 0) + n;
+  errors.total = errors.refused + errors.reset + errors.closed + errors.timeout + errors.other + errors.wrongResult + Object.values(errors.protocol).reduce((a, b) => a + b, 0);
+
+  // loadgen's CPU, as executeRun (sweep/measure-run.ts) computes it for the closed model.
+  const processCpuMs = outcome.results.map((r) => round3((r.cpu.user + r.cpu.system) / 1000));
+  const workerUser = outcome.results.reduce((a, r) => a + r.cpu.user, 0) / 1000;
+  const workerSystem = outcome.results.reduce((a, r) => a + r.cpu.system, 0) / 1000;
+  const parentMs = (parentCpu.user + parentCpu.system) / 1000;
+  const cpuTotalMs = workerUser + workerSystem + parentMs;
+  const wallMs = Math.max(outcome.wallMs, 0.001);
+  const usableCores = Math.max(1, Math.min(availableParallelism(), outcome.results.length + 1));
+  const utilization = cpuTotalMs / (wallMs * usableCores);
+  const maxProcessUtilization = Math.max(parentMs, ...processCpuMs) / wallMs;
+  const loadgenSaturated = utilization >= cfg.saturationThreshold || maxProcessUtilization >= cfg.saturationThreshold;
+  const lagRecord = histogramRecord(lag);
+
+  return {
+    index,
+    serverInstance,
+    startedAt: new Date(release).toISOString(),
+    complete: !wasAborted,
+    releaseAt: round3(release),
+    totalMs: wasAborted || conns.length === 0 ? null : round3(Math.max(...conns.map((c) => c.endAt)) - release),
+    wallMs: round3(wallMs),
+    clients: {
+      count: conns.length,
+      completed: conns.filter((c) => c.doneAt !== null).length,
+      failed: conns.filter((c) => c.doneAt === null).length,
+      connectMs: conns.map((c) => rel(c.connectAt)),
+      firstReplyMs: conns.map((c) => rel(c.firstReplyAt)),
+      completionMs: conns.map((c) => rel(c.doneAt)),
+    },
+    tasks: { expected: counts.arrivals, sent: counts.sent, ok: counts.completed, latencyUs: histogramRecord(response) },
+    errors,
+    errorSamples: reports.flatMap((r) => r.messages).slice(0, 10),
+    server: serverUsage,
+    loadgen: {
+      clientMode: cfg.clientMode,
+      processes: outcome.results.length,
+      usableCores,
+      cpuUserMs: round3(workerUser + parentCpu.user / 1000),
+      cpuSystemMs: round3(workerSystem + parentCpu.system / 1000),
+      cpuTotalMs: round3(cpuTotalMs),
+      parentCpuMs: round3(parentMs),
+      processCpuMs,
+      utilization: round3(utilization),
+      maxProcessUtilization: round3(maxProcessUtilization),
+      saturated: loadgenSaturated,
+    },
+    open: {
+      targetRate: rate,
+      offeredRate: round3(offered),
+      throughputPerSec: round3(throughput),
+      windowMs: round3(windowMs),
+      processes: outcome.results.length,
+      seeds: outcome.results.map((_, i) => o.seed + i),
+      ...counts,
+      replies,
+      peakQueued: Math.max(0, ...reports.map((r) => r.peakQueued)),
+      serviceUs: histogramRecord(service),
+      pacingLagUs: lagRecord,
+      meanInSystem: round3(sum((r) => r.inSystemMs) / windowMs),
+      saturated: counts.dropped > 0 || throughput < (1 - o.rateTolerance) * offered,
+      generatorLimited: loadgenSaturated || (lagRecord.p99 ?? 0) > o.pacingLagThresholdMs * 1000,
+    },
+  };
+}
