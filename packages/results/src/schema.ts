@@ -235,6 +235,16 @@ export const NoiseSchema = Obj(
   'How much other work shared the machine during the run. Absent in files written before loadgen 0.3.',
 );
 
+export const ChildSharesSchema = Obj(
+  {
+    accept: StringEnum(['rr', 'os', 'reuseport'] as const, 'Who accepted: `rr` (node:cluster round-robin, the primary deals connections out), `os` (node:cluster SCHED_NONE, children accept from one shared socket) or `reuseport` (a listening socket per child, SO_REUSEPORT).'),
+    accepted: Type.Array(Int(''), { description: 'Connections each child (by its place, 0 … poolSize − 1) accepted during this run. Unit: connections.' }),
+    cv: Nullable(Num('Coefficient of variation of `accepted`: population standard deviation ÷ mean; 0 = perfectly even. Null when no connection was counted.')),
+    maxMinRatio: Nullable(Num('Largest ÷ smallest of `accepted`; null when a child accepted none (then the spread is total).')),
+  },
+  'mp-prefork-* only: how the run\'s connections were shared between the children, from the server\'s `idle` log lines (cumulative per-child counts; the run\'s share is the difference across it).',
+);
+
 export const RunSchema = Obj(
   {
     index: Int('Run number within the cell, from 0.'),
@@ -259,6 +269,7 @@ export const RunSchema = Obj(
     server: Nullable(ServerUsageSchema),
     loadgen: LoadgenUsageSchema,
     noise: Type.Optional(NoiseSchema),
+    childShares: Type.Optional(Nullable(ChildSharesSchema)),
   },
   'One run: N clients released at once, each sending its tasks and EXIT.',
 );
@@ -369,6 +380,7 @@ export type ServerUsage = Static<typeof ServerUsageSchema>;
 export type LoadgenUsage = Static<typeof LoadgenUsageSchema>;
 export type RunNoise = Static<typeof NoiseSchema>;
 export type RunResult = Static<typeof RunSchema>;
+export type ChildShares = Static<typeof ChildSharesSchema>;
 export type ServerStop = Static<typeof ServerStopSchema>;
 export type ServerInstance = Static<typeof ServerInstanceSchema>;
 export type Stat = Static<typeof StatSchema>;

@@ -22,7 +22,7 @@ export function defaultTitle(inputs: readonly { results: SweepResults }[]): stri
   const workloads = [...new Set(inputs.flatMap((i) => i.results.config.workloads.map((w) => w.name)))];
   const clients = [...new Set(inputs.flatMap((i) => i.results.config.clients))].sort((a, b) => a - b);
   const runs = [...new Set(inputs.map((i) => i.results.config.runs))].join(' or ');
-  const designText = designs.length === DESIGNS.length ? 'all six designs' : designs.join(', ');
+  const designText = designs.length === DESIGNS.length ? `all ${DESIGNS.length} designs` : designs.join(', ');
   const n = clients.length === 1 ? `N = ${clients[0]}` : `N = ${clients[0]}–${clients[clients.length - 1]}`;
   const combined = inputs.length > 1 ? `, ${inputs.length} sweeps combined` : '';
   return `socketlab report: ${designText} × ${workloads.join(', ')} × ${n} × ${runs} run${runs === '1' ? '' : 's'}${combined}`;
