@@ -2,7 +2,7 @@ import { DESIGNS, type SweepResults } from '@socketlab/results';
 import type { Analysis } from '../analysis.ts';
 import { chartList, type ChartDefinition, type WorkloadCharts } from '../charts.ts';
 import { code, list, md, percent } from '../format.ts';
-import { fastestSentence, nodeLimits, slopeSentence } from '../prose.ts';
+import { fastestSentence, nodeLimits, preforkSharesParagraph, slopeSentence } from '../prose.ts';
 import type { MarkdownContext } from './context.ts';
 import { environmentSection } from './environment-section.ts';
 import { flagsSection } from './flags-section.ts';
@@ -17,6 +17,8 @@ export { lessonMedians, lessonRuns } from './lesson.ts';
  * The report's default title: what was actually swept (designs × workloads × N × runs), never just the
  * preset's name, which is only where a configuration started from.
  */
+const PREFORK_SECTION = 'How the prefork children shared the connections';
+
 export function defaultTitle(inputs: readonly { results: SweepResults }[]): string {
   const designs = [...new Set(inputs.flatMap((i) => i.results.config.designs))];
   const workloads = [...new Set(inputs.flatMap((i) => i.results.config.workloads.map((w) => w.name)))];
@@ -70,11 +72,13 @@ export function renderMarkdown(a: Analysis, ctx: MarkdownContext): string {
     `- **Runs**: ${t.runs} in all; ${t.runs - t.completeRuns} incomplete, ${t.saturatedRuns} loadgen-saturated, ${t.runsWithErrors} with errors, ${t.noiseRecordedRuns === 0 ? 'noise not recorded' : `${t.noisyRuns} noisy`}${a.flags.length ? ' (see "Flagged runs, errors and warnings")' : ''}.`,
     '',
   );
-  const sections = [...a.workloads.map((w) => `Workload: ${w.workload.name}`), 'Flagged runs, errors and warnings', 'Environment and configuration', 'How to reproduce', 'What Node.js could not do', 'How this report reads the data'];
+  const prefork = preforkSharesParagraph(a.dataset.inputs.flatMap((i) => i.results.cells));
+  const sections = [...a.workloads.map((w) => `Workload: ${w.workload.name}`), 'Flagged runs, errors and warnings', 'Environment and configuration', 'How to reproduce', 'What Node.js could not do', ...(prefork ? [PREFORK_SECTION] : []), 'How this report reads the data'];
   out.push(`Sections: ${sections.map((s) => `[${s}](#${slug(s)})`).join(' · ')}.`, '');
   a.workloads.forEach((w, i) => out.push(...workloadSection(a, w, ctx.charts[i])));
   out.push(...flagsSection(a), ...environmentSection(a), ...reproduceSection(a));
   out.push('## What Node.js could not do', '', ...nodeLimits(a.dataset.inputs.map((i) => i.results.environment), a.dataset.inputs.flatMap((i) => i.results.cells.flatMap((c) => c.servers.filter((s) => s.design.startsWith('mt-per-connection')).map((s) => s.io)))).map((s) => `- ${s}`), '');
+  if (prefork) out.push(`## ${PREFORK_SECTION}`, '', prefork, '');
   out.push(...methodSection(ctx, a));
   return out.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd() + '\n';
 }
