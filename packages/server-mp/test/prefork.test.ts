@@ -63,7 +63,9 @@ describe('prefork, accept rr (node:cluster round-robin)', () => {
         if (!byPid.has(pid)) byPid.set(pid, c);
       }
       assert.equal(byPid.size, 2, 'two children serving');
-      const [[victimPid, victim], [otherPid, other]] = [...byPid];
+      const [victimPid, otherPid] = [...byPid.keys()] as [number, number];
+      const victim = byPid.get(victimPid)!;
+      const other = byPid.get(otherPid)!;
       const survives = other.request('WAIT 600');
       const crashed = victim.request('WAIT 3000').then(() => 'answered', (e: { code?: string }) => e.code);
       await new Promise((r) => setTimeout(r, 100));
