@@ -10,4 +10,6 @@ export default defineConfig([
   // per connection pays its start-up on every connection, and one CJS file loads much faster than an
   // ESM graph of several files (measured: see README, "Performance").
   { ...baseConfig, entry: { 'entry/child': 'src/entry/child.ts' }, format: ['cjs'], dts: false, clean: false, noExternal: [/^@socketlab\/protocol/], sourcemap: false },
+  // The prefork child: the same, for the same reason (a replacement child starts while clients wait).
+  { ...baseConfig, entry: { 'entry/prefork-child': 'src/entry/prefork-child.ts' }, format: ['cjs'], dts: false, clean: false, noExternal: [/^@socketlab\/protocol/], sourcemap: false },
 ]);

@@ -63,6 +63,9 @@ export class ServerProcess {
   #exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** pid → start time of every process seen in its tree (for the leftover check). */
   readonly #seen = new Map<number, number>();
+  /** mp-prefork-*: the children's cumulative accepted counts from the server's latest `idle` line (null before one). */
+  #shares: AcceptCounts | null = null;
+  readonly #shareWaiters = new Set<() => void>();
 
   private constructor(child: ChildProcess, record: ServerInstance, host: string) {
     this.child = child;
@@ -179,8 +182,19 @@ export class ServerProcess {
         stdout.off('data', onData);
         this.child.off('exit', onExit);
         this.child.off('error', onError);
-        // Keep draining: later lines (one per request) are read and dropped, never parsed.
-        stdout.on('data', () => {});
+        // Keep draining. Later lines are dropped unparsed, except a prefork server's `idle` lines, each
+        // children's cumulative share of the connections (lifecycle lines: logged under --quiet too).
+        let rest = buffered;
+        stdout.on('data', (chunk: Buffer) => {
+          rest += chunk.toString('utf8');
+          let nl;
+          while ((nl = rest.indexOf('\n')) !== -1) {
+            const line = rest.slice(0, nl);
+            rest = rest.slice(nl + 1);
+            if (line.includes('"event":"idle"')) this.#onIdleLine(line);
+          }
+          if (rest.length > MAX_LINE_BYTES) rest = '';
+        });
       };
       const fail = (message: string) => {
         cleanup();
@@ -214,6 +228,49 @@ export class ServerProcess {
       this.child.once('exit', onExit);
       this.child.once('error', onError);
     });
+  }
+
+  #onIdleLine(line: string): void {
+    let entry: { accept?: unknown; accepted?: unknown };
+    try {
+      entry = JSON.parse(line) as typeof entry;
+    } catch {
+      return;
+    }
+    if ((entry.accept !== 'rr' && entry.accept !== 'os' && entry.accept !== 'reuseport') || typeof entry.accepted !== 'string') return;
+    const accepted = entry.accepted.split(',').map(Number);
+    if (accepted.some((n) => !Number.isInteger(n) || n < 0)) return;
+    this.#shares = { accept: entry.accept, accepted };
+    for (const wake of this.#shareWaiters) wake();
+  }
+
+  /** mp-prefork-*: the children's cumulative accepted counts, from the latest `idle` line; null before one. */
+  get acceptCounts(): AcceptCounts | null {
+    return this.#shares;
+  }
+
+  /**
+   * Waits (at most `timeoutMs`) for an `idle` line counting at least `total` connections in all; returns
+   * the latest counts then (null if none ever came). The server logs one each time its last connection
+   * has closed, which it learns a moment after the clients do.
+   */
+  async acceptCountsAtLeast(total: number, timeoutMs: number): Promise<AcceptCounts | null> {
+    const sum = () => (this.#shares ? this.#shares.accepted.reduce((a, b) => a + b, 0) : -1);
+    if (sum() >= total) return this.#shares;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        if (sum() < total) return;
+        clearTimeout(timer);
+        this.#shareWaiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        this.#shareWaiters.delete(done);
+        resolve();
+      }, timeoutMs);
+      this.#shareWaiters.add(done);
+    });
+    return this.#shares;
   }
 
   /** Samples the server's process tree (null without /proc or once it has exited). */
@@ -313,6 +370,12 @@ function freePort(host: string): Promise<number> {
       srv.close(() => resolve(port));
     });
   });
+}
+
+/** mp-prefork-*: who accepted, and each child's (by place) cumulative accepted connections. */
+export interface AcceptCounts {
+  accept: 'rr' | 'os' | 'reuseport';
+  accepted: number[];
 }
 
 function killGroup(pid: number): void {

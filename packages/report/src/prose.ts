@@ -1,4 +1,4 @@
-import { DESIGNS, designOf, isBuiltIn, isPerConnection, isPool, type DesignLabel, type DesignName } from '@socketlab/results';
+import { DESIGNS, designOf, isBuiltIn, isPerConnection, isPool, median, type CellResult, type DesignLabel, type DesignName } from '@socketlab/results';
 import { BASELINE_DESIGN, compareCells, type Analysis, type CellStats, type DesignAnalysis, type TaskShare, type WorkloadAnalysis } from './analysis.ts';
 import { code, duration, list, num, r2, times } from './format.ts';
 
@@ -15,6 +15,12 @@ export const PROSE_RULES = Object.freeze({
   minR2: 0.9,
   /** Start-up cost explains an overhead when the server's CPU per extra client ÷ cores covers at least this fraction of it. */
   startupShare: 0.5,
+  /**
+   * Prefork children shared a design's connections unevenly when the median, over its runs, of the
+   * coefficient of variation of their per-child counts is at least this (0 = even; 0.2: the typical
+   * child is a fifth away from the mean).
+   */
+  imbalanceCv: 0.2,
 });
 
 /** What runs a client's tasks in `design`, in words (`process`, `thread`), from the design catalogue. */
@@ -301,4 +307,40 @@ export function nodeLimits(envs: readonly { node: string; features?: { socketTra
       : `**server-mt keeps socket I/O on the main thread.** The Node.js that ran this sweep (${versions}) cannot transfer a socket to a worker thread (probed), so the threads run the tasks while the main thread reads requests and writes replies for every connection. A thread per connection therefore parallelises the work, not the I/O.`;
   }
   return [socketIo, ...OTHER_NODE_LIMITS];
+}
+
+/**
+ * Prefork (mp-prefork-*): how evenly each accepting policy shared the connections between the children,
+ * from the runs' `childShares`, and whether the operating system's policy (`os`, and `reuseport`'s
+ * hash) was imbalanced on this machine or that did not reproduce. Null without prefork runs.
+ */
+export function preforkSharesParagraph(cells: readonly CellResult[]): string | null {
+  const byDesign = new Map<string, { cv: number[]; worst: { cv: number; accepted: number[]; clients: number } | null; runs: number }>();
+  for (const cell of cells) {
+    for (const run of cell.runs) {
+      const shares = run.childShares;
+      if (!run.complete || !shares || shares.cv === null) continue;
+      const d = byDesign.get(cell.design) ?? { cv: [], worst: null, runs: 0 };
+      d.cv.push(shares.cv);
+      d.runs++;
+      if (!d.worst || shares.cv > d.worst.cv) d.worst = { cv: shares.cv, accepted: shares.accepted, clients: cell.clients };
+      byDesign.set(cell.design, d);
+    }
+  }
+  if (byDesign.size === 0) return null;
+  const limit = PROSE_RULES.imbalanceCv;
+  const parts: string[] = [];
+  const verdicts: string[] = [];
+  for (const design of DESIGNS.filter((x) => byDesign.has(x))) {
+    const d = byDesign.get(design)!;
+    const m = median(d.cv)!;
+    const w = d.worst!;
+    parts.push(`${code(design)}: median coefficient of variation ${num(m)} over ${d.runs} run${d.runs === 1 ? '' : 's'} (worst ${num(w.cv)}: ${w.accepted.join(' / ')} connections per child at N = ${w.clients})`);
+    if (design === 'mp-prefork-os' || design === 'mp-prefork-reuseport') {
+      const who = design === 'mp-prefork-os' ? 'the operating system\'s policy (children accepting from one shared socket)' : 'SO_REUSEPORT\'s hash (a socket per child)';
+      verdicts.push(m >= limit ? `${who} was imbalanced here (median ${num(m)} ≥ ${num(limit)})` : `the imbalance often reported for ${who} did not reproduce here (median ${num(m)} < ${num(limit)})`);
+    }
+  }
+  const verdict = verdicts.length ? ` So ${verdicts.join('; ')}.` : '';
+  return `How the pre-forked children shared each run's connections (0 = perfectly even): ${parts.join('; ')}.${verdict} An uneven share matters where a child's work blocks it (\`SLEEP\`, \`FIB\`): a child given more clients serves them one after another while another idles.`;
 }

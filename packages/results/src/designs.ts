@@ -5,11 +5,15 @@
  */
 
 /**
- * The server variants loadgen can start itself, in the order sweeps and reports list them. The two
- * `-warm` variants (per-connection with warm spares) come last so that the six older ones keep their
- * places; the presets name their designs explicitly.
+ * The server variants loadgen can start itself, in the order sweeps and reports list them. Newer
+ * variants are appended so that the older ones keep their places (and colours): the two `-warm` ones
+ * (per-connection with warm spares), then the three `mp-prefork-*` ones (children that accept for
+ * themselves); the presets name their designs explicitly.
  */
-export const DESIGNS = ['single-iterative', 'single-event-loop', 'mp-per-connection', 'mp-pool', 'mt-per-connection', 'mt-pool', 'mp-per-connection-warm', 'mt-per-connection-warm'] as const;
+export const DESIGNS = [
+  'single-iterative', 'single-event-loop', 'mp-per-connection', 'mp-pool', 'mt-per-connection', 'mt-pool', 'mp-per-connection-warm', 'mt-per-connection-warm',
+  'mp-prefork-rr', 'mp-prefork-os', 'mp-prefork-reuseport',
+] as const;
 export type DesignName = (typeof DESIGNS)[number];
 /**
  * A design in the results: one of DESIGNS, `external` for a `--target` server loadgen did not start, or
@@ -29,6 +33,14 @@ export function isBuiltIn(label: DesignLabel): label is DesignName {
 
 /** What runs a client's tasks besides the server's own thread: nothing, a child process or a worker thread. */
 export type Executor = 'none' | 'process' | 'thread';
+
+/**
+ * Who accepts a client's connection: the server's `main` thread (every design but prefork; and
+ * mp-prefork-rr's node:cluster primary, which accepts and deals connections out in turn), the children
+ * from one `children-shared` listening socket (node:cluster SCHED_NONE: the kernel wakes one), or each
+ * child from its own `children-reuseport` socket on the shared port (SO_REUSEPORT: the kernel hashes).
+ */
+export type Accept = 'main' | 'children-shared' | 'children-reuseport';
 
 export interface DesignDefinition {
   readonly name: DesignName;
@@ -52,17 +64,23 @@ export interface DesignDefinition {
    * main thread otherwise (the results record which ran: `servers[].io`).
    */
   readonly socketIo: 'main' | 'process' | 'thread-or-main';
+  /** Who accepts connections (see Accept). */
+  readonly accept: Accept;
 }
 
 export const DESIGN_CATALOGUE: Readonly<Record<DesignName, DesignDefinition>> = Object.freeze({
-  'single-iterative': { name: 'single-iterative', package: '@socketlab/server-single', flags: ['--mode', 'iterative'], executor: 'none', pool: false, warm: false, socketIo: 'main' },
-  'single-event-loop': { name: 'single-event-loop', package: '@socketlab/server-single', flags: ['--mode', 'event-loop'], executor: 'none', pool: false, warm: false, socketIo: 'main' },
-  'mp-per-connection': { name: 'mp-per-connection', package: '@socketlab/server-mp', flags: ['--strategy', 'per-connection'], executor: 'process', pool: false, warm: false, socketIo: 'process' },
-  'mp-pool': { name: 'mp-pool', package: '@socketlab/server-mp', flags: ['--strategy', 'pool'], executor: 'process', pool: true, warm: false, socketIo: 'process' },
-  'mt-per-connection': { name: 'mt-per-connection', package: '@socketlab/server-mt', flags: ['--strategy', 'per-connection'], executor: 'thread', pool: false, warm: false, socketIo: 'thread-or-main' },
-  'mt-pool': { name: 'mt-pool', package: '@socketlab/server-mt', flags: ['--strategy', 'pool'], executor: 'thread', pool: true, warm: false, socketIo: 'main' },
-  'mp-per-connection-warm': { name: 'mp-per-connection-warm', package: '@socketlab/server-mp', flags: ['--strategy', 'per-connection'], executor: 'process', pool: false, warm: true, socketIo: 'process' },
-  'mt-per-connection-warm': { name: 'mt-per-connection-warm', package: '@socketlab/server-mt', flags: ['--strategy', 'per-connection'], executor: 'thread', pool: false, warm: true, socketIo: 'thread-or-main' },
+  'single-iterative': { name: 'single-iterative', package: '@socketlab/server-single', flags: ['--mode', 'iterative'], executor: 'none', pool: false, warm: false, socketIo: 'main', accept: 'main' },
+  'single-event-loop': { name: 'single-event-loop', package: '@socketlab/server-single', flags: ['--mode', 'event-loop'], executor: 'none', pool: false, warm: false, socketIo: 'main', accept: 'main' },
+  'mp-per-connection': { name: 'mp-per-connection', package: '@socketlab/server-mp', flags: ['--strategy', 'per-connection'], executor: 'process', pool: false, warm: false, socketIo: 'process', accept: 'main' },
+  'mp-pool': { name: 'mp-pool', package: '@socketlab/server-mp', flags: ['--strategy', 'pool'], executor: 'process', pool: true, warm: false, socketIo: 'process', accept: 'main' },
+  'mt-per-connection': { name: 'mt-per-connection', package: '@socketlab/server-mt', flags: ['--strategy', 'per-connection'], executor: 'thread', pool: false, warm: false, socketIo: 'thread-or-main', accept: 'main' },
+  'mt-pool': { name: 'mt-pool', package: '@socketlab/server-mt', flags: ['--strategy', 'pool'], executor: 'thread', pool: true, warm: false, socketIo: 'main', accept: 'main' },
+  'mp-per-connection-warm': { name: 'mp-per-connection-warm', package: '@socketlab/server-mp', flags: ['--strategy', 'per-connection'], executor: 'process', pool: false, warm: true, socketIo: 'process', accept: 'main' },
+  'mt-per-connection-warm': { name: 'mt-per-connection-warm', package: '@socketlab/server-mt', flags: ['--strategy', 'per-connection'], executor: 'thread', pool: false, warm: true, socketIo: 'thread-or-main', accept: 'main' },
+  // Pre-forked children (sized by --pool-size) that each serve what they accept on their own event loop.
+  'mp-prefork-rr': { name: 'mp-prefork-rr', package: '@socketlab/server-mp', flags: ['--strategy', 'prefork', '--accept', 'rr'], executor: 'process', pool: true, warm: false, socketIo: 'process', accept: 'main' },
+  'mp-prefork-os': { name: 'mp-prefork-os', package: '@socketlab/server-mp', flags: ['--strategy', 'prefork', '--accept', 'os'], executor: 'process', pool: true, warm: false, socketIo: 'process', accept: 'children-shared' },
+  'mp-prefork-reuseport': { name: 'mp-prefork-reuseport', package: '@socketlab/server-mp', flags: ['--strategy', 'prefork', '--accept', 'reuseport'], executor: 'process', pool: true, warm: false, socketIo: 'process', accept: 'children-reuseport' },
 } satisfies Record<DesignName, DesignDefinition>);
 
 /** The catalogue entry of a design; null for `external` (loadgen did not start it, so its design is unknown). */
@@ -70,7 +88,7 @@ export function designOf(label: DesignLabel | string): DesignDefinition | null {
   return Object.hasOwn(DESIGN_CATALOGUE, label) ? DESIGN_CATALOGUE[label as DesignName] : null;
 }
 
-/** True for the pool designs (mp-pool, mt-pool). */
+/** True for the designs with a fixed set of executors sized by `--pool-size` (mp-pool, mt-pool, mp-prefork-*). */
 export function isPool(label: DesignLabel | string): boolean {
   return designOf(label)?.pool ?? false;
 }

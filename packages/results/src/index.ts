@@ -10,18 +10,18 @@ export {
 } from './schema.ts';
 export type {
   SweepResults, ResolvedSweepConfig, WorkloadDefinition, Environment, CellResult, CellSummary, RunResult, ServerInstance, ServerStop,
-  ServerUsage, LoadgenUsage, RunNoise, ClientTimings, ErrorCounts, HistogramRecord, Stat,
+  ServerUsage, LoadgenUsage, RunNoise, ChildShares, ClientTimings, ErrorCounts, HistogramRecord, Stat,
   PresetName, ClientMode, ServerLifecycle, WorkloadName, WorkloadCostModel, ProtocolName, ReplyExpectation, ExternalServer, ProtocolConfig,
   LoadModel, ArrivalProcess, OpenConfig, OpenRunResult, OpenCell, CapacityProbe,
 } from './schema.ts';
 export { schemaFileText } from './schema-file.ts';
 export { DESIGNS, DESIGN_CATALOGUE, USER_DESIGN_NAME, designOf, designArgs, isBuiltIn, isPool, isPerConnection } from './designs.ts';
-export type { DesignName, DesignLabel, DesignDefinition, Executor } from './designs.ts';
+export type { DesignName, DesignLabel, DesignDefinition, Executor, Accept } from './designs.ts';
 export { validateResults, assertValidResults, validateConfig } from './validate.ts';
 export type { ValidationIssue, ValidationResult } from './validate.ts';
 export { HISTOGRAM_SETTINGS, createHistogram, recordUs, decodeHistogram, encodeHistogram, mergeHistograms, histogramRecord, summarizeLatency } from './histogram.ts';
 export type { Histogram, LatencySummary } from './histogram.ts';
-export { median, stat, round3 } from './stats.ts';
+export { median, stat, round3, shareSpread } from './stats.ts';
 export { sweepFlags, clientsFlag } from './command-line.ts';
 export { findWorkspaceRoot, defaultResultsDir, LATEST_RESULTS_NAME } from './workspace.ts';
 export {

@@ -331,6 +331,16 @@ export const OpenRunSchema = Obj(
   '(v2) An open-model run: every arrival accounted for (arrivals = dropped + sent + unsent; sent = replies + timeouts + lost). The run\'s tasks.latencyUs is the response time, from each request\'s intended send time; serviceUs is from its actual send time.',
 );
 
+export const ChildSharesSchema = Obj(
+  {
+    accept: StringEnum(['rr', 'os', 'reuseport'] as const, 'Who accepted: `rr` (node:cluster round-robin, the primary deals connections out), `os` (node:cluster SCHED_NONE, children accept from one shared socket) or `reuseport` (a listening socket per child, SO_REUSEPORT).'),
+    accepted: Type.Array(Int(''), { description: 'Connections each child (by its place, 0 … poolSize − 1) accepted during this run. Unit: connections.' }),
+    cv: Nullable(Num('Coefficient of variation of `accepted`: population standard deviation ÷ mean; 0 = perfectly even. Null when no connection was counted.')),
+    maxMinRatio: Nullable(Num('Largest ÷ smallest of `accepted`; null when a child accepted none (then the spread is total).')),
+  },
+  'mp-prefork-* only: how the run\'s connections were shared between the children, from the server\'s `idle` log lines (cumulative per-child counts; the run\'s share is the difference across it).',
+);
+
 export const RunSchema = Obj(
   {
     index: Int('Run number within the cell, from 0.'),
@@ -356,6 +366,7 @@ export const RunSchema = Obj(
     loadgen: LoadgenUsageSchema,
     noise: Type.Optional(NoiseSchema),
     open: Type.Optional(OpenRunSchema),
+    childShares: Type.Optional(Nullable(ChildSharesSchema)),
   },
   'One run: N clients released at once, each sending its tasks and EXIT (closed model), or requests arriving at a rate on N connections (open model, see `open`).',
 );
@@ -494,6 +505,7 @@ export type ServerUsage = Static<typeof ServerUsageSchema>;
 export type LoadgenUsage = Static<typeof LoadgenUsageSchema>;
 export type RunNoise = Static<typeof NoiseSchema>;
 export type RunResult = Static<typeof RunSchema>;
+export type ChildShares = Static<typeof ChildSharesSchema>;
 export type ServerStop = Static<typeof ServerStopSchema>;
 export type ServerInstance = Static<typeof ServerInstanceSchema>;
 export type Stat = Static<typeof StatSchema>;

@@ -23,3 +23,17 @@ export function stat(values: readonly (number | null)[]): Stat {
 export function round3(x: number): number {
   return Math.round(x * 1000) / 1000;
 }
+
+/**
+ * How evenly connections were shared between children (mp-prefork-*): the coefficient of variation
+ * (population standard deviation ÷ mean; 0 = even; null with no connection) and largest ÷ smallest
+ * (null when a child got none).
+ */
+export function shareSpread(counts: readonly number[]): { cv: number | null; maxMinRatio: number | null } {
+  const n = counts.length;
+  const mean = n ? counts.reduce((a, b) => a + b, 0) / n : 0;
+  if (mean === 0) return { cv: null, maxMinRatio: null };
+  const sd = Math.sqrt(counts.reduce((a, c) => a + (c - mean) ** 2, 0) / n);
+  const min = Math.min(...counts);
+  return { cv: round3(sd / mean), maxMinRatio: min === 0 ? null : round3(Math.max(...counts) / min) };
+}

@@ -25,7 +25,7 @@ describe('design catalogue', () => {
   });
 
   it('knows pools, per-connection executors and external servers', () => {
-    assert.deepEqual(DESIGNS.filter(isPool), ['mp-pool', 'mt-pool']);
+    assert.deepEqual(DESIGNS.filter(isPool), ['mp-pool', 'mt-pool', 'mp-prefork-rr', 'mp-prefork-os', 'mp-prefork-reuseport']);
     assert.deepEqual(DESIGNS.filter(isPerConnection), ['mp-per-connection', 'mt-per-connection', 'mp-per-connection-warm', 'mt-per-connection-warm']);
     assert.equal(designOf('external'), null);
     assert.equal(isPool('external'), false);
@@ -36,6 +36,15 @@ describe('design catalogue', () => {
     assert.deepEqual(designArgs('mt-pool', 3), ['--strategy', 'pool', '--pool-size', '3']);
     assert.deepEqual(designArgs('mp-per-connection', 3), ['--strategy', 'per-connection']);
     assert.deepEqual(designArgs('single-event-loop', 3), ['--mode', 'event-loop']);
+  });
+
+  it('says who accepts: the main thread, except prefork\'s children (os: one shared socket; reuseport: one each)', () => {
+    assert.deepEqual(DESIGNS.filter((d) => DESIGN_CATALOGUE[d].accept !== 'main'), ['mp-prefork-os', 'mp-prefork-reuseport']);
+    assert.equal(DESIGN_CATALOGUE['mp-prefork-os'].accept, 'children-shared');
+    assert.equal(DESIGN_CATALOGUE['mp-prefork-reuseport'].accept, 'children-reuseport');
+    assert.deepEqual(designArgs('mp-prefork-os', 3), ['--strategy', 'prefork', '--accept', 'os', '--pool-size', '3']);
+    // Appended: the older designs keep their places (and so their colours in the report).
+    assert.deepEqual(DESIGNS.slice(0, 8), ['single-iterative', 'single-event-loop', 'mp-per-connection', 'mp-pool', 'mt-per-connection', 'mt-pool', 'mp-per-connection-warm', 'mt-per-connection-warm']);
   });
 
   it('starts a warm design with one spare per client of the cell', () => {

@@ -20,3 +20,37 @@ export interface ChildConfig extends HostConfig {
 
 // The one message brand (`__socketlab__`), declared once in @socketlab/protocol.
 export { isBranded } from '@socketlab/protocol';
+
+/** Who accepts, strategy `prefork`: see PreforkAccept in prefork.ts. */
+export type PreforkAcceptMode = 'rr' | 'os' | 'reuseport';
+
+/**
+ * Strategy `prefork`: the child accepts (or, `rr`, is given) connections itself and tells the parent.
+ * `accepted` carries a copy of the client's socket as its IPC handle (the escrow: see prefork.ts).
+ * `need`/`grant`/`release`/`released` share `maxConnections` between the children (permits, see prefork.ts).
+ */
+export type FromPreforkChild =
+  | { __socketlab__: true; type: 'listening'; address: string; family: string; port: number; selfAccept: boolean }
+  | { __socketlab__: true; type: 'listen-error'; message: string; code: string | null }
+  | { __socketlab__: true; type: 'accepted'; id: number }
+  | { __socketlab__: true; type: 'closed'; id: number; tasks: number; errors: number }
+  | { __socketlab__: true; type: 'rejected' }
+  | { __socketlab__: true; type: 'need'; id: number }
+  | { __socketlab__: true; type: 'released'; n: number };
+
+export type ToPreforkChild =
+  | { __socketlab__: true; type: 'grant'; id: number; ok: boolean }
+  | { __socketlab__: true; type: 'release' }
+  | { __socketlab__: true; type: 'drain' };
+
+/** Passed to a prefork child in its environment (PREFORK_CONFIG_ENV, JSON). */
+export interface PreforkChildConfig extends HostConfig {
+  accept: PreforkAcceptMode;
+  host: string;
+  port: number;
+  backlog: number;
+  /** Connections it may have open before it must ask the parent for more (its share of maxConnections). */
+  permits: number;
+}
+
+export const PREFORK_CONFIG_ENV = 'SOCKETLAB_PREFORK_CONFIG';

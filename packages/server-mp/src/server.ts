@@ -1,16 +1,25 @@
 import type { Socket } from 'node:net';
-import { ShuttingDownError } from '@socketlab/protocol';
+import { InvalidOptionError, ShuttingDownError } from '@socketlab/protocol';
 import {
-  ConnectionSet, DEFAULT_EXECUTOR_OPTIONS, EXECUTOR_STRATEGIES, ExecutorPool, Executors, Spares, TaskServer, WaitQueue, resolveExecutorServerOptions, serveSocket,
+  ConnectionSet, DEFAULT_EXECUTOR_OPTIONS, EXECUTOR_STRATEGIES, ExecutorPool, Executors, Spares, TaskServer, WaitQueue, checkOneOf, resolveExecutorServerOptions, serveSocket,
   type Admitted, type ConnectionContext, type ExecutorServerOptions, type ExecutorStrategy, type ResolvedExecutorServerOptions, type Design, type Logger,
 } from '@socketlab/protocol/server';
 import type { ChildConfig } from './messages.ts';
 import { ProcessWorker } from './process-worker.ts';
+import { PREFORK_ACCEPT, PreforkServer, type PreforkAccept } from './prefork.ts';
 
-export type MpStrategy = ExecutorStrategy;
-/** See ExecutorServerOptions: `strategy` (`per-connection` | `pool`) and `poolSize`, plus the common options. */
-export type MpServerOptions = ExecutorServerOptions;
-export type ResolvedMpServerOptions = ResolvedExecutorServerOptions;
+/** The shared executor strategies, plus `prefork` (children that accept for themselves: see prefork.ts). */
+export type MpStrategy = ExecutorStrategy | 'prefork';
+/**
+ * See ExecutorServerOptions: `strategy` (`per-connection` | `pool` | `prefork`) and `poolSize` (the
+ * pool's, or prefork's, processes), plus the common options; and for `prefork`, `accept`.
+ */
+export interface MpServerOptions extends Omit<ExecutorServerOptions, 'strategy'> {
+  strategy?: MpStrategy;
+  /** Strategy `prefork`: who accepts (`rr` | `os` | `reuseport`, see PreforkAccept). Default: `rr`. */
+  accept?: PreforkAccept;
+}
+export type ResolvedMpServerOptions = Readonly<Omit<ResolvedExecutorServerOptions, 'strategy'> & { strategy: MpStrategy; accept: PreforkAccept }>;
 /**
  * Most processes at once with strategy `per-connection`: 128. Measured on the 2-core reference machine
  * (Node 26.12.1), an idle child process holds ~48 MiB of RSS (tools/bench, `cap`), so the cap bounds
@@ -19,7 +28,8 @@ export type ResolvedMpServerOptions = ResolvedExecutorServerOptions;
  */
 export const DEFAULT_MAX_WORKERS = 128;
 export const DEFAULT_OPTIONS = Object.freeze({ ...DEFAULT_EXECUTOR_OPTIONS, maxWorkers: DEFAULT_MAX_WORKERS });
-export const STRATEGIES = EXECUTOR_STRATEGIES;
+export const STRATEGIES: readonly MpStrategy[] = [...EXECUTOR_STRATEGIES, 'prefork'];
+export const DEFAULT_ACCEPT: PreforkAccept = 'rr';
 
 /**
  * The parent accepts (paused: it never reads) and hands each socket to a child process, which owns it
@@ -34,7 +44,7 @@ abstract class ProcessDesign implements Design {
   /** Connections the parent serves itself: only clients still waiting at shutdown, answered SHUTTING_DOWN. */
   protected readonly local = new ConnectionSet();
 
-  constructor(options: ResolvedMpServerOptions, strategy: MpStrategy) {
+  constructor(options: ResolvedMpServerOptions, strategy: ExecutorStrategy) {
     this.options = options;
     this.strategy = strategy;
     const o = options;
@@ -154,8 +164,23 @@ class PoolDesign extends ProcessDesign {
   }
 }
 
+/**
+ * Resolves and validates the options. `prefork` is a fixed set of processes like `pool` (same
+ * `poolSize`, no `maxWorkers` or `spares` use), so it is checked as one and then named for what it is.
+ */
 export function resolveOptions(options?: MpServerOptions): ResolvedMpServerOptions {
-  return resolveExecutorServerOptions(options, { maxWorkers: DEFAULT_MAX_WORKERS });
+  const given = (options ?? {}) as Record<string, unknown>;
+  const prefork = typeof given === 'object' && given !== null && given.strategy === 'prefork';
+  if (prefork && given.spares !== undefined && given.spares !== 0) throw new InvalidOptionError(`spares applies to strategy per-connection only (got strategy prefork)`);
+  if (!prefork && typeof given === 'object' && given !== null && given.accept !== undefined) {
+    throw new InvalidOptionError(`accept applies to strategy prefork only (got strategy ${String(given.strategy ?? DEFAULT_OPTIONS.strategy)})`);
+  }
+  const input = prefork ? { ...given, strategy: 'pool' } : options;
+  const resolved = resolveExecutorServerOptions(input as ExecutorServerOptions, { maxWorkers: DEFAULT_MAX_WORKERS }, {
+    defaults: { accept: DEFAULT_ACCEPT },
+    check: { accept: (name, v) => checkOneOf(name, v, PREFORK_ACCEPT) },
+  });
+  return prefork ? Object.freeze({ ...resolved, strategy: 'prefork' as const }) : resolved;
 }
 
 /** A running multi-process server. */
@@ -178,11 +203,19 @@ export class MpServer extends TaskServer {
 }
 
 /**
- * Starts a multi-process server and resolves once it is listening (and, for `pool`, once every process
- * is ready). Read the bound port from `server.address.port`.
+ * Starts a multi-process server and resolves once it is listening (and, for `pool` and `prefork`, once
+ * every process is ready). Read the bound port from `server.address.port`.
  */
-export async function startServer(options?: MpServerOptions): Promise<MpServer> {
+export function startServer(options?: MpServerOptions & { strategy?: ExecutorStrategy }): Promise<MpServer>;
+export function startServer(options: MpServerOptions & { strategy: 'prefork' }): Promise<PreforkServer>;
+export function startServer(options?: MpServerOptions): Promise<MpServer | PreforkServer>;
+export async function startServer(options?: MpServerOptions): Promise<MpServer | PreforkServer> {
   const resolved = resolveOptions(options);
+  if (resolved.strategy === 'prefork') {
+    const prefork = new PreforkServer(resolved, resolved.accept);
+    await prefork.listen();
+    return prefork;
+  }
   const design = resolved.strategy === 'pool' ? new PoolDesign(resolved) : new PerConnectionDesign(resolved);
   const server = new MpServer(design, resolved);
   await server.listen();

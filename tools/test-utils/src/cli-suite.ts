@@ -25,7 +25,7 @@ export function runPoolDesignCliSuite(name: string, bin: string): void {
     it('--help documents --strategy and --pool-size; a bad value exits 2', async () => {
       const help = await runCli(BIN, ['--help']);
       assert.equal(help.code, 0);
-      assert.match(help.stdout, /--strategy <per-connection\|pool>/);
+      assert.match(help.stdout, /--strategy <per-connection\|pool[|>]/); // server-mp adds |prefork
       assert.match(help.stdout, /--pool-size <n>/);
       const bad = await runCli(BIN, ['--pool-size', '0']);
       assert.equal(bad.code, 2);

@@ -1,14 +1,14 @@
 import { availableParallelism } from 'node:os';
 import {
-  histogramRecord, isBuiltIn, mergeHistograms, round3, ticksToMs,
-  type DesignLabel, type ErrorCounts, type ResolvedSweepConfig, type RunResult, type ServerUsage, type TreeSample, type WorkloadDefinition,
+  histogramRecord, isBuiltIn, mergeHistograms, round3, shareSpread, ticksToMs,
+  type ChildShares, type DesignLabel, type ErrorCounts, type ResolvedSweepConfig, type RunResult, type ServerUsage, type TreeSample, type WorkloadDefinition,
 } from '@socketlab/results';
 import type { ClientProcesses, ClientRunOutcome } from '../client-processes.ts';
 import { LoadgenWorkerError } from '../errors.ts';
 import { DEFAULT_ADAPTER_OPTIONS, lessonRequest } from '../adapters.ts';
 import type { ClientReport, ClientSpec, PrepareMessage } from '../messages.ts';
 import { autoRunTimeoutMs } from '../options.ts';
-import type { ServerProcess } from '../server-process.ts';
+import type { AcceptCounts, ServerProcess } from '../server-process.ts';
 import { clientRequests, expectedReply } from '../workloads.ts';
 
 /** After a run, how long we wait for per-connection processes to exit before the final sample, ms. */
@@ -95,6 +95,21 @@ export function clientProtocol(cfg: ResolvedSweepConfig, design: DesignLabel): P
   };
 }
 
+/** The designs whose children accept for themselves and log their shares (`idle` lines). */
+const PREFORK_DESIGNS: ReadonlySet<DesignLabel> = new Set(['mp-prefork-rr', 'mp-prefork-os', 'mp-prefork-reuseport']);
+
+/** Most time to wait after a run for the server's `idle` line counting its connections, ms. */
+const SHARES_TIMEOUT_MS = 2000;
+
+/** How this run's `connections` were shared between the children; null if the server never said. */
+async function sharesOf(server: ServerProcess, before: AcceptCounts | null, connections: number): Promise<ChildShares | null> {
+  const base = before?.accepted ?? [];
+  const after = await server.acceptCountsAtLeast(base.reduce((a, b) => a + b, 0) + connections, SHARES_TIMEOUT_MS);
+  if (!after) return null;
+  const accepted = after.accepted.map((n, i) => n - (base[i] ?? 0));
+  return { accept: after.accept, accepted, ...shareSpread(accepted) };
+}
+
 export async function settle(server: ServerProcess, baseline: number | null): Promise<void> {
   if (baseline === null) return;
   const deadline = performance.now() + SETTLE_TIMEOUT_MS;
@@ -125,6 +140,8 @@ export async function executeRun(
   let baselineProcesses: number | null = null;
   let sampler: NodeJS.Timeout | undefined;
   let parentCpu0 = process.cpuUsage();
+  // A prefork server's children's counts so far (from its last `idle` line): the run's share is the difference.
+  const sharesBefore = server?.acceptCounts ?? null;
   let outcome: ClientRunOutcome;
   let parentCpu: NodeJS.CpuUsage;
   try {
@@ -166,6 +183,7 @@ export async function executeRun(
   const utilization = cpuTotalMs / (wallMs * usableCores);
   const maxProcessUtilization = Math.max(parentMs, ...processCpuMs) / wallMs;
   const endTimes = reports.map((r) => r.endAt);
+  const childShares = server && PREFORK_DESIGNS.has(design) ? await sharesOf(server, sharesBefore, reports.filter((r) => r.connectAt !== null).length) : undefined;
 
   return {
     index,
@@ -192,6 +210,7 @@ export async function executeRun(
     errors,
     errorSamples: reports.flatMap((r) => r.messages).slice(0, 10),
     server: server ? window.usage() : null,
+    ...(childShares === undefined ? {} : { childShares }),
     loadgen: {
       clientMode: cfg.clientMode,
       processes: outcome.results.length,

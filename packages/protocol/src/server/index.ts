@@ -9,7 +9,7 @@ export type { ServeOptions } from './serve.ts';
 export { TaskServer } from './task-server.ts';
 export type { Design, ConnectionContext, ServerStats } from './task-server.ts';
 export { Logger, peerName, escapeForLog, MAX_LOGGED_CHARS } from './logger.ts';
-export { WaitQueue, WAITING_READ_AHEAD_BYTES } from './wait-queue.ts';
+export { WaitQueue, WAITING_READ_AHEAD_BYTES, stopReading } from './wait-queue.ts';
 export type { Admitted, Served } from './wait-queue.ts';
 export type { LogFormat, LogFields } from './logger.ts';
 export { DEFAULT_COMMON_SERVER_OPTIONS, resolveCommonOptions, resolveServerOptions } from './options.ts';

@@ -12,10 +12,11 @@ export const WAITING_READ_AHEAD_BYTES = 64 * 1024;
  * reads it too. So the buffered data is drained here (read() may restart reading: same tick, no data
  * can arrive) and the handle's reading is stopped; whoever serves the socket next resumes it. This uses
  * two internals of node:net, stable since Node 0.x: the socket's `_handle` (libuv stream; child_process's
- * own handle passing uses it the same way) and its stream's `reading` flag. Tests on every supported line
+ * own handle passing uses it the same way) and its stream's `reading` flag. server-mp's prefork parent uses
+ * it too, on the copy of each socket a child sends it (a socket received over IPC starts reading at once). Tests on every supported line
  * (the robustness suite's worker-cap case) prove both.
  */
-function stopReading(socket: Socket, into: Buffer[]): void {
+export function stopReading(socket: Socket, into: Buffer[] = []): void {
   socket.pause();
   let chunk: Buffer | null;
   while ((chunk = socket.read() as Buffer | null) !== null) into.push(chunk);

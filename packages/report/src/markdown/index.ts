@@ -4,7 +4,7 @@ import { byDesignOrder } from '../load.ts';
 import { RUNS_CSV_NAME } from '../csv.ts';
 import { chartList, type ChartDefinition, type WorkloadCharts } from '../charts.ts';
 import { code, list, md, percent } from '../format.ts';
-import { fastestSentence, nodeLimits, slopeSentence } from '../prose.ts';
+import { fastestSentence, nodeLimits, preforkSharesParagraph, slopeSentence } from '../prose.ts';
 import type { MarkdownContext } from './context.ts';
 import { environmentSection } from './environment-section.ts';
 import { flagsSection } from './flags-section.ts';
@@ -24,6 +24,8 @@ export const TITLE_MAX_DESIGNS = 3;
  * preset's name, which is only where a configuration started from (a sweep of `--preset quick
  * --designs mt-pool` is an mt-pool sweep). A few designs are named, in catalogue order; more are counted.
  */
+const PREFORK_SECTION = 'How the prefork children shared the connections';
+
 export function defaultTitle(inputs: readonly { results: SweepResults }[]): string {
   const open = inputs.filter((i) => i.results.config.model === 'open');
   if (open.length > 0) {
@@ -104,12 +106,14 @@ export function renderMarkdown(a: Analysis, ctx: MarkdownContext): string {
     out.push(`- **Runs**: ${t.runs} in all; ${t.runs - t.completeRuns} incomplete, ${t.saturatedRuns} loadgen-saturated, ${t.runsWithErrors} with errors, ${t.noiseRecordedRuns === 0 ? 'noise not recorded' : `${t.noisyRuns} noisy`}${a.flags.length ? ' (see "Flagged runs, errors and warnings")' : ''}.`);
   }
   out.push('');
-  const sections = [...a.workloads.map((w) => `Workload: ${w.workload.name}`), ...(a.open ? [OPEN_SECTION_TITLE] : []), 'Flagged runs, errors and warnings', 'Environment and configuration', 'How to reproduce', 'What Node.js could not do', 'How this report reads the data'];
+  const prefork = preforkSharesParagraph(a.dataset.inputs.flatMap((i) => i.results.cells));
+  const sections = [...a.workloads.map((w) => `Workload: ${w.workload.name}`), ...(a.open ? [OPEN_SECTION_TITLE] : []), 'Flagged runs, errors and warnings', 'Environment and configuration', 'How to reproduce', 'What Node.js could not do', ...(prefork ? [PREFORK_SECTION] : []), 'How this report reads the data'];
   out.push(`Sections: ${sections.map((s) => `[${s}](#${slug(s)})`).join(' · ')}.`, '');
   a.workloads.forEach((w, i) => out.push(...workloadSection(a, w, ctx.charts[i])));
   out.push(...openSection(a, ctx.openCharts ?? []));
   out.push(...flagsSection(a), ...environmentSection(a), ...reproduceSection(a));
   out.push('## What Node.js could not do', '', ...nodeLimits(a.dataset.inputs.map((i) => i.results.environment), a.dataset.inputs.flatMap((i) => i.results.cells.flatMap((c) => c.servers.filter((s) => s.design.startsWith('mt-per-connection')).map((s) => s.io)))).map((s) => `- ${s}`), '');
+  if (prefork) out.push(`## ${PREFORK_SECTION}`, '', prefork, '');
   out.push(...methodSection(ctx, a));
   return out.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd() + '\n';
 }
