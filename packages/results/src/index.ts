@@ -10,7 +10,7 @@ export {
 } from './schema.ts';
 export type {
   SweepResults, ResolvedSweepConfig, WorkloadDefinition, Environment, CellResult, CellSummary, RunResult, ServerInstance, ServerStop,
-  ServerUsage, LoadgenUsage, RunNoise, ClientTimings, ErrorCounts, HistogramRecord, Stat,
+  ServerUsage, LoadgenUsage, RunNoise, ShardSync, ShardPart, ClientTimings, ErrorCounts, HistogramRecord, Stat,
   PresetName, ClientMode, ServerLifecycle, WorkloadName, WorkloadCostModel,
 } from './schema.ts';
 export { schemaFileText } from './schema-file.ts';

@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { SocketlabError } from '@socketlab/protocol';
 import {
   histogramRecord, mergeHistograms, round3, ticksToMs,
   type DesignLabel, type ErrorCounts, type ResolvedSweepConfig, type RunResult, type ServerUsage, type TreeSample, type WorkloadDefinition,
@@ -75,6 +76,13 @@ async function settle(server: ServerProcess, baseline: number | null): Promise<v
   }
 }
 
+/** One shard's part of a run (sharded sweeps): `count` clients from index `first`, released when `releaseGate` says. */
+export interface RunShare {
+  count: number;
+  first: number;
+  releaseGate?: () => Promise<number>;
+}
+
 /** Runs one run: releases the clients, samples the server meanwhile, and measures what happened. */
 export async function executeRun(
   cfg: ResolvedSweepConfig,
@@ -86,8 +94,12 @@ export async function executeRun(
   serverInstance: number,
   procs: ClientProcesses,
   aborted: () => boolean,
+  share?: RunShare,
 ): Promise<RunResult> {
-  const specs: ClientSpec[] = Array.from({ length: clients }, (_, i) => {
+  // A shard runs its contiguous part of the N clients (their global indices); one process runs them all.
+  const local = share ?? { count: clients, first: 0 };
+  const specs: ClientSpec[] = Array.from({ length: local.count }, (_, k) => {
+    const i = local.first + k;
     const requests = clientRequests(workload, i, cfg.tasksPerClient);
     return { index: i, requests, expected: requests.map(expectedReply) };
   });
@@ -108,7 +120,7 @@ export async function executeRun(
         sampler = setInterval(() => window.add(server.sample()), cfg.sampleIntervalMs);
       }
       parentCpu0 = process.cpuUsage();
-    });
+    }, share?.releaseGate);
     parentCpu = process.cpuUsage(parentCpu0);
     if (server) {
       await settle(server, baselineProcesses);
@@ -116,7 +128,8 @@ export async function executeRun(
       window.add(server.sample());
     }
   } catch (err) {
-    if (err instanceof LoadgenWorkerError) throw err;
+    // Coded errors keep their code (a shard's rendezvous failure is not a worker's).
+    if (err instanceof SocketlabError) throw err;
     throw new LoadgenWorkerError((err as Error).message);
   } finally {
     clearInterval(sampler);
@@ -148,7 +161,7 @@ export async function executeRun(
     totalMs: wasAborted || endTimes.length === 0 ? null : round3(Math.max(...endTimes) - release),
     wallMs: round3(wallMs),
     clients: {
-      count: clients,
+      count: local.count,
       completed: reports.filter((r) => r.doneAt !== null).length,
       failed: reports.filter((r) => r.doneAt === null).length,
       connectMs: reports.map((r) => rel(r.connectAt)),
@@ -156,7 +169,7 @@ export async function executeRun(
       completionMs: reports.map((r) => rel(r.doneAt)),
     },
     tasks: {
-      expected: clients * cfg.tasksPerClient,
+      expected: local.count * cfg.tasksPerClient,
       sent: reports.reduce((a, r) => a + r.tasksSent, 0),
       ok: reports.reduce((a, r) => a + r.tasksOk, 0),
       latencyUs: histogramRecord(histogram),
