@@ -41,8 +41,12 @@ async function shardedSweep(target: string): Promise<SweepResults[]> {
   );
 }
 
+/** The bucket view of hdr-histogram-js's JS histograms (what createHistogram builds), not in its Histogram interface. */
+type Buckets = { countsArrayLength: number; getCountAtIndex(index: number): number };
+
 /** True if two histograms hold the same count in every bucket. */
-function sameBuckets(a: Histogram, b: Histogram): boolean {
+function sameBuckets(ha: Histogram, hb: Histogram): boolean {
+  const [a, b] = [ha as unknown as Buckets, hb as unknown as Buckets];
   const length = Math.max(a.countsArrayLength, b.countsArrayLength);
   for (let i = 0; i < length; i++) {
     const x = i < a.countsArrayLength ? a.getCountAtIndex(i) : 0;
