@@ -12,6 +12,8 @@ import { writeResults } from './output.ts';
 import { createProgress } from './progress.ts';
 import { killAllServersSync } from './server-process.ts';
 import { runSweep } from './sweep/run-sweep.ts';
+import { SHARD_FLAGS, launcherMain, mergeMain, shardFlags, shardOutPath, shardSweepOptions, type ShardFlags } from './shard/cli.ts';
+import { ShardSession } from './shard/session.ts';
 import { mediansTable } from './table.ts';
 import { OPEN_FLAGS } from './open/flags.ts';
 import { openTable } from './open/table.ts';
@@ -132,6 +134,8 @@ export interface ParsedArgs {
   progress: boolean;
   /** --out: the results file; null for the default location. */
   out: string | null;
+  /** --shard, --rendezvous, --rendezvous-timeout-ms; null when the sweep is not sharded. */
+  shard: ShardFlags | null;
   /** What decides the exit code: --threshold, --allow-errors, --fail-on-noise. */
   verdict: VerdictOptions;
   options: SweepOptions;
@@ -157,7 +161,7 @@ const CLI: CliDefinition = {
     'is release → the last client\'s Goodbye!. loadgen starts each server variant itself (--port 0), stops it',
     'with SIGTERM and checks nothing was left behind. Results: one JSON document (schema.json).',
   ],
-  flags: [...FLAGS, ...VERDICT_FLAGS, ...OUTPUT_FLAGS],
+  flags: [...FLAGS, ...SHARD_FLAGS, ...VERDICT_FLAGS, ...OUTPUT_FLAGS],
   packageJson: new URL('../package.json', import.meta.url),
   positionalHint: 'flags start with --',
   epilogue: [
@@ -177,6 +181,10 @@ const CLI: CliDefinition = {
     `left out (they match every cell). metric: ${THRESHOLD_METRICS.join(', ')} (p50, p90, p99 are`,
     'aliases of latency.*); op: < <= > >=; value: a number with us, ms (default) or s (errors: a count).',
     'A threshold fails when a cell it selects breaks it or has no value, or when it selects no cell.',
+    '',
+    'Sharded runs: --shard i/n --rendezvous host:port --target … on n machines, then',
+    `${BIN} merge <shard files> --out <file> (exact); ${BIN} launcher slurm|k8s prints a Slurm batch`,
+    'script or a Kubernetes Indexed Job for it (--help on each). See docs/distributed.md.',
     '',
     'Exit codes (the first that applies; under --quiet one line on stderr still says why):',
     ...EXIT_CODE_TABLE.map(([code, text]) => `  ${String(code).padEnd(4)}${text}`),
@@ -218,6 +226,7 @@ function toParsedArgs(p: ParsedCommandLine): ParsedArgs {
     quiet,
     progress: !quiet && p.flags['no-progress'] !== true,
     out: typeof p.flags.out === 'string' ? p.flags.out : null,
+    shard: shardFlags(p.flags),
     verdict: {
       thresholds: (p.flags.threshold as Threshold[] | undefined) ?? [],
       allowErrors: p.flags['allow-errors'] === true,
@@ -259,12 +268,17 @@ export async function main(argv: string[]): Promise<void> {
     process.exitCode = reportError(CLI, err);
     return;
   }
+  // Subcommands of sharded sweeps (shard/cli.ts): merge the shards' files; print a Slurm or Kubernetes launcher.
+  if (split[0] === 'merge') return mergeMain(split.slice(1));
+  if (split[0] === 'launcher') return launcherMain(split.slice(1), (args) => void parseArgs(args));
   await runCli(split, CLI, (p) => sweep(toParsedArgs(p)));
 }
 
 async function sweep(parsed: ParsedArgs): Promise<number> {
   // A range the API refuses is a usage error too: the skeleton rewords it to name the flag.
-  const config = resolveConfig(parsed.options);
+  const config = resolveConfig(parsed.shard ? shardSweepOptions(parsed.options) : parsed.options);
+  // A shard first meets the others (shard/session.ts): a missing shard fails here, before any run.
+  const session = parsed.shard ? await ShardSession.open(parsed.shard.identity, config, parsed.shard.rendezvous, { timeoutMs: parsed.shard.timeoutMs }) : null;
   const controller = new AbortController();
   let signals = 0;
   const onSignal = (signal: 'SIGINT' | 'SIGTERM') => {
@@ -283,12 +297,13 @@ async function sweep(parsed: ParsedArgs): Promise<number> {
   process.on('SIGTERM', onTerm);
   const progress = parsed.progress ? createProgress(process.stderr) : null;
   try {
-    const results = await runSweep(config, { signal: controller.signal, onProgress: progress ? (e) => progress.onProgress(e) : undefined });
+    let results = await runSweep(config, { signal: controller.signal, onProgress: progress ? (e) => progress.onProgress(e) : undefined, shard: session?.hooks });
     progress?.stop();
+    if (session) results = session.annotate(results);
     const check = validateResults(results);
     let paths: string[] = [];
     if (parsed.json) process.stdout.write(JSON.stringify(results, null, 2) + '\n');
-    if (!parsed.json || parsed.out) paths = writeResults(results, { out: parsed.out });
+    if (!parsed.json || parsed.out) paths = writeResults(results, { out: session ? shardOutPath(parsed.out, session) : parsed.out });
     if (!parsed.quiet && !parsed.json) process.stdout.write(summaryText(results, paths));
     if (!check.ok) process.stderr.write(`${BIN}: schema errors:\n${check.errors.slice(0, 20).map((e) => `  ${e.path} ${e.message}`).join('\n')}\n`);
     const outcome = verdict(results, check.ok, parsed.verdict);
@@ -301,5 +316,6 @@ async function sweep(parsed: ParsedArgs): Promise<number> {
   } finally {
     process.off('SIGINT', onInt);
     process.off('SIGTERM', onTerm);
+    await session?.close();
   }
 }

@@ -5,6 +5,7 @@ import { LoadgenWorkerError } from './errors.ts';
 import { BRAND, isBranded, type ClientSpec, type FromWorker, type PrepareMessage, type ResultMessage, type ToWorker } from './messages.ts';
 import { now } from './client-core.ts';
 import type { OpenPrepareMessage, OpenResultMessage, OpenShare } from './open/messages.ts';
+import { sleepUntil } from './shard/clock.ts';
 
 /**
  * The client process entry: dist/entry/client-worker.js next to the bundle. Run from source (tests
@@ -143,9 +144,11 @@ export class ClientProcesses {
 
   /**
    * Runs `clients`, client i on process i mod size. `beforeRelease` runs once every process is ready,
-   * just before the release (the sweep takes its baseline server sample there).
+   * just before the release (the sweep takes its baseline server sample there). `releaseGate`, when
+   * given, is asked once every process is ready and resolves with the absolute time (a now() value) to
+   * release at: a sharded sweep's start, agreed with the other shards (shard/rendezvous.ts).
    */
-  async run(target: Omit<PrepareMessage, typeof BRAND | 'type' | 'runId' | 'clients'>, clients: ClientSpec[], beforeRelease: () => void): Promise<ClientRunOutcome> {
+  async run(target: Omit<PrepareMessage, typeof BRAND | 'type' | 'runId' | 'clients'>, clients: ClientSpec[], beforeRelease: () => void, releaseGate?: () => Promise<number>): Promise<ClientRunOutcome> {
     const runId = nextRunId++;
     const shares = this.#procs.map(() => [] as ClientSpec[]);
     clients.forEach((c, i) => shares[i % shares.length]!.push(c));
@@ -157,6 +160,7 @@ export class ClientProcesses {
         return ready;
       }),
     );
+    if (releaseGate) await sleepUntil(await releaseGate());
     beforeRelease();
     this.#current = runId;
     const results = used.map((p) => p.waitFor('result', runId));

@@ -16,7 +16,19 @@ export type ServerStartError = InstanceType<typeof ServerStartError>;
 export const LoadgenWorkerError = defineError('LoadgenWorkerError', 'SOCKETLAB_ERR_LOADGEN_WORKER', 'a loadgen worker process failed');
 export type LoadgenWorkerError = InstanceType<typeof LoadgenWorkerError>;
 
+/** A sharded run's rendezvous failed: a shard could not reach shard 0, disagreed with it, or left. */
+export const ShardRendezvousError = defineError('ShardRendezvousError', 'SOCKETLAB_ERR_SHARD_RENDEZVOUS', 'the shards could not meet');
+export type ShardRendezvousError = InstanceType<typeof ShardRendezvousError>;
+
+/** A shard did not arrive (connect, or get ready for a run) within --rendezvous-timeout-ms. */
+export const ShardTimeoutError = defineError('ShardTimeoutError', 'SOCKETLAB_ERR_SHARD_TIMEOUT', 'a shard did not arrive in time');
+export type ShardTimeoutError = InstanceType<typeof ShardTimeoutError>;
+
+/** Shard results files that cannot be merged into one: another sweep, another configuration, a shard missing. */
+export const ShardMergeError = defineError('ShardMergeError', 'SOCKETLAB_ERR_SHARD_MERGE', 'the shard results cannot be merged');
+export type ShardMergeError = InstanceType<typeof ShardMergeError>;
+
 export { ResultsInvalidError };
 
 /** Every error class loadgen defines (for the docs/errors.md registry test). */
-export const LOADGEN_ERROR_CLASSES = Object.freeze([ServerStartError, LoadgenWorkerError] as const);
+export const LOADGEN_ERROR_CLASSES = Object.freeze([ServerStartError, LoadgenWorkerError, ShardRendezvousError, ShardTimeoutError, ShardMergeError] as const);

@@ -27,7 +27,10 @@ export { NOMINAL_TASK_MS, FIB_REFERENCE, resolveWorkload, expectedReply, fibNFor
 export { writeResults, resultsFileName } from './output.ts';
 export { mediansTable } from './table.ts';
 export { resolveBin, portIsFree } from './server-process.ts';
-export { ServerStartError, LoadgenWorkerError, ResultsInvalidError, LOADGEN_ERROR_CLASSES } from './errors.ts';
+export { ServerStartError, LoadgenWorkerError, ShardRendezvousError, ShardTimeoutError, ShardMergeError, ResultsInvalidError, LOADGEN_ERROR_CLASSES } from './errors.ts';
+export { mergeShardResults } from './shard/merge.ts';
+export type { ShardIdentity, Share } from './shard/contract.ts';
+export type { ShardHooks } from './shard/session.ts';
 
 /**
  * How loadgen starts each design: its package and flags. Kept for existing callers; it is a view of

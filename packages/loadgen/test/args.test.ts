@@ -6,7 +6,7 @@ import { DESIGNS } from '@socketlab/results';
 
 describe('parseArgs', () => {
   it('gives empty options and the CLI defaults without flags', () => {
-    assert.deepEqual(parseArgs([]), { help: false, version: false, json: false, quiet: false, progress: true, out: null, verdict: { thresholds: [], allowErrors: false, failOnNoise: false }, options: {} });
+    assert.deepEqual(parseArgs([]), { help: false, version: false, json: false, quiet: false, progress: true, out: null, shard: null, verdict: { thresholds: [], allowErrors: false, failOnNoise: false }, options: {} });
   });
 
   it('parses thresholds in order, with units in ms, and the verdict switches', () => {

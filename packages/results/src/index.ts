@@ -10,7 +10,7 @@ export {
 } from './schema.ts';
 export type {
   SweepResults, ResolvedSweepConfig, WorkloadDefinition, Environment, CellResult, CellSummary, RunResult, ServerInstance, ServerStop,
-  ServerUsage, LoadgenUsage, RunNoise, ChildShares, ClientTimings, ErrorCounts, HistogramRecord, Stat,
+  ServerUsage, LoadgenUsage, RunNoise, ChildShares, ShardSync, ShardPart, ClientTimings, ErrorCounts, HistogramRecord, Stat,
   PresetName, ClientMode, ServerLifecycle, WorkloadName, WorkloadCostModel, ProtocolName, ReplyExpectation, ExternalServer, ProtocolConfig,
   LoadModel, ArrivalProcess, OpenConfig, OpenRunResult, OpenCell, CapacityProbe,
 } from './schema.ts';

@@ -341,6 +341,29 @@ export const ChildSharesSchema = Obj(
   'mp-prefork-* only: how the run\'s connections were shared between the children, from the server\'s `idle` log lines (cumulative per-child counts; the run\'s share is the difference across it).',
 );
 
+/** (v2) How one shard's release lined up with the agreed start (sharded sweeps, loadgen --shard). */
+export const ShardSyncSchema = Obj(
+  {
+    agreedReleaseAt: Num('The release every shard agreed on, on shard 0\'s clock (performance.timeOrigin + performance.now() there). Unit: ms since the Unix epoch.'),
+    releaseErrorMs: Type.Number({ description: 'This shard\'s actual release minus the agreed one, both on shard 0\'s clock (releaseAt − clockOffsetMs − agreedReleaseAt); positive = late. Signed. Unit: ms.' }),
+    clockOffsetMs: Type.Number({ description: 'This shard\'s clock minus shard 0\'s, measured just before the run (NTP-style: the shortest of a few round trips). Signed. Unit: ms.' }),
+    rttMs: Num('Round trip of the clock exchange kept: the offset is right to within half of it. Unit: ms.'),
+  },
+  '(v2) How this shard\'s release lined up with the start all shards agreed on. Present in a shard\'s results only.',
+);
+
+/** (v2) One shard's part of a merged run. */
+export const ShardPartSchema = Obj(
+  {
+    index: Int('Shard index, from 0.'),
+    clients: Int('Clients this shard ran (its integral share of N).'),
+    totalMs: Nullable(Num('This shard\'s own total: its release → its last client\'s end. Null if interrupted. Unit: ms.')),
+    sync: ShardSyncSchema,
+    loadgen: LoadgenUsageSchema,
+  },
+  '(v2) One shard\'s part of a merged run: its clients, its start and its own loadgen CPU.',
+);
+
 export const RunSchema = Obj(
   {
     index: Int('Run number within the cell, from 0.'),
@@ -367,6 +390,16 @@ export const RunSchema = Obj(
     noise: Type.Optional(NoiseSchema),
     open: Type.Optional(OpenRunSchema),
     childShares: Type.Optional(Nullable(ChildSharesSchema)),
+    sync: Type.Optional(ShardSyncSchema),
+    shards: Type.Optional(
+      Obj(
+        {
+          startSkewMs: Num('Latest minus earliest shard release, on shard 0\'s clock (max − min of the parts\' releaseErrorMs). Unit: ms.'),
+          parts: Type.Array(ShardPartSchema, { minItems: 1, description: 'Every shard\'s part, in shard order.' }),
+        },
+        '(v2) A merged run: how its shards started, and each shard\'s own loadgen CPU and saturation. Present in merged results only.',
+      ),
+    ),
   },
   'One run: N clients released at once, each sending its tasks and EXIT (closed model), or requests arriving at a rate on N connections (open model, see `open`).',
 );
@@ -482,6 +515,44 @@ export const ResultsSchema = Type.Object(
     config: ConfigSchema,
     cells: Type.Array(CellSchema, { description: 'Every design × workload × N cell, in sweep order.' }),
     warnings: Type.Array(Type.String(), { description: 'Anything that may make numbers less trustworthy (leftover processes, saturated runs, errors).' }),
+    shard: Type.Optional(
+      Obj(
+        {
+          index: Int('This shard\'s index, from 0.'),
+          count: Int('How many shards ran the sweep.', 1),
+          source: StringEnum(['flag', 'slurm', 'k8s'] as const, 'Where the identity came from: --shard i/n, Slurm (SLURM_PROCID/SLURM_NTASKS) or a Kubernetes Indexed Job (JOB_COMPLETION_INDEX).'),
+          sweepId: Type.String({ description: 'Id shard 0 gave the sharded sweep: every shard of one sweep has the same; merge refuses files of different sweeps.' }),
+          host: Type.String({ description: 'Host name of the machine the shard ran on (os.hostname()).' }),
+          node: Nullable(Type.String({ description: 'Slurm\'s node name (SLURMD_NODENAME); null outside Slurm.' })),
+          rendezvous: Nullable(Type.String({ description: 'host:port of the rendezvous (shard 0); null for a single shard.' })),
+        },
+        '(v2) This file is one shard of a sharded sweep: who ran it. Absent in unsharded and merged results.',
+      ),
+    ),
+    merged: Type.Optional(
+      Obj(
+        {
+          sweepId: Type.String({ description: 'The shards\' common sweepId.' }),
+          count: Int('Shards merged.', 1),
+          maxStartSkewMs: Nullable(Num('Largest runs[].shards.startSkewMs over the sweep; null if no run. Unit: ms.')),
+          shards: Type.Array(
+            Obj(
+              {
+                index: Int('Shard index.'),
+                host: Type.String({ description: 'Its host name.' }),
+                node: Nullable(Type.String({ description: 'Its Slurm node name, if any.' })),
+                startedAt: Iso('Its sweep start.'),
+                durationMs: Num('Its sweep wall time. Unit: ms.'),
+                complete: Type.Boolean({ description: 'Its own complete flag.' }),
+              },
+              'One merged shard file.',
+            ),
+            { minItems: 1, description: 'The shard files merged, in shard order.' },
+          ),
+        },
+        '(v2) This file merges the shards of a sharded sweep (socketlab-loadgen merge). Absent otherwise.',
+      ),
+    ),
   },
   {
     $id: 'https://github.com/socketlab/socketlab/blob/main/packages/results/schema.json',
@@ -504,6 +575,8 @@ export type ClientTimings = Static<typeof ClientsSchema>;
 export type ServerUsage = Static<typeof ServerUsageSchema>;
 export type LoadgenUsage = Static<typeof LoadgenUsageSchema>;
 export type RunNoise = Static<typeof NoiseSchema>;
+export type ShardSync = Static<typeof ShardSyncSchema>;
+export type ShardPart = Static<typeof ShardPartSchema>;
 export type RunResult = Static<typeof RunSchema>;
 export type ChildShares = Static<typeof ChildSharesSchema>;
 export type ServerStop = Static<typeof ServerStopSchema>;

@@ -1,4 +1,5 @@
 import type { DesignLabel, ResolvedSweepConfig } from '@socketlab/results';
+import type { ShardHooks } from '../shard/session.ts';
 
 /** Where a run sits in the sweep. `index` and `run` count from 1. */
 export interface RunPosition {
@@ -27,4 +28,7 @@ export interface SweepHooks {
   /** Aborting stops the sweep cleanly: the current run's clients give up, its server is stopped, and the
    * partial results come back with `complete: false` and `abortReason` (the signal's reason, if a string). */
   signal?: AbortSignal;
+  /** Run as one shard of a sharded sweep (shard/session.ts): this shard's share of each run's clients,
+   * released at the start agreed with the other shards. */
+  shard?: ShardHooks;
 }

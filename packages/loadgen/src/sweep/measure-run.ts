@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { SocketlabError } from '@socketlab/protocol';
 import {
   histogramRecord, isBuiltIn, mergeHistograms, round3, shareSpread, ticksToMs,
   type ChildShares, type DesignLabel, type ErrorCounts, type ResolvedSweepConfig, type RunResult, type ServerUsage, type TreeSample, type WorkloadDefinition,
@@ -120,6 +121,13 @@ export async function settle(server: ServerProcess, baseline: number | null): Pr
   }
 }
 
+/** One shard's part of a run (sharded sweeps): `count` clients from index `first`, released when `releaseGate` says. */
+export interface RunShare {
+  count: number;
+  first: number;
+  releaseGate?: () => Promise<number>;
+}
+
 /** Runs one run: releases the clients, samples the server meanwhile, and measures what happened. */
 export async function executeRun(
   cfg: ResolvedSweepConfig,
@@ -131,9 +139,12 @@ export async function executeRun(
   serverInstance: number,
   procs: ClientProcesses,
   aborted: () => boolean,
+  share?: RunShare,
 ): Promise<RunResult> {
   const talk = clientProtocol(cfg, design);
-  const specs: ClientSpec[] = Array.from({ length: clients }, (_, i) => talk.spec(i, clientRequests(workload, i, cfg.tasksPerClient)));
+  // A shard runs its contiguous part of the N clients (their global indices); one process runs them all.
+  const local = share ?? { count: clients, first: 0 };
+  const specs: ClientSpec[] = Array.from({ length: local.count }, (_, k) => talk.spec(local.first + k, clientRequests(workload, local.first + k, cfg.tasksPerClient)));
   const runTimeoutMs = cfg.runTimeoutMs || autoRunTimeoutMs(cfg, clients, workload.taskMs);
   const target = design === 'external' ? cfg.target! : { host: cfg.host, port: server!.port };
   const window = new SampleWindow();
@@ -153,7 +164,7 @@ export async function executeRun(
         sampler = setInterval(() => window.add(server.sample()), cfg.sampleIntervalMs);
       }
       parentCpu0 = process.cpuUsage();
-    });
+    }, share?.releaseGate);
     parentCpu = process.cpuUsage(parentCpu0);
     if (server) {
       await settle(server, baselineProcesses);
@@ -161,7 +172,8 @@ export async function executeRun(
       window.add(server.sample());
     }
   } catch (err) {
-    if (err instanceof LoadgenWorkerError) throw err;
+    // Coded errors keep their code (a shard's rendezvous failure is not a worker's).
+    if (err instanceof SocketlabError) throw err;
     throw new LoadgenWorkerError((err as Error).message);
   } finally {
     clearInterval(sampler);
@@ -194,7 +206,7 @@ export async function executeRun(
     totalMs: wasAborted || endTimes.length === 0 ? null : round3(Math.max(...endTimes) - release),
     wallMs: round3(wallMs),
     clients: {
-      count: clients,
+      count: local.count,
       completed: reports.filter((r) => r.doneAt !== null).length,
       failed: reports.filter((r) => r.doneAt === null).length,
       connectMs: reports.map((r) => rel(r.connectAt)),
@@ -202,7 +214,7 @@ export async function executeRun(
       completionMs: reports.map((r) => rel(r.doneAt)),
     },
     tasks: {
-      expected: clients * cfg.tasksPerClient,
+      expected: local.count * cfg.tasksPerClient,
       sent: reports.reduce((a, r) => a + r.tasksSent, 0),
       ok: reports.reduce((a, r) => a + r.tasksOk, 0),
       latencyUs: histogramRecord(histogram),

@@ -144,12 +144,14 @@ export async function runSweep(config: SweepOptions | ResolvedSweepConfig = {}, 
             current = cfg.clientMode === 'process' ? await ClientProcesses.start(plan.clients, Math.max(cfg.startTimeoutMs, plan.clients * 200)) : shared!;
             try {
               if (cell.open) return await executeOpenRun(cfg, plan.design, plan.workload, cell.open.rate, r, server, cell.servers.length - 1, current, () => abortReason !== null);
-              return await executeRun(cfg, plan.design, plan.workload, plan.clients, r, server, cell.servers.length - 1, current, () => abortReason !== null);
+              const share = hooks.shard && { ...hooks.shard.share(plan.clients), releaseGate: () => hooks.shard!.release(position) };
+              return await executeRun(cfg, plan.design, plan.workload, plan.clients, r, server, cell.servers.length - 1, current, () => abortReason !== null, share);
             } finally {
               if (cfg.clientMode === 'process') await current.close();
               current = null;
             }
           });
+          if (hooks.shard) run.sync = hooks.shard.sync(run);
           cell.runs.push(run);
           if (run.noise?.noisy) warn(`${plan.design} × ${plan.workload.name} × N=${plan.clients} run ${r + 1}: other processes used ${Math.round((run.noise.foreignCpuShare ?? 0) * 100)} % of the machine's CPU in the quietest of ${run.noise.attempts} attempt(s) (threshold ${Math.round((cfg.noiseThreshold ?? 0) * 100)} %): flagged noisy`);
           if (cfg.serverLifecycle === 'run' && server) {

@@ -1,0 +1,104 @@
+import { randomBytes } from 'node:crypto';
+import { InvalidOptionError } from '@socketlab/protocol';
+import { round3, type ResolvedSweepConfig, type RunResult, type ShardSync, type SweepResults } from '@socketlab/results';
+import { now } from '../client-core.ts';
+import type { RunPosition } from '../sweep/events.ts';
+import { shareOf, type Share, type ShardIdentity } from './contract.ts';
+import { configDifference } from './merge.ts';
+import { RendezvousClient, RendezvousServer, type RendezvousOptions, type StartSignal } from './rendezvous.ts';
+
+/**
+ * What a sweep needs to run as one shard (SweepHooks.shard): its part of each run's clients, the
+ * barrier before each release, and what to record about that release.
+ */
+export interface ShardHooks {
+  /** This shard's contiguous share of a run of `clients` clients. */
+  share(clients: number): Share;
+  /** Before a release, once this shard's clients are ready: resolves with the local time (a now() value) to release at. */
+  release(position: RunPosition): Promise<number>;
+  /** After a run: how its release lined up with the agreed one. */
+  sync(run: RunResult): ShardSync | undefined;
+}
+
+/** Checks a configuration can run sharded; throws InvalidOptionError naming the flag. */
+export function checkShardable(config: ResolvedSweepConfig, shard: ShardIdentity): void {
+  if (config.target === null) {
+    throw new InvalidOptionError('--shard needs --target: every shard must load the same external server (with loadgen-started servers each shard would load its own)');
+  }
+  const small = config.clients.filter((n) => n < shard.count);
+  if (small.length > 0) throw new InvalidOptionError(`--clients: with --shard ${shard.index}/${shard.count} every N must be at least the shard count ${shard.count} (got ${small.join(', ')})`);
+  if ((config.noiseRetries ?? 0) > 0) {
+    // A re-run is decided on each machine's own noise, so the shards would disagree on how many runs
+    // there are and the barriers would fall out of step.
+    throw new InvalidOptionError('--noise-retries must be 0 with --shard (each shard runs every run once; noisy runs are flagged, not re-run)');
+  }
+}
+
+/** A joined sharded sweep: the hooks for runSweep, then annotate() the results and close(). */
+export class ShardSession {
+  readonly identity: ShardIdentity;
+  readonly rendezvous: string | null;
+  readonly #client: RendezvousClient | null;
+  readonly #server: RendezvousServer | null;
+  readonly #sweepId: string;
+  #last: StartSignal | null = null;
+
+  private constructor(identity: ShardIdentity, rendezvous: string | null, client: RendezvousClient | null, server: RendezvousServer | null, sweepId: string) {
+    this.identity = identity;
+    this.rendezvous = rendezvous;
+    this.#client = client;
+    this.#server = server;
+    this.#sweepId = sweepId;
+  }
+
+  /**
+   * Joins the sharded sweep: shard 0 opens the rendezvous at `rendezvous` (and joins it like the
+   * others); every shard connects, and this resolves once all `count` have. A single shard needs none.
+   */
+  static async open(identity: ShardIdentity, config: ResolvedSweepConfig, rendezvous: { host: string; port: number } | null, options: RendezvousOptions = {}): Promise<ShardSession> {
+    checkShardable(config, identity);
+    if (identity.count === 1) return new ShardSession(identity, null, null, null, randomBytes(6).toString('hex'));
+    if (rendezvous === null) throw new InvalidOptionError(`--rendezvous is required with --shard ${identity.index}/${identity.count}: host:port of shard 0 (where shard 0 listens)`);
+    const server = identity.index === 0
+      ? await RendezvousServer.listen(rendezvous.host, rendezvous.port, identity.count, (hello) => configDifference(config, hello.config as ResolvedSweepConfig, 'shard 0', `shard ${hello.index}`), options)
+      : null;
+    try {
+      const client = await RendezvousClient.join(rendezvous.host, server?.port ?? rendezvous.port, { index: identity.index, count: identity.count, host: identity.host, node: identity.node, config }, options);
+      return new ShardSession(identity, `${rendezvous.host}:${rendezvous.port}`, client, server, client.sweepId);
+    } catch (err) {
+      await server?.close();
+      throw err;
+    }
+  }
+
+  get sweepId(): string {
+    return this.#sweepId;
+  }
+
+  readonly hooks: ShardHooks = {
+    share: (clients) => shareOf(clients, this.identity.index, this.identity.count),
+    release: async (p) => {
+      if (this.#client === null) return now();
+      this.#last = await this.#client.barrier(`${p.design}/${p.workload}/N=${p.clients}/run ${p.run}`);
+      return this.#last.localAt;
+    },
+    sync: (run) => {
+      if (this.#client === null) return { agreedReleaseAt: run.releaseAt, releaseErrorMs: 0, clockOffsetMs: 0, rttMs: 0 };
+      const s = this.#last;
+      if (s === null) return undefined;
+      return { agreedReleaseAt: round3(s.agreedAt), releaseErrorMs: round3(run.releaseAt - s.localAt), clockOffsetMs: round3(s.offsetMs), rttMs: round3(s.rttMs) };
+    },
+  };
+
+  /** Records the shard's identity in its results. */
+  annotate(results: SweepResults): SweepResults {
+    const { index, count, source, host, node } = this.identity;
+    return { ...results, shard: { index, count, source, sweepId: this.#sweepId, host, node, rendezvous: this.rendezvous } };
+  }
+
+  /** Leaves the rendezvous; shard 0 then waits (bounded) for the others to leave too. */
+  async close(): Promise<void> {
+    this.#client?.close();
+    await this.#server?.close();
+  }
+}
