@@ -6,12 +6,12 @@ import { resultsJsonSchema as _schema } from './schema.ts';
 
 export {
   SCHEMA_VERSION, READABLE_SCHEMA_VERSIONS, ResultsSchema, ConfigSchema, HISTOGRAM_ENCODING, resultsJsonSchema,
-  PRESET_NAMES, CLIENT_MODES, SERVER_LIFECYCLES, WORKLOAD_NAMES, COST_MODELS,
+  PRESET_NAMES, CLIENT_MODES, SERVER_LIFECYCLES, WORKLOAD_NAMES, COST_MODELS, RUN_DEFINITIONS, LEGACY_RUN_DEFINITION, runDefinitionOf,
 } from './schema.ts';
 export type {
   SweepResults, ResolvedSweepConfig, WorkloadDefinition, Environment, CellResult, CellSummary, RunResult, ServerInstance, ServerStop,
   ServerUsage, LoadgenUsage, RunNoise, ClientTimings, ErrorCounts, HistogramRecord, Stat,
-  PresetName, ClientMode, ServerLifecycle, WorkloadName, WorkloadCostModel,
+  PresetName, ClientMode, ServerLifecycle, WorkloadName, WorkloadCostModel, RunDefinition,
 } from './schema.ts';
 export { schemaFileText } from './schema-file.ts';
 export { DESIGNS, DESIGN_CATALOGUE, designOf, designArgs, isPool, isPerConnection } from './designs.ts';

@@ -1,11 +1,11 @@
 import { availableParallelism } from 'node:os';
 import {
-  histogramRecord, mergeHistograms, round3, ticksToMs,
+  histogramRecord, mergeHistograms, round3, runDefinitionOf, ticksToMs,
   type DesignLabel, type ErrorCounts, type ResolvedSweepConfig, type RunResult, type ServerUsage, type TreeSample, type WorkloadDefinition,
 } from '@socketlab/results';
 import type { ClientProcesses, ClientRunOutcome } from '../client-processes.ts';
 import { LoadgenWorkerError } from '../errors.ts';
-import type { ClientReport, ClientSpec } from '../messages.ts';
+import type { ClientReport, ClientSpec, ResultMessage } from '../messages.ts';
 import { autoRunTimeoutMs } from '../options.ts';
 import type { ServerProcess } from '../server-process.ts';
 import { clientRequests, expectedReply } from '../workloads.ts';
@@ -75,6 +75,42 @@ async function settle(server: ServerProcess, baseline: number | null): Promise<v
   }
 }
 
+/** What the saturation flag is decided from: one run's client-process reports. */
+export interface SaturationInputs {
+  /** Highest CPU ÷ active time of one client process (1 = a core busy throughout). */
+  maxClientUtilization: number;
+  /** Highest p99 and max event-loop delay over the client processes, ms; null if no process measured any. */
+  eventLoopDelay: { p99Ms: number; maxMs: number } | null;
+  saturated: boolean;
+}
+
+/**
+ * Was the generator the bottleneck? Judged by loadgen's own client processes, not by its CPU over the
+ * machine's cores (which the server shares, so that ratio stayed far below any threshold): a client
+ * process that kept `saturationThreshold` of one core busy over its part of the run, or whose event loop
+ * ran timers `eventLoopDelayThresholdMs` late at the 99th percentile (replies read late, requests sent
+ * late: the delay is in the measured times). The parent is left out: it handles no client socket.
+ */
+export function judgeSaturation(
+  results: readonly Pick<ResultMessage, 'cpu' | 'activeMs' | 'eventLoopDelay'>[],
+  cfg: Pick<ResolvedSweepConfig, 'saturationThreshold' | 'eventLoopDelayThresholdMs'>,
+): SaturationInputs {
+  let maxClientUtilization = 0;
+  const delays = results.flatMap((r) => (r.eventLoopDelay ? [r.eventLoopDelay] : []));
+  const eventLoopDelay = delays.length === 0 ? null : { p99Ms: Math.max(...delays.map((d) => d.p99Ms)), maxMs: Math.max(...delays.map((d) => d.maxMs)) };
+  for (const r of results) {
+    const cpuMs = (r.cpu.user + r.cpu.system) / 1000;
+    maxClientUtilization = Math.max(maxClientUtilization, cpuMs / Math.max(r.activeMs, 0.001));
+  }
+  const eldLimit = cfg.eventLoopDelayThresholdMs;
+  const saturated = maxClientUtilization >= cfg.saturationThreshold || (eldLimit !== undefined && eventLoopDelay !== null && eventLoopDelay.p99Ms >= eldLimit);
+  return {
+    maxClientUtilization: round3(maxClientUtilization),
+    eventLoopDelay: eventLoopDelay && { p99Ms: round3(eventLoopDelay.p99Ms), maxMs: round3(eventLoopDelay.maxMs) },
+    saturated,
+  };
+}
+
 /** Runs one run: releases the clients, samples the server meanwhile, and measures what happened. */
 export async function executeRun(
   cfg: ResolvedSweepConfig,
@@ -99,14 +135,21 @@ export async function executeRun(
   let parentCpu0 = process.cpuUsage();
   let outcome: ClientRunOutcome;
   let parentCpu: NodeJS.CpuUsage;
+  const runDefinition = runDefinitionOf(cfg);
+  // The server's baseline: before its clients connect when they connect outside the clock, so that its
+  // accept work (a fork or thread per connection) still counts as this run's, and settle() waits for
+  // the per-connection children to go, not for the count they had once connected.
+  const startSampling = () => {
+    if (!server) return;
+    const s = server.sample();
+    window.add(s);
+    baselineProcesses = s ? s.processes.size : null;
+    sampler = setInterval(() => window.add(server.sample()), cfg.sampleIntervalMs);
+  };
   try {
-    outcome = await procs.run({ ...target, connectTimeoutMs: cfg.connectTimeoutMs, runTimeoutMs }, specs, () => {
-      if (server) {
-        const s = server.sample();
-        window.add(s);
-        baselineProcesses = s ? s.processes.size : null;
-        sampler = setInterval(() => window.add(server.sample()), cfg.sampleIntervalMs);
-      }
+    if (runDefinition === 'connect-then-release') startSampling();
+    outcome = await procs.run({ ...target, connectTimeoutMs: cfg.connectTimeoutMs, runTimeoutMs, runDefinition }, specs, () => {
+      if (runDefinition === 'release-then-connect') startSampling();
       parentCpu0 = process.cpuUsage();
     });
     parentCpu = process.cpuUsage(parentCpu0);
@@ -137,6 +180,7 @@ export async function executeRun(
   const usableCores = Math.max(1, Math.min(availableParallelism(), outcome.results.length + 1));
   const utilization = cpuTotalMs / (wallMs * usableCores);
   const maxProcessUtilization = Math.max(parentMs, ...processCpuMs) / wallMs;
+  const judged = judgeSaturation(outcome.results, cfg);
   const endTimes = reports.map((r) => r.endAt);
 
   return {
@@ -145,8 +189,10 @@ export async function executeRun(
     startedAt: new Date(release).toISOString(),
     complete: !wasAborted,
     releaseAt: round3(release),
-    totalMs: wasAborted || endTimes.length === 0 ? null : round3(Math.max(...endTimes) - release),
+    // A client that failed before the release (connect-then-release) ended, on the run's clock, at 0.
+    totalMs: wasAborted || endTimes.length === 0 ? null : round3(Math.max(0, Math.max(...endTimes) - release)),
     wallMs: round3(wallMs),
+    ...(outcome.connectPhaseMs === null ? {} : { connectPhaseMs: round3(outcome.connectPhaseMs) }),
     clients: {
       count: clients,
       completed: reports.filter((r) => r.doneAt !== null).length,
@@ -175,7 +221,9 @@ export async function executeRun(
       processCpuMs,
       utilization: round3(utilization),
       maxProcessUtilization: round3(maxProcessUtilization),
-      saturated: utilization >= cfg.saturationThreshold || maxProcessUtilization >= cfg.saturationThreshold,
+      maxClientUtilization: judged.maxClientUtilization,
+      ...(judged.eventLoopDelay ? { eventLoopDelayP99Ms: judged.eventLoopDelay.p99Ms, eventLoopDelayMaxMs: judged.eventLoopDelay.maxMs } : {}),
+      saturated: judged.saturated,
     },
   };
 }
