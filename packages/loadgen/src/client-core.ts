@@ -54,7 +54,7 @@ export function runClient(spec: ClientSpec, run: Pick<PrepareMessage, 'host' | '
     let settled = false;
     let gatePassed = false;
     // Declared before done(), which clears them: a signal aborted before the first connect calls done() at once.
-    let connectTimer: NodeJS.Timeout | undefined;
+    const connectTimer = setTimeout(() => done('timeout', `no connection within ${run.connectTimeoutMs} ms`), run.connectTimeoutMs);
     let runTimer: NodeJS.Timeout | undefined;
     const passGate = () => {
       if (gate && !gatePassed) {
@@ -97,7 +97,6 @@ export function runClient(spec: ClientSpec, run: Pick<PrepareMessage, 'host' | '
     if (signal?.aborted) return onAbort();
     signal?.addEventListener('abort', onAbort, { once: true });
 
-    connectTimer = setTimeout(() => done('timeout', `no connection within ${run.connectTimeoutMs} ms`), run.connectTimeoutMs);
     const startRunTimer = () => {
       runTimer = setTimeout(() => done('timeout', `not finished within ${run.runTimeoutMs} ms of the release`), run.runTimeoutMs);
     };
