@@ -72,8 +72,9 @@ describe('the run definition', () => {
           // No request may reach the server before the release, in either definition.
           for (const t of firstByte) assert.ok(t > run.releaseAt, `request at ${t} after the release ${run.releaseAt}`);
           if (runDefinition === 'connect-then-release') {
-            // Every client connected before the clock started: the connects are outside totalMs.
-            for (const t of accepted) assert.ok(t < run.releaseAt, `accepted at ${t} before the release ${run.releaseAt}`);
+            // Every client connected before the clock started (its 'connect' came before its process said
+            // ready): the connects are outside totalMs. (The server's accept callback runs in this process,
+            // in the same loop turn as the ready message at worst, so its time is no proof either way.)
             assert.deepEqual(run.clients.connectMs, [0, 0, 0, 0, 0, 0]);
             assert.equal(typeof run.connectPhaseMs, 'number');
           } else {
@@ -97,12 +98,14 @@ describe('the run definition', () => {
     after(() => server.close());
 
     it('no client times out on connect, though it waits far longer than the connect timeout', { timeout: 30_000 }, async () => {
-      const TASK_MS = 150;
+      // The connect timeout is short but not tight (a busy machine can hold a client process off the CPU
+      // for tens of ms); the last client waits 3 tasks, 1.5 s, connected.
+      const TASK_MS = 500;
       const N = 4;
       for (const runDefinition of ['connect-then-release', 'release-then-connect'] as const) {
         const results = await runSweep({
           target: `127.0.0.1:${server.address.port}`, workloads: ['sleep'], clients: [N], runs: 1, timeScale: TASK_MS / 3000,
-          connectTimeoutMs: 100, runDefinition, quietWaitMs: 0, noiseRetries: 0,
+          connectTimeoutMs: 1000, runDefinition, quietWaitMs: 0, noiseRetries: 0,
         });
         const run = results.cells[0]!.runs[0]!;
         assert.equal(run.errors.total, 0, `${runDefinition}: ${JSON.stringify(run.errorSamples)}`);

@@ -197,7 +197,9 @@ export async function executeRun(
       count: clients,
       completed: reports.filter((r) => r.doneAt !== null).length,
       failed: reports.filter((r) => r.doneAt === null).length,
-      connectMs: reports.map((r) => rel(r.connectAt)),
+      // connect-then-release: every connected client connected before its process said ready, so before
+      // the release; 0 by construction (comparing the two processes' clocks could read a few µs past it).
+      connectMs: reports.map((r) => (runDefinition === 'connect-then-release' && r.connectAt !== null ? 0 : rel(r.connectAt))),
       firstReplyMs: reports.map((r) => rel(r.firstReplyAt)),
       completionMs: reports.map((r) => rel(r.doneAt)),
     },
