@@ -14,6 +14,7 @@ function measured(c: ResolvedSweepConfig) {
     serverLifecycle: c.target ? null : c.serverLifecycle,
     poolSize: c.designs.some((d) => d === 'mp-pool' || d === 'mt-pool') ? c.poolSize : null,
     sampleIntervalMs: c.sampleIntervalMs, saturationThreshold: c.saturationThreshold,
+    runDefinition: c.runDefinition, eventLoopDelayThresholdMs: c.eventLoopDelayThresholdMs,
   };
 }
 
@@ -33,6 +34,7 @@ describe('sweepFlags round trip through loadgen\'s parser', () => {
     { target: '127.0.0.1:5000', clients: [10, 20, 30, 40], runs: 2 },
     { target: { host: '::1', port: 7 }, clients: [3] },
     { clients: [1, 2, 3, 4], tasksPerClient: 3, serverLifecycle: 'run', sampleIntervalMs: 20, saturationThreshold: 0.75, loadgenWorkers: 3 },
+    { runDefinition: 'release-then-connect', eventLoopDelayThresholdMs: 35 },
   ];
   for (const options of cases) it(`carries ${JSON.stringify(options)}`, () => roundTrip(options));
 
