@@ -3,7 +3,7 @@ import {
   choiceValue, helpText as skeletonHelp, integerValue, numberValue, parseCommandLine, reportError, runCli,
   type CliDefinition, type CliFlag, type ParsedCommandLine,
 } from '@socketlab/protocol/cli';
-import { CLIENT_MODES, DESIGNS, PRESET_NAMES, SERVER_LIFECYCLES, WORKLOAD_NAMES, validateResults } from '@socketlab/results';
+import { CLIENT_MODES, DESIGNS, PRESET_NAMES, RUN_DEFINITIONS, SERVER_LIFECYCLES, WORKLOAD_NAMES, validateResults } from '@socketlab/results';
 import { DEFAULT_ADAPTER_OPTIONS, PROTOCOLS, parseExpectation, type Expectation } from './adapters.ts';
 import { parseServerSpec } from './external-servers.ts';
 import { DEFAULT_SWEEP_OPTIONS, PRESETS, parseTarget, resolveConfig, type SweepOptions } from './options.ts';
@@ -92,6 +92,7 @@ export const FLAGS: readonly LoadgenFlag[] = [
   { flag: '--time-scale', option: 'timeScale', type: 'string', arg: '<x>', parse: numberValue, help: 'task time = 3000 ms × x (1 = the lesson\'s SLEEP 3000); unitless, > 0', default: 'preset' },
   { flag: '--client-mode', option: 'clientMode', type: 'string', arg: '<mode>', parse: choiceValue(CLIENT_MODES), help: 'workers: clients are connections spread over --loadgen-workers processes; process: one OS process per client (the lesson\'s way)', default: d.clientMode },
   { flag: '--loadgen-workers', option: 'loadgenWorkers', type: 'string', arg: '<n>', parse: int, help: 'client processes in workers mode', default: String(d.loadgenWorkers) },
+  { flag: '--run-definition', option: 'runDefinition', type: 'string', arg: '<def>', parse: choiceValue(RUN_DEFINITIONS), help: 'connect-then-release: every client connects, then all are released and the clock starts; release-then-connect: the clock starts, then each client connects (the lesson\'s start.sh)', default: d.runDefinition },
   { flag: '--server-lifecycle', option: 'serverLifecycle', type: 'string', arg: '<when>', parse: choiceValue(SERVER_LIFECYCLES), help: 'start a fresh server per run, or per design × workload × N cell', default: 'preset' },
   { flag: '--pool-size', option: 'poolSize', type: 'string', arg: '<n>', parse: int, help: 'processes/threads of mp-pool and mt-pool', default: `${d.poolSize} (one per core)` },
   { flag: '--host', option: 'host', type: 'string', arg: '<addr>', help: 'address the started servers listen on', default: d.host },
@@ -100,7 +101,8 @@ export const FLAGS: readonly LoadgenFlag[] = [
   { flag: '--start-timeout-ms', option: 'startTimeoutMs', type: 'string', arg: '<ms>', parse: int, help: 'longest wait for a server (or client process) to be ready, ms', default: String(d.startTimeoutMs) },
   { flag: '--stop-timeout-ms', option: 'stopTimeoutMs', type: 'string', arg: '<ms>', parse: int, help: 'after SIGTERM, time a server gets before SIGKILL, ms', default: String(d.stopTimeoutMs) },
   { flag: '--sample-interval-ms', option: 'sampleIntervalMs', type: 'string', arg: '<ms>', parse: int, help: 'period of server process-tree sampling (/proc), ms', default: String(d.sampleIntervalMs) },
-  { flag: '--saturation-threshold', option: 'saturationThreshold', type: 'string', arg: '<x>', parse: numberValue, help: 'flag a run when loadgen\'s CPU use reaches this fraction of what it can use; 0–1', default: String(d.saturationThreshold) },
+  { flag: '--saturation-threshold', option: 'saturationThreshold', type: 'string', arg: '<x>', parse: numberValue, help: 'flag a run saturated when one client process\'s CPU time reaches this fraction of one core over the run; 0–1', default: String(d.saturationThreshold) },
+  { flag: '--event-loop-delay-threshold-ms', option: 'eventLoopDelayThresholdMs', type: 'string', arg: '<ms>', parse: numberValue, help: 'flag a run saturated when a client process\'s event loop ran this late at the 99th percentile, ms', default: String(d.eventLoopDelayThresholdMs) },
   { flag: '--noise-threshold', option: 'noiseThreshold', type: 'string', arg: '<x>', parse: numberValue, help: 'a run is noisy when other processes use more than this share of the machine\'s CPU during it; 0–1', default: String(d.noiseThreshold) },
   { flag: '--noise-retries', option: 'noiseRetries', type: 'string', arg: '<n>', parse: int, help: 're-runs of a noisy run; the quietest attempt is kept, a still-noisy one is flagged', default: String(d.noiseRetries) },
   { flag: '--quiet-wait-ms', option: 'quietWaitMs', type: 'string', arg: '<ms>', parse: int, help: 'before each run attempt, wait at most this long for a quiet window, ms; 0 = no wait', default: String(d.quietWaitMs) },
@@ -158,8 +160,9 @@ const CLI: CliDefinition = {
   summary: [
     'Sweeps socketlab server designs × client counts × runs × workloads, the lesson\'s benchmark: each run',
     'releases N clients at once; each sends its tasks (waiting for each reply) and EXIT; the run\'s total time',
-    'is release → the last client\'s Goodbye!. loadgen starts each server variant itself (--port 0), stops it',
-    'with SIGTERM and checks nothing was left behind. Results: one JSON document (schema.json).',
+    'is release → the last client\'s Goodbye! (by default the clients connect before the release: see',
+    '--run-definition). loadgen starts each server variant itself (--port 0), stops it with SIGTERM and checks',
+    'nothing was left behind. Results: one JSON document (schema.json).',
   ],
   flags: [...FLAGS, ...SHARD_FLAGS, ...VERDICT_FLAGS, ...OUTPUT_FLAGS],
   packageJson: new URL('../package.json', import.meta.url),
@@ -176,6 +179,10 @@ const CLI: CliDefinition = {
     'processes outside its own and the server\'s process trees use at most --noise-threshold of the machine\'s',
     'CPU; a run above it is run again (--noise-retries), the quietest attempt is kept and a still-noisy one',
     'is flagged ("noise" in each run). The report withholds rankings that rest on noisy runs.',
+    '',
+    'Saturation: a run is flagged "saturated" (loadgen, not the server, may have set its pace) when one client',
+    'process used --saturation-threshold of a core over its part of the run, or its event loop ran timers',
+    '--event-loop-delay-threshold-ms late at the 99th percentile. Both inputs are recorded per run.',
     '',
     'Thresholds: --threshold \'[design[:workload[:N]]:]metric op value\'. design, workload and N may be * or',
     `left out (they match every cell). metric: ${THRESHOLD_METRICS.join(', ')} (p50, p90, p99 are`,

@@ -26,11 +26,21 @@ function failureOf(err: NodeJS.ErrnoException): FailureKind {
 }
 
 /**
+ * connect-then-release: each client calls `connected()` once it has connected or failed, and sends its
+ * first request only when `released` resolves; its run timeout counts from then.
+ */
+export interface ReleaseGate {
+  connected(): void;
+  readonly released: Promise<void>;
+}
+
+/**
  * One client, the lesson's way: connect, send each request and wait for its reply, send the exit
  * request (EXIT), wait for its reply (`Goodbye!`). Every reply is checked against its expectation, in
- * the run's protocol (adapters.ts). Never rejects: failures are reported.
+ * the run's protocol (adapters.ts). Never rejects: failures are reported. With a `gate`, the first
+ * request waits for the release (connect-then-release).
  */
-export function runClient(spec: ClientSpec, run: Pick<PrepareMessage, 'host' | 'port' | 'connectTimeoutMs' | 'runTimeoutMs' | 'protocol' | 'raw' | 'exit'>, histogram: Histogram, signal?: AbortSignal): Promise<ClientReport> {
+export function runClient(spec: ClientSpec, run: Pick<PrepareMessage, 'host' | 'port' | 'connectTimeoutMs' | 'runTimeoutMs' | 'protocol' | 'raw' | 'exit'>, histogram: Histogram, signal?: AbortSignal, gate?: ReleaseGate): Promise<ClientReport> {
   return new Promise((resolve) => {
     const report: ClientReport = {
       index: spec.index, connectAt: null, firstReplyAt: null, doneAt: null, endAt: 0,
@@ -44,6 +54,16 @@ export function runClient(spec: ClientSpec, run: Pick<PrepareMessage, 'host' | '
     let step = 0; // index of the request awaiting its reply; spec.requests.length means the exit request
     let sentAt = 0;
     let settled = false;
+    let gatePassed = false;
+    // Declared before done(), which clears them: a signal aborted before the first connect calls done() at once.
+    const connectTimer = setTimeout(() => done('timeout', `no connection within ${run.connectTimeoutMs} ms`), run.connectTimeoutMs);
+    let runTimer: NodeJS.Timeout | undefined;
+    const passGate = () => {
+      if (gate && !gatePassed) {
+        gatePassed = true;
+        gate.connected();
+      }
+    };
 
     const socket = net.connect({ host: run.host, port: run.port });
     socket.setNoDelay(true);
@@ -58,6 +78,7 @@ export function runClient(spec: ClientSpec, run: Pick<PrepareMessage, 'host' | '
       clearTimeout(runTimer);
       clearTimeout(gapTimer);
       signal?.removeEventListener('abort', onAbort);
+      passGate(); // a client that failed before the release is settled too
       if (failure === null) {
         // The server closes after Goodbye!; wait for that so the next run starts from a quiet server.
         const cut = setTimeout(() => socket.destroy(), CLOSE_GRACE_MS);
@@ -79,8 +100,10 @@ export function runClient(spec: ClientSpec, run: Pick<PrepareMessage, 'host' | '
     if (signal?.aborted) return onAbort();
     signal?.addEventListener('abort', onAbort, { once: true });
 
-    const connectTimer = setTimeout(() => done('timeout', `no connection within ${run.connectTimeoutMs} ms`), run.connectTimeoutMs);
-    const runTimer = setTimeout(() => done('timeout', `not finished within ${run.runTimeoutMs} ms of the release`), run.runTimeoutMs);
+    const startRunTimer = () => {
+      runTimer = setTimeout(() => done('timeout', `not finished within ${run.runTimeoutMs} ms of the release`), run.runTimeoutMs);
+    };
+    if (!gate) startRunTimer();
 
     const send = () => {
       const request = step < spec.requests.length ? spec.requests[step]! : run.exit.request;
@@ -94,7 +117,8 @@ export function runClient(spec: ClientSpec, run: Pick<PrepareMessage, 'host' | '
       report.firstReplyAt ??= now();
       const isExit = step >= spec.requests.length;
       const request = isExit ? run.exit.request : spec.requests[step]!;
-      if (!isExit) recordUs(histogram, (at - sentAt) * 1000);
+      // Not for a reply that came before the request was sent (an ERR to a client waiting for the release).
+      if (!isExit && report.tasksSent > step) recordUs(histogram, (at - sentAt) * 1000);
       if (!reply.ok) {
         report.protocol[reply.code] = (report.protocol[reply.code] ?? 0) + 1;
         note(`${request} → ERR ${reply.code} ${reply.message}`);
@@ -133,7 +157,14 @@ export function runClient(spec: ClientSpec, run: Pick<PrepareMessage, 'host' | '
     socket.once('connect', () => {
       report.connectAt = now();
       clearTimeout(connectTimer);
-      send();
+      if (!gate) return send();
+      passGate();
+      void gate.released.then(() => {
+        // A server that closed while we waited: its FIN already ended our side; 'close' reports it as closed.
+        if (settled || !socket.writable) return;
+        startRunTimer();
+        send();
+      });
     });
     socket.on('error', (err: NodeJS.ErrnoException) => done(failureOf(err), `${err.code ?? 'error'}: ${err.message}`));
     // The peer closing ends a pending raw reply too (a lesson server closes right after Goodbye!).
@@ -169,8 +200,8 @@ export function runClient(spec: ClientSpec, run: Pick<PrepareMessage, 'host' | '
 }
 
 /** Runs a prepared set of clients at once; resolves when every one has finished. */
-export async function runClients(prepared: PrepareMessage, signal?: AbortSignal): Promise<{ clients: ClientReport[]; histogram: string }> {
+export async function runClients(prepared: PrepareMessage, signal?: AbortSignal, gate?: ReleaseGate): Promise<{ clients: ClientReport[]; histogram: string }> {
   const histogram = createHistogram();
-  const clients = await Promise.all(prepared.clients.map((spec) => runClient(spec, prepared, histogram, signal)));
+  const clients = await Promise.all(prepared.clients.map((spec) => runClient(spec, prepared, histogram, signal, gate)));
   return { clients, histogram: encodeHistogram(histogram) };
 }

@@ -93,6 +93,8 @@ class ClientProcess {
 export interface ClientRunOutcome {
   /** The release instant (the barrier), performance.timeOrigin + performance.now(), ms. */
   releaseAt: number;
+  /** connect-then-release: the clients handed out → every process ready (all connected or failed), ms; else null. */
+  connectPhaseMs: number | null;
   /** Release → every client process reported, ms. */
   wallMs: number;
   /** One result per client process that had clients. */
@@ -144,36 +146,40 @@ export class ClientProcesses {
 
   /**
    * Runs `clients`, client i on process i mod size. `beforeRelease` runs once every process is ready,
-   * just before the release (the sweep takes its baseline server sample there). `releaseGate`, when
-   * given, is asked once every process is ready and resolves with the absolute time (a now() value) to
-   * release at: a sharded sweep's start, agreed with the other shards (shard/rendezvous.ts).
+   * just before the release. With `connect-then-release` a process is ready once its clients have
+   * connected (or failed), each within connectTimeoutMs, so that wait is bounded.
+   * `releaseGate`, when given, is asked once every process is ready and resolves with the absolute time
+   * (a now() value) to release at: a sharded sweep's start, agreed with the other shards (shard/rendezvous.ts).
    */
   async run(target: Omit<PrepareMessage, typeof BRAND | 'type' | 'runId' | 'clients'>, clients: ClientSpec[], beforeRelease: () => void, releaseGate?: () => Promise<number>): Promise<ClientRunOutcome> {
     const runId = nextRunId++;
     const shares = this.#procs.map(() => [] as ClientSpec[]);
     clients.forEach((c, i) => shares[i % shares.length]!.push(c));
     const used = this.#procs.filter((_, i) => shares[i]!.length > 0);
-    await Promise.all(
-      used.map((p) => {
-        const ready = p.waitFor('ready', runId);
-        p.send({ [BRAND]: true, type: 'prepare', runId, ...target, clients: shares[this.#procs.indexOf(p)]! });
-        return ready;
-      }),
-    );
-    if (releaseGate) await sleepUntil(await releaseGate());
-    beforeRelease();
+    // Current from the hand-out on: an abort during the connect phase must reach the connecting clients.
     this.#current = runId;
-    const results = used.map((p) => p.waitFor('result', runId));
-    const releaseAt = now();
-    for (const p of used) p.send({ [BRAND]: true, type: 'go', runId });
-    if (this.#aborted) this.abort(); // aborted while the processes were getting ready
     try {
+      const handedOut = now();
+      const ready = used.map((p) => {
+        const r = p.waitFor('ready', runId);
+        p.send({ [BRAND]: true, type: 'prepare', runId, ...target, clients: shares[this.#procs.indexOf(p)]! });
+        return r;
+      });
+      if (this.#aborted) this.abort(); // aborted before this run: its clients give up at once
+      await Promise.all(ready);
+      const connectPhaseMs = target.runDefinition === 'connect-then-release' ? now() - handedOut : null;
+      if (releaseGate) await sleepUntil(await releaseGate());
+      beforeRelease();
+      const results = used.map((p) => p.waitFor('result', runId));
+      const releaseAt = now();
+      for (const p of used) p.send({ [BRAND]: true, type: 'go', runId });
       const all = await Promise.all(results);
-      return { releaseAt, wallMs: now() - releaseAt, results: all };
+      return { releaseAt, connectPhaseMs, wallMs: now() - releaseAt, results: all };
     } finally {
       this.#current = null;
     }
   }
+
 
   /**
    * An open-model run (src/open/): `shares[i]` goes to process i (the rest sit this run out). Each
@@ -206,8 +212,8 @@ export class ClientProcesses {
   }
 
   /**
-   * Makes every client of the current run give up now; run() then resolves with partial reports. Final:
-   * a later run is aborted as soon as it is released.
+   * Makes every client of the current run give up now (connecting or running); run() then resolves with
+   * partial reports. Final: a later run is aborted as soon as its clients are handed out.
    */
   abort(): void {
     this.#aborted = true;

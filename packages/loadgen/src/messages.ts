@@ -8,6 +8,7 @@
 import { MESSAGE_BRAND as BRAND, isBranded } from '@socketlab/protocol';
 import type { Expectation, ProtocolName, RawFraming } from './adapters.ts';
 import type { OpenPrepareMessage, OpenResultMessage } from './open/messages.ts';
+import type { RunDefinition } from '@socketlab/results';
 
 export { BRAND, isBranded };
 
@@ -35,6 +36,12 @@ export interface PrepareMessage {
   raw: RawFraming;
   /** What ends a session, and its expected reply (socketlab: EXIT → Goodbye!). */
   exit: { request: string; expected: Expectation };
+  /**
+   * `connect-then-release`: the process connects its clients on `prepare` and says `ready` once every one
+   * has connected or failed; `go` sends their first requests. `release-then-connect`: `ready` at once,
+   * and each client connects on `go`.
+   */
+  runDefinition: RunDefinition;
   clients: ClientSpec[];
 }
 
@@ -102,6 +109,10 @@ export interface ResultMessage {
   histogram: string;
   /** process.cpuUsage() from 'go' to this report, µs. */
   cpu: { user: number; system: number };
+  /** 'go' → this report, ms: the time `cpu` was spent over. */
+  activeMs: number;
+  /** How late the event loop ran a 1 ms timer from 'go' to this report, ms (period subtracted); null if it never fired. */
+  eventLoopDelay: { p99Ms: number; maxMs: number } | null;
 }
 
 export interface FailedMessage {

@@ -1,8 +1,8 @@
 import { availableParallelism } from 'node:os';
 import { InvalidOptionError, checkInteger, checkKnownKeys, checkOneOf, checkString, deepFreeze } from '@socketlab/protocol';
 import {
-  CLIENT_MODES, DESIGNS, PRESET_NAMES, SERVER_LIFECYCLES, WORKLOAD_NAMES,
-  type ClientMode, type DesignLabel, type DesignName, type PresetName, type ResolvedSweepConfig, type ServerLifecycle, type WorkloadName,
+  CLIENT_MODES, DESIGNS, PRESET_NAMES, RUN_DEFINITIONS, SERVER_LIFECYCLES, WORKLOAD_NAMES,
+  type ClientMode, type DesignLabel, type DesignName, type PresetName, type ResolvedSweepConfig, type RunDefinition, type ServerLifecycle, type WorkloadName,
 } from '@socketlab/results';
 import { DEFAULT_ADAPTER_OPTIONS, PROTOCOLS, lessonRequest, parseExpectation, type Expectation } from './adapters.ts';
 import { lessonDir, parseServerSpec, usesLesson, type ExternalServerSpec } from './external-servers.ts';
@@ -58,6 +58,8 @@ export interface SweepOptions extends OpenSweepOptions {
   loadgenWorkers?: number;
   /** `run`: a fresh server per run; `cell`: one server per design × workload × N cell. */
   serverLifecycle?: ServerLifecycle;
+  /** When a run's clock starts: after every client connected (`connect-then-release`), or before they connect (`release-then-connect`). */
+  runDefinition?: RunDefinition;
   /** Processes or threads of the pool designs (passed as --pool-size). */
   poolSize?: number;
   /** Address started servers listen on and clients connect to. */
@@ -72,8 +74,10 @@ export interface SweepOptions extends OpenSweepOptions {
   stopTimeoutMs?: number;
   /** Server process-tree sampling period, ms. */
   sampleIntervalMs?: number;
-  /** CPU fraction (0–1) at which a run is flagged as loadgen-saturated. */
+  /** Fraction of one core (0–1) that one client process's CPU time must reach over the run for the run to be flagged loadgen-saturated. */
   saturationThreshold?: number;
+  /** 99th percentile event-loop delay of a client process, ms, at which a run is flagged loadgen-saturated. */
+  eventLoopDelayThresholdMs?: number;
   /** Before each run attempt, the longest wait for a quiet window, ms (0 = no wait). */
   quietWaitMs?: number;
   /** One quiet-window measurement, and the shortest window a run's foreign CPU is measured over, ms. */
@@ -166,6 +170,8 @@ export const PRESETS: Readonly<Record<PresetName, PresetDefinition>> = deepFreez
 export const DEFAULT_SWEEP_OPTIONS = Object.freeze({
   preset: 'quick' as PresetName,
   clientMode: 'workers' as ClientMode,
+  // The clock measures the server, not loadgen's own connects (see the README, "What a run is").
+  runDefinition: 'connect-then-release' as RunDefinition,
   loadgenWorkers: 2, // processes: on the 2-core reference machine, one per core
   poolSize: availableParallelism(), // processes or threads: the servers' own default (one per core)
   host: '127.0.0.1', // loopback only
@@ -174,7 +180,8 @@ export const DEFAULT_SWEEP_OPTIONS = Object.freeze({
   startTimeoutMs: 10_000, // 10 s
   stopTimeoutMs: 15_000, // 15 s: the servers' own drain timeout (10 s) plus margin
   sampleIntervalMs: 50, // ms between /proc samples of the server's process tree
-  saturationThreshold: 0.9, // 90 % of the CPU loadgen could use
+  saturationThreshold: 0.9, // fraction of one core, per client process: 0.9 = a client process busy 90 % of its run
+  eventLoopDelayThresholdMs: 20, // ms, p99 of a client process's event-loop delay (README: "Saturation")
   // Noise: other processes' CPU as a share of the machine. 0.2 = 0.4 of a core on 2 cores: a burner on
   // one core (0.5) is caught, the odd daemon wake-up is not. The wait is bounded per attempt so that a
   // machine that never quietens costs at most (1 + retries) × 2 s per run, not an unbounded stall.
@@ -192,8 +199,8 @@ const MAX_WAIT_MS = 60_000;
 
 const OPTION_KEYS = [
   'preset', 'designs', 'target', 'clients', 'runs', 'workloads', 'tasksPerClient', 'timeScale', 'clientMode', 'loadgenWorkers',
-  'serverLifecycle', 'poolSize', 'host', 'connectTimeoutMs', 'runTimeoutMs', 'startTimeoutMs', 'stopTimeoutMs', 'sampleIntervalMs', 'saturationThreshold',
-  'quietWaitMs', 'quietWindowMs', 'noiseThreshold', 'noiseRetries', ...OPEN_OPTION_KEYS,
+  'serverLifecycle', 'runDefinition', 'poolSize', 'host', 'connectTimeoutMs', 'runTimeoutMs', 'startTimeoutMs', 'stopTimeoutMs', 'sampleIntervalMs', 'saturationThreshold',
+  'eventLoopDelayThresholdMs', 'quietWaitMs', 'quietWindowMs', 'noiseThreshold', 'noiseRetries', ...OPEN_OPTION_KEYS,
   'servers', 'protocol', 'rawTerminator', 'rawBytes', 'rawGapMs', 'exitRequest', 'exitReply', 'expect',
 ] as const;
 
@@ -310,6 +317,7 @@ export function resolveConfig(options: SweepOptions = {}): ResolvedSweepConfig {
     clientMode,
     loadgenWorkers,
     serverLifecycle: pick('serverLifecycle', p.serverLifecycle, (n, v) => checkOneOf(n, v, SERVER_LIFECYCLES)),
+    runDefinition: pick('runDefinition', d.runDefinition, (n, v) => checkOneOf(n, v, RUN_DEFINITIONS)),
     poolSize: pick('poolSize', d.poolSize, (n, v) => checkInteger(n, v, 1, 1024)),
     host: target ? target.host : pick('host', d.host, checkString),
     connectTimeoutMs: pick('connectTimeoutMs', d.connectTimeoutMs, (n, v) => checkInteger(n, v, 1, 3_600_000)),
@@ -318,6 +326,7 @@ export function resolveConfig(options: SweepOptions = {}): ResolvedSweepConfig {
     stopTimeoutMs: pick('stopTimeoutMs', d.stopTimeoutMs, (n, v) => checkInteger(n, v, 1, 600_000)),
     sampleIntervalMs: pick('sampleIntervalMs', d.sampleIntervalMs, (n, v) => checkInteger(n, v, 5, 60_000)),
     saturationThreshold: pick('saturationThreshold', d.saturationThreshold, (n, v) => checkNumber(n, v, 0, 1)),
+    eventLoopDelayThresholdMs: pick('eventLoopDelayThresholdMs', d.eventLoopDelayThresholdMs, (n, v) => checkNumber(n, v, 0, 3_600_000)),
     quietWaitMs: pick('quietWaitMs', d.quietWaitMs, (n, v) => checkInteger(n, v, 0, 600_000)),
     quietWindowMs: pick('quietWindowMs', d.quietWindowMs, (n, v) => checkInteger(n, v, 10, 60_000)),
     noiseThreshold: pick('noiseThreshold', d.noiseThreshold, (n, v) => checkNumber(n, v, 0, 1)),

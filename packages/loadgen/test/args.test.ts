@@ -46,6 +46,8 @@ describe('parseArgs', () => {
     [['--stop-timeout-ms', '3000'], { stopTimeoutMs: 3000 }],
     [['--sample-interval-ms', '100'], { sampleIntervalMs: 100 }],
     [['--saturation-threshold', '0.8'], { saturationThreshold: 0.8 }],
+    [['--event-loop-delay-threshold-ms', '50'], { eventLoopDelayThresholdMs: 50 }],
+    [['--run-definition', 'release-then-connect'], { runDefinition: 'release-then-connect' }],
   ];
   for (const [argv, options] of cases) {
     it(`parses ${argv.join(' ')}`, () => assert.deepEqual(parseArgs(argv).options, options));

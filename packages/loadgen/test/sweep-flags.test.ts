@@ -15,6 +15,7 @@ function measured(c: ResolvedSweepConfig) {
     poolSize: c.designs.some((d) => d === 'mp-pool' || d === 'mt-pool') ? c.poolSize : null,
     sampleIntervalMs: c.sampleIntervalMs, saturationThreshold: c.saturationThreshold,
     servers: c.servers, protocol: c.protocol,
+    runDefinition: c.runDefinition, eventLoopDelayThresholdMs: c.eventLoopDelayThresholdMs,
   };
 }
 
@@ -37,6 +38,7 @@ describe('sweepFlags round trip through loadgen\'s parser', () => {
     { preset: 'lesson' },
     { preset: 'lesson', designs: ['mt-pool'], expect: { sleep: 'regex:Slept \\d+ ms', fib: 'prefix:exact:' }, exitReply: '/Bye.*/', rawTerminator: '\n' },
     { servers: [`mine=python3 'my server.py' --port {port} --name "it's"`, 'theirs:9000=./srv'], protocol: 'line', exitRequest: 'QUIT', clients: [2] },
+    { runDefinition: 'release-then-connect', eventLoopDelayThresholdMs: 35 },
   ];
   for (const options of cases) it(`carries ${JSON.stringify(options)}`, () => roundTrip(options));
 

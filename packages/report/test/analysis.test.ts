@@ -203,6 +203,22 @@ describe('prose follows the data', () => {
     assert.match(md, /\| loadgen saturated \| – \|/);
     assert.match(md, /\| 2 errors, 1 client failed \| refused 1, SOCKETLAB_ERR_BACKLOG_FULL 1; first: `client 3: connect ECONNREFUSED 127\.0\.0\.1:1234` \|/);
     assert.match(md, new RegExp(`- ${gone.design} × ${gone.workload}: N = ${gone.clients}`));
-    assert.match(md, /1 flagged by loadgen as saturated/);
+    assert.match(md, /1 flagged by loadgen as saturated \(its own CPU use reached 90 % of what it could use, so/);
+    // v2: the rule judges a client process by one core and its event-loop delay.
+    r.config.eventLoopDelayThresholdMs = 20;
+    const v2 = renderMarkdown(analysisOf(r), { title: 'T', charts: [], kneeElasticity: 0.5, logScaleSpread: 10 });
+    assert.match(v2, /1 flagged by loadgen as saturated \(a client process used 90 % of a core or its event loop ran 20 ms late at the 99th percentile, so/);
+  });
+
+  it('says when a run\'s clock started: connects outside it, inside it (files without the field), or both when pooled', () => {
+    const opts = { title: 'T', charts: [], kneeElasticity: 0.5, logScaleSpread: 10 };
+    const v1 = smallResults();
+    assert.equal(v1.config.runDefinition, undefined);
+    assert.match(renderMarkdown(analysisOf(v1), opts), /- \*\*A run's clock\*\*: the clients were released at once and each connected after, .*`release-then-connect`/);
+    const v2 = smallResults();
+    v2.config.runDefinition = 'connect-then-release';
+    assert.match(renderMarkdown(analysisOf(v2), opts), /- \*\*A run's clock\*\*: every client connected first, then all were released at once, .*leaves the connects out/);
+    const both = analyse(combineInputs([inputFromResults(v1, 0), inputFromResults(v2, 1)]), 0.5);
+    assert.match(renderMarkdown(both, opts), /- \*\*A run's clock\*\* differs between the inputs, whose runs are pooled: in sweep\.json the clients were released .*; in sweep-2\.json every client connected first/);
   });
 });

@@ -1,5 +1,5 @@
 import { isPool } from './designs.ts';
-import type { ResolvedSweepConfig } from './schema.ts';
+import { runDefinitionOf, type ResolvedSweepConfig } from './schema.ts';
 
 /** `10..100:10` for an evenly spaced list of at least 3 values, else `10,20,50` (loadgen's --clients syntax). */
 export function clientsFlag(clients: readonly number[]): string {
@@ -63,7 +63,10 @@ export function sweepFlags(config: ResolvedSweepConfig): string[] {
   flags.push('--client-mode', config.clientMode);
   if (config.clientMode === 'workers') flags.push('--loadgen-workers', String(config.loadgenWorkers));
   if (config.designs.some(isPool)) flags.push('--pool-size', String(config.poolSize));
+  // Always spelled out: a file without the field ran release-then-connect, which is no longer the default.
+  flags.push('--run-definition', runDefinitionOf(config));
   flags.push('--sample-interval-ms', String(config.sampleIntervalMs), '--saturation-threshold', String(config.saturationThreshold));
+  if (config.eventLoopDelayThresholdMs !== undefined) flags.push('--event-loop-delay-threshold-ms', String(config.eventLoopDelayThresholdMs));
   // Absent in files written before loadgen 0.3: then loadgen's defaults apply.
   if (config.noiseThreshold !== undefined) flags.push('--noise-threshold', String(config.noiseThreshold));
   if (config.noiseRetries !== undefined) flags.push('--noise-retries', String(config.noiseRetries));

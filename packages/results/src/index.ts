@@ -6,13 +6,13 @@ import { resultsJsonSchema as _schema } from './schema.ts';
 
 export {
   SCHEMA_VERSION, READABLE_SCHEMA_VERSIONS, ResultsSchema, ConfigSchema, HISTOGRAM_ENCODING, resultsJsonSchema,
-  PRESET_NAMES, CLIENT_MODES, SERVER_LIFECYCLES, WORKLOAD_NAMES, COST_MODELS, PROTOCOL_NAMES, LOAD_MODELS, ARRIVAL_PROCESSES,
+  PRESET_NAMES, CLIENT_MODES, SERVER_LIFECYCLES, WORKLOAD_NAMES, COST_MODELS, PROTOCOL_NAMES, LOAD_MODELS, ARRIVAL_PROCESSES, RUN_DEFINITIONS, LEGACY_RUN_DEFINITION, runDefinitionOf,
 } from './schema.ts';
 export type {
   SweepResults, ResolvedSweepConfig, WorkloadDefinition, Environment, CellResult, CellSummary, RunResult, ServerInstance, ServerStop,
   ServerUsage, LoadgenUsage, RunNoise, ChildShares, ShardSync, ShardPart, ClientTimings, ErrorCounts, HistogramRecord, Stat,
   PresetName, ClientMode, ServerLifecycle, WorkloadName, WorkloadCostModel, ProtocolName, ReplyExpectation, ExternalServer, ProtocolConfig,
-  LoadModel, ArrivalProcess, OpenConfig, OpenRunResult, OpenCell, CapacityProbe,
+  LoadModel, ArrivalProcess, OpenConfig, OpenRunResult, OpenCell, CapacityProbe, RunDefinition,
 } from './schema.ts';
 export { schemaFileText } from './schema-file.ts';
 export { DESIGNS, DESIGN_CATALOGUE, USER_DESIGN_NAME, designOf, designArgs, isBuiltIn, isPool, isPerConnection } from './designs.ts';

@@ -33,6 +33,15 @@ export type ClientMode = (typeof CLIENT_MODES)[number];
 export const SERVER_LIFECYCLES = ['run', 'cell'] as const;
 export type ServerLifecycle = (typeof SERVER_LIFECYCLES)[number];
 
+/**
+ * When a run's clock starts (docs/results-format.md, `config.runDefinition`). `connect-then-release`:
+ * every client connects first, then all are released at once and the clock starts at the release.
+ * `release-then-connect`: the clock starts at the release and each client connects after it (the
+ * lesson's start.sh, which starts N client processes at once; loadgen before the v2 field).
+ */
+export const RUN_DEFINITIONS = ['connect-then-release', 'release-then-connect'] as const;
+export type RunDefinition = (typeof RUN_DEFINITIONS)[number];
+
 export const WORKLOAD_NAMES = ['sleep', 'wait', 'fib', 'mix', 'ping'] as const;
 /** The load models: `closed` (the lesson's: N clients, each waits for its reply) and `open` (requests arrive at a rate). */
 export const LOAD_MODELS = ['closed', 'open'] as const;
@@ -151,7 +160,9 @@ export const ConfigSchema = Obj(
     startTimeoutMs: Int('Longest wait for a started server\'s `listening` line. Unit: ms.', 1),
     stopTimeoutMs: Int('After SIGTERM, how long a server gets to exit before SIGKILL. Unit: ms.', 1),
     sampleIntervalMs: Int('Period of the server process-tree sampling (/proc). Unit: ms.', 1),
-    saturationThreshold: Type.Number({ minimum: 0, maximum: 1, description: 'A run is flagged `saturated` when loadgen\'s CPU use reaches this fraction of what it could use (see loadgen.utilization). Unitless, 0–1.' }),
+    saturationThreshold: Type.Number({ minimum: 0, maximum: 1, description: 'A run is flagged `saturated` when one client process\'s CPU time reaches this fraction of one core over its part of the run (loadgen.maxClientUtilization). Files without that field used an older rule: loadgen\'s CPU as a fraction of what it could use (loadgen.utilization) or of one core for its busiest process (loadgen.maxProcessUtilization). Unitless, 0–1.' }),
+    eventLoopDelayThresholdMs: Type.Optional(Num('(v2) A run is also flagged `saturated` when a client process\'s event loop was this late at the 99th percentile during the run (loadgen.eventLoopDelayP99Ms). Absent in files written before the field. Unit: ms.')),
+    runDefinition: Type.Optional(StringEnum(RUN_DEFINITIONS, '(v2) When a run\'s clock starts. `connect-then-release`: every client connects first, then all are released at once; totalMs = release → last Goodbye. `release-then-connect`: the clients are released, then each connects; totalMs includes the connects. Absent in files written before the field: read it as `release-then-connect`, what loadgen did then.')),
     quietWaitMs: Type.Optional(Int('Before each run attempt, the longest wait for a quiet window (foreign CPU share ≤ noiseThreshold); the run starts anyway after it. 0 = no wait. Absent in files written before loadgen 0.3. Unit: ms.')),
     quietWindowMs: Type.Optional(Int('Length of one quiet-window measurement, and the shortest window a run\'s foreign CPU share is measured over (a shorter run is measured together with the window just before it). Absent before loadgen 0.3. Unit: ms.', 1)),
     noiseThreshold: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'A run is noisy when processes outside loadgen\'s and the server\'s trees used more than this share of the machine\'s CPU capacity during it. Absent before loadgen 0.3. Unitless, 0–1.' })),
@@ -247,7 +258,7 @@ export const ClientsSchema = Obj(
     count: Int('Clients released (N).'),
     completed: Int('Clients that got `Goodbye!` to their EXIT.'),
     failed: Int('Clients that did not (refused, reset, closed or timed out).'),
-    connectMs: Type.Array(Nullable(Num('')), { description: 'Per client (by index): release → TCP connection established; null if it never connected. Unit: ms.' }),
+    connectMs: Type.Array(Nullable(Num('')), { description: 'Per client (by index): release → TCP connection established; null if it never connected. 0 for a client that connected before the release (config.runDefinition `connect-then-release`). Unit: ms.' }),
     firstReplyMs: Type.Array(Nullable(Num('')), { description: 'Per client: release → first reply received; null if none. Unit: ms.' }),
     completionMs: Type.Array(Nullable(Num('')), { description: 'Per client: release → `Goodbye!` received; null if the client failed. Unit: ms.' }),
   },
@@ -279,7 +290,10 @@ export const LoadgenUsageSchema = Obj(
     processCpuMs: Type.Array(Num(''), { description: 'CPU time of each client process during the run. Unit: ms.' }),
     utilization: Num('cpuTotalMs / (wallMs × usableCores). Unitless, 0–1.'),
     maxProcessUtilization: Num('Highest CPU time / wallMs of a single loadgen process (parent included): 1 = one core pegged. Unitless.'),
-    saturated: Type.Boolean({ description: 'utilization or maxProcessUtilization ≥ config.saturationThreshold: loadgen itself may have been the bottleneck, so the run understates the server.' }),
+    maxClientUtilization: Type.Optional(Num('(v2) Highest CPU time ÷ active time of one client process over the run (its `go` → its report): 1 = a client process kept one core busy throughout. The parent is not included. Unitless.')),
+    eventLoopDelayP99Ms: Type.Optional(Num('(v2) Highest 99th percentile, over the client processes, of how late their event loop ran a 1 ms timer during the run (perf_hooks.monitorEventLoopDelay, the 1 ms period subtracted). Unit: ms.')),
+    eventLoopDelayMaxMs: Type.Optional(Num('(v2) Largest single event-loop delay in any client process during the run. Unit: ms.')),
+    saturated: Type.Boolean({ description: 'loadgen itself may have been the bottleneck, so the run understates the server. With the v2 fields: maxClientUtilization ≥ config.saturationThreshold or eventLoopDelayP99Ms ≥ config.eventLoopDelayThresholdMs. Without them (older files): utilization or maxProcessUtilization ≥ config.saturationThreshold.' }),
   },
   'loadgen\'s own CPU use during one run.',
 );
@@ -373,6 +387,7 @@ export const RunSchema = Obj(
     releaseAt: Num('The release instant, as performance.timeOrigin + performance.now() (comparable across loadgen\'s processes). Unit: ms since the Unix epoch.'),
     totalMs: Nullable(Num('The lesson\'s figure: release → the last client\'s `Goodbye!` (or failure). Null if interrupted. Unit: ms.')),
     wallMs: Num('Release → every client process reported back (includes IPC). Unit: ms.'),
+    connectPhaseMs: Type.Optional(Num('(v2) connect-then-release only: the clients handed to the client processes → every client connected (or failed), i.e. the connects outside the run\'s clock. Unit: ms.')),
     clients: ClientsSchema,
     tasks: Obj(
       {
@@ -589,6 +604,14 @@ export type OpenConfig = Static<typeof OpenConfigSchema>;
 export type OpenRunResult = Static<typeof OpenRunSchema>;
 export type OpenCell = Static<typeof OpenCellSchema>;
 export type CapacityProbe = Static<typeof ProbeSchema>;
+
+/** What loadgen did before `config.runDefinition` was recorded, and so how a reader takes its absence. */
+export const LEGACY_RUN_DEFINITION: RunDefinition = 'release-then-connect';
+
+/** The run definition a document's runs used: `config.runDefinition`, or LEGACY_RUN_DEFINITION when absent. */
+export function runDefinitionOf(config: ResolvedSweepConfig): RunDefinition {
+  return config.runDefinition ?? LEGACY_RUN_DEFINITION;
+}
 
 /** The results JSON Schema as plain JSON (what schema.json holds): TypeBox's symbols dropped. */
 export function resultsJsonSchema(): Record<string, unknown> {

@@ -1,13 +1,13 @@
 import { availableParallelism } from 'node:os';
 import { SocketlabError } from '@socketlab/protocol';
 import {
-  histogramRecord, isBuiltIn, mergeHistograms, round3, shareSpread, ticksToMs,
+  histogramRecord, isBuiltIn, mergeHistograms, round3, runDefinitionOf, shareSpread, ticksToMs,
   type ChildShares, type DesignLabel, type ErrorCounts, type ResolvedSweepConfig, type RunResult, type ServerUsage, type TreeSample, type WorkloadDefinition,
 } from '@socketlab/results';
 import type { ClientProcesses, ClientRunOutcome } from '../client-processes.ts';
 import { LoadgenWorkerError } from '../errors.ts';
 import { DEFAULT_ADAPTER_OPTIONS, lessonRequest } from '../adapters.ts';
-import type { ClientReport, ClientSpec, PrepareMessage } from '../messages.ts';
+import type { ClientReport, ClientSpec, PrepareMessage, ResultMessage } from '../messages.ts';
 import { autoRunTimeoutMs } from '../options.ts';
 import type { AcceptCounts, ServerProcess } from '../server-process.ts';
 import { clientRequests, expectedReply } from '../workloads.ts';
@@ -128,6 +128,42 @@ export interface RunShare {
   releaseGate?: () => Promise<number>;
 }
 
+/** What the saturation flag is decided from: one run's client-process reports. */
+export interface SaturationInputs {
+  /** Highest CPU ÷ active time of one client process (1 = a core busy throughout). */
+  maxClientUtilization: number;
+  /** Highest p99 and max event-loop delay over the client processes, ms; null if no process measured any. */
+  eventLoopDelay: { p99Ms: number; maxMs: number } | null;
+  saturated: boolean;
+}
+
+/**
+ * Was the generator the bottleneck? Judged by loadgen's own client processes, not by its CPU over the
+ * machine's cores (which the server shares, so that ratio stayed far below any threshold): a client
+ * process that kept `saturationThreshold` of one core busy over its part of the run, or whose event loop
+ * ran timers `eventLoopDelayThresholdMs` late at the 99th percentile (replies read late, requests sent
+ * late: the delay is in the measured times). The parent is left out: it handles no client socket.
+ */
+export function judgeSaturation(
+  results: readonly Pick<ResultMessage, 'cpu' | 'activeMs' | 'eventLoopDelay'>[],
+  cfg: Pick<ResolvedSweepConfig, 'saturationThreshold' | 'eventLoopDelayThresholdMs'>,
+): SaturationInputs {
+  let maxClientUtilization = 0;
+  const delays = results.flatMap((r) => (r.eventLoopDelay ? [r.eventLoopDelay] : []));
+  const eventLoopDelay = delays.length === 0 ? null : { p99Ms: Math.max(...delays.map((d) => d.p99Ms)), maxMs: Math.max(...delays.map((d) => d.maxMs)) };
+  for (const r of results) {
+    const cpuMs = (r.cpu.user + r.cpu.system) / 1000;
+    maxClientUtilization = Math.max(maxClientUtilization, cpuMs / Math.max(r.activeMs, 0.001));
+  }
+  const eldLimit = cfg.eventLoopDelayThresholdMs;
+  const saturated = maxClientUtilization >= cfg.saturationThreshold || (eldLimit !== undefined && eventLoopDelay !== null && eventLoopDelay.p99Ms >= eldLimit);
+  return {
+    maxClientUtilization: round3(maxClientUtilization),
+    eventLoopDelay: eventLoopDelay && { p99Ms: round3(eventLoopDelay.p99Ms), maxMs: round3(eventLoopDelay.maxMs) },
+    saturated,
+  };
+}
+
 /** Runs one run: releases the clients, samples the server meanwhile, and measures what happened. */
 export async function executeRun(
   cfg: ResolvedSweepConfig,
@@ -155,14 +191,21 @@ export async function executeRun(
   const sharesBefore = server?.acceptCounts ?? null;
   let outcome: ClientRunOutcome;
   let parentCpu: NodeJS.CpuUsage;
+  const runDefinition = runDefinitionOf(cfg);
+  // The server's baseline: before its clients connect when they connect outside the clock, so that its
+  // accept work (a fork or thread per connection) still counts as this run's, and settle() waits for
+  // the per-connection children to go, not for the count they had once connected.
+  const startSampling = () => {
+    if (!server) return;
+    const s = server.sample();
+    window.add(s);
+    baselineProcesses = s ? s.processes.size : null;
+    sampler = setInterval(() => window.add(server.sample()), cfg.sampleIntervalMs);
+  };
   try {
-    outcome = await procs.run({ ...target, connectTimeoutMs: cfg.connectTimeoutMs, runTimeoutMs, protocol: talk.protocol, raw: talk.raw, exit: talk.exit }, specs, () => {
-      if (server) {
-        const s = server.sample();
-        window.add(s);
-        baselineProcesses = s ? s.processes.size : null;
-        sampler = setInterval(() => window.add(server.sample()), cfg.sampleIntervalMs);
-      }
+    if (runDefinition === 'connect-then-release') startSampling();
+    outcome = await procs.run({ ...target, connectTimeoutMs: cfg.connectTimeoutMs, runTimeoutMs, runDefinition, protocol: talk.protocol, raw: talk.raw, exit: talk.exit }, specs, () => {
+      if (runDefinition === 'release-then-connect') startSampling();
       parentCpu0 = process.cpuUsage();
     }, share?.releaseGate);
     parentCpu = process.cpuUsage(parentCpu0);
@@ -194,6 +237,7 @@ export async function executeRun(
   const usableCores = Math.max(1, Math.min(availableParallelism(), outcome.results.length + 1));
   const utilization = cpuTotalMs / (wallMs * usableCores);
   const maxProcessUtilization = Math.max(parentMs, ...processCpuMs) / wallMs;
+  const judged = judgeSaturation(outcome.results, cfg);
   const endTimes = reports.map((r) => r.endAt);
   const childShares = server && PREFORK_DESIGNS.has(design) ? await sharesOf(server, sharesBefore, reports.filter((r) => r.connectAt !== null).length) : undefined;
 
@@ -203,13 +247,17 @@ export async function executeRun(
     startedAt: new Date(release).toISOString(),
     complete: !wasAborted,
     releaseAt: round3(release),
-    totalMs: wasAborted || endTimes.length === 0 ? null : round3(Math.max(...endTimes) - release),
+    // A client that failed before the release (connect-then-release) ended, on the run's clock, at 0.
+    totalMs: wasAborted || endTimes.length === 0 ? null : round3(Math.max(0, Math.max(...endTimes) - release)),
     wallMs: round3(wallMs),
+    ...(outcome.connectPhaseMs === null ? {} : { connectPhaseMs: round3(outcome.connectPhaseMs) }),
     clients: {
       count: local.count,
       completed: reports.filter((r) => r.doneAt !== null).length,
       failed: reports.filter((r) => r.doneAt === null).length,
-      connectMs: reports.map((r) => rel(r.connectAt)),
+      // connect-then-release: every connected client connected before its process said ready, so before
+      // the release; 0 by construction (comparing the two processes' clocks could read a few µs past it).
+      connectMs: reports.map((r) => (runDefinition === 'connect-then-release' && r.connectAt !== null ? 0 : rel(r.connectAt))),
       firstReplyMs: reports.map((r) => rel(r.firstReplyAt)),
       completionMs: reports.map((r) => rel(r.doneAt)),
     },
@@ -234,7 +282,9 @@ export async function executeRun(
       processCpuMs,
       utilization: round3(utilization),
       maxProcessUtilization: round3(maxProcessUtilization),
-      saturated: utilization >= cfg.saturationThreshold || maxProcessUtilization >= cfg.saturationThreshold,
+      maxClientUtilization: judged.maxClientUtilization,
+      ...(judged.eventLoopDelay ? { eventLoopDelayP99Ms: judged.eventLoopDelay.p99Ms, eventLoopDelayMaxMs: judged.eventLoopDelay.maxMs } : {}),
+      saturated: judged.saturated,
     },
   };
 }

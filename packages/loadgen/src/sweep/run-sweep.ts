@@ -189,7 +189,10 @@ export async function runSweep(config: SweepOptions | ResolvedSweepConfig = {}, 
 
   const allRuns = cells.flatMap((c) => c.runs);
   const saturated = allRuns.filter((r) => r.loadgen.saturated).length;
-  if (saturated > 0) warn(`${saturated} of ${allRuns.length} runs flagged saturated: loadgen used ≥ ${cfg.saturationThreshold * 100} % of the CPU it could use`);
+  if (saturated > 0) {
+    const eld = cfg.eventLoopDelayThresholdMs === undefined ? '' : ` or its event loop ran ≥ ${cfg.eventLoopDelayThresholdMs} ms late (p99)`;
+    warn(`${saturated} of ${allRuns.length} runs flagged saturated: a loadgen client process used ≥ ${Math.round(cfg.saturationThreshold * 100)} % of a core${eld}, so loadgen may have set the pace (see each run's loadgen)`);
+  }
   const noisy = allRuns.filter((r) => r.noise?.noisy).length;
   if (noisy > 0) warn(`${noisy} of ${allRuns.length} runs stayed noisy: other processes used more than ${Math.round((cfg.noiseThreshold ?? 0) * 100)} % of the machine's CPU even in their quietest attempt`);
   const overloaded = allRuns.filter((r) => r.open?.saturated).length;

@@ -24,7 +24,10 @@ function flagText(f: RunFlag): { flags: string; details: string } {
 export function flagsSection(a: Analysis): string[] {
   const out: string[] = ['## Flagged runs, errors and warnings', ''];
   const t = a.totals;
-  const thresholds = [...new Set(a.dataset.inputs.map((i) => i.results.config.saturationThreshold))].map((x) => percent(x));
+  // The rule changed with the v2 fields: a client process's share of one core (and its event-loop delay), not loadgen's CPU over every core.
+  const rules = [...new Set(a.dataset.inputs.map(({ results: { config: c } }) => (c.eventLoopDelayThresholdMs === undefined
+    ? `its own CPU use reached ${percent(c.saturationThreshold)} of what it could use`
+    : `a client process used ${percent(c.saturationThreshold)} of a core or its event loop ran ${c.eventLoopDelayThresholdMs} ms late at the 99th percentile`)))];
   for (const input of a.dataset.inputs) {
     if (!input.results.complete) out.push(`**${input.name} is marked incomplete** by loadgen (abortReason: ${md(input.results.abortReason ?? 'none recorded')}).`, '');
   }
@@ -39,7 +42,7 @@ export function flagsSection(a: Analysis): string[] {
     out.push('');
   }
   // Open-model runs are flagged in their own section; with only those, there is no closed run to count.
-  if (t.runs > 0 || a.open === null) out.push(`${t.runs} runs: ${t.completeRuns} complete, ${t.saturatedRuns} flagged by loadgen as saturated (its own CPU use reached ${list(thresholds)} of what it could use, so the run may understate the server), ${t.runsWithErrors} with errors (${t.errors} errors in all).`, '');
+  if (t.runs > 0 || a.open === null) out.push(`${t.runs} runs: ${t.completeRuns} complete, ${t.saturatedRuns} flagged by loadgen as saturated (${rules.join('; or, in other inputs, ')}, so the run may understate the server), ${t.runsWithErrors} with errors (${t.errors} errors in all).`, '');
   if (a.flags.length === 0) {
     if (t.runs > 0 || a.open === null) out.push('No run is flagged.', '');
   } else {

@@ -1,17 +1,37 @@
+import { runDefinitionOf, type RunDefinition } from '@socketlab/results';
 import type { Analysis } from '../analysis.ts';
-import { percent } from '../format.ts';
+import { list, percent } from '../format.ts';
 import { SCALING_RULE } from '../analysis.ts';
 import { COMPARISON_RULE } from '../compare-rule.ts';
 import { PROSE_RULES } from '../prose.ts';
 import type { MarkdownContext } from './context.ts';
 
+/** What a run's total time covers under each of loadgen's run definitions (config.runDefinition). */
+const RUN_CLOCK: Readonly<Record<RunDefinition, string>> = {
+  'connect-then-release': 'every client connected first, then all were released at once, so a run\'s total time (release → the last client\'s Goodbye!) leaves the connects out (loadgen\'s `connect-then-release`)',
+  'release-then-connect': 'the clients were released at once and each connected after, so a run\'s total time (release → the last client\'s Goodbye!) includes the connects and loadgen\'s release hop, 9–17 ms per run on the reference machine (loadgen\'s `release-then-connect`, like the lesson\'s start.sh; files written before loadgen recorded it ran so)',
+};
+
+/** One sentence: when the runs' clock started, per input file when they differ. */
+function runClockLine(a: Analysis): string {
+  const byDefinition = new Map<RunDefinition, string[]>();
+  for (const input of a.dataset.inputs) {
+    const d = runDefinitionOf(input.results.config);
+    byDefinition.set(d, [...(byDefinition.get(d) ?? []), input.name]);
+  }
+  if (byDefinition.size <= 1) return `- **A run's clock**: ${RUN_CLOCK[[...byDefinition.keys()][0] ?? 'connect-then-release']}.`;
+  const parts = [...byDefinition].map(([d, names]) => `in ${list(names)} ${RUN_CLOCK[d]}`);
+  return `- **A run's clock** differs between the inputs, whose runs are pooled: ${parts.join('; ')}.`;
+}
+
 /** How the report reads the data: the definitions and thresholds behind every number and sentence. */
-export function methodSection(ctx: MarkdownContext, _a: Analysis): string[] {
+export function methodSection(ctx: MarkdownContext, a: Analysis): string[] {
   const r = PROSE_RULES;
   const k = String(ctx.kneeElasticity);
   return [
     '## How this report reads the data',
     '',
+    runClockLine(a),
     '- **Median**: of the total times of a cell\'s complete runs (the mean of the two middle ones for an even count), as in the lesson. Runs from several input files are pooled.',
     '- **Marginal cost**: the slope of the least-squares line through the medians against N, in ms per extra client; the intercept is that line at N = 0, and R² says how straight the curve is.',
     `- **Scaling and the knee**: the elasticity is the slope of ln(median) against ln(N) (least squares, at least 3 N): below ${SCALING_RULE.flatBelow} the curve is flat (the design absorbs extra clients), from ${SCALING_RULE.proportionalFrom} to ${SCALING_RULE.superlinearFrom} proportional to N (no scaling), in between sublinear, above superlinear. The knee is the first N whose local elasticity (from the N before) reaches ${k} after every earlier step stayed below it; a curve steep from its first step has none.`,
