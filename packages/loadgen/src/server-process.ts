@@ -317,7 +317,9 @@ export class ServerProcess {
       forcedKill,
       leftoverPids,
       portFree,
-      clean: code === 0 && !forcedKill && leftoverPids.length === 0 && portFree !== false,
+      // A user's server may simply die of the SIGTERM it was sent (Node's and most runtimes' default):
+      // that is a clean stop for it; the built-in designs handle SIGTERM and exit 0.
+      clean: (code === 0 || (this.record.package === 'external' && (signal === 'SIGTERM' || code === 143))) && !forcedKill && leftoverPids.length === 0 && portFree !== false,
     };
     this.record.stop = stop;
     return stop;

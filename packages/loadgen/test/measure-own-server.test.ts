@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { InvalidOptionError } from '@socketlab/protocol';
@@ -18,6 +21,77 @@ const python = (() => {
   }
 })();
 const small = { workloads: ['sleep'] as const, clients: [2, 3], runs: 1, timeScale: 0.01, quietWaitMs: 0, noiseRetries: 0 };
+
+/**
+ * Servers written here, as a user would: plain node:net, no socketlab code. `line` answers one line per
+ * line; `raw` answers each read with one write and no newline, the lesson's way. `wrong` answers every
+ * task wrongly; `forks` starts a child that outlives it (what loadgen must report and clean up).
+ */
+const DIR = mkdtempSync(join(tmpdir(), 'socketlab-own-'));
+const SERVERS = {
+  line: `const net = require('node:net');
+net.createServer((s) => { let buf = '';
+  s.on('data', (d) => { buf += d; let i; while ((i = buf.indexOf('\\n')) !== -1) { const t = buf.slice(0, i).trim(); buf = buf.slice(i + 1);
+    const [w, a] = t.split(' ');
+    if (w === 'quit') { s.end('BYE\\r\\n'); return; }
+    if (w === 'sleep') setTimeout(() => s.write('slept ' + a + '\\n'), Number(a)); else s.write('what?\\n'); } });
+}).listen(Number(process.argv[2]), '127.0.0.1');`,
+  raw: `const net = require('node:net');
+net.createServer((s) => s.on('data', (d) => { const t = String(d).trim();
+  if (t === 'exit') return s.end('Goodbye!');
+  const [w, a] = t.split(' ');
+  if (w === 'sleep') setTimeout(() => s.write('Slept ' + a + ' ms'), Number(a)); else s.write('Error: ' + t); })).listen(Number(process.argv[2]), '127.0.0.1');`,
+  wrong: `const net = require('node:net');
+net.createServer((s) => s.on('data', (d) => String(d).trim() === 'exit' ? s.end('Goodbye!') : s.write('nope'))).listen(Number(process.argv[2]), '127.0.0.1');`,
+  forks: `const net = require('node:net'); const { spawn } = require('node:child_process');
+// A helper process that ignores SIGTERM and is not stopped with its parent: left behind.
+spawn(process.execPath, ['-e', 'process.on("SIGTERM", () => {}); setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+net.createServer((s) => s.on('data', (d) => { const t = String(d).trim(); if (t === 'exit') return s.end('Goodbye!');
+  const [w, a] = t.split(' '); setTimeout(() => s.write('Slept ' + a + ' ms'), Number(a)); })).listen(Number(process.argv[2]), '127.0.0.1');`,
+};
+for (const [name, code] of Object.entries(SERVERS)) writeFileSync(join(DIR, `${name}.cjs`), code);
+const own = (name: keyof typeof SERVERS) => `${name}=${process.execPath} ${join(DIR, `${name}.cjs`)} {port}`;
+const BIN = fileURLToPath(new URL('../bin.js', import.meta.url));
+
+describe('measuring servers written by a user (--server, line and raw)', () => {
+  it('drives a line-protocol server with the user\'s expectations and exit words', { timeout: 30_000 }, async () => {
+    const results = await runSweep({ ...small, servers: [own('line')], protocol: 'line', expect: { sleep: 'regex:slept \\d+' }, exitRequest: 'quit', exitReply: 'BYE' });
+    const run = results.cells[0]!.runs[0]!;
+    assert.equal(run.errors.total, 0, run.errorSamples.join('; '));
+    assert.equal(run.tasks.ok, 2);
+    assert.equal(results.cells[0]!.servers[0]!.stop?.clean, true);
+  });
+
+  it('drives a raw server (no newline, one write per reply), the lesson\'s way', { timeout: 30_000 }, async () => {
+    const results = await runSweep({ ...small, servers: [own('raw')], protocol: 'raw' });
+    for (const cell of results.cells) assert.equal(cell.runs[0]!.errors.total, 0, cell.runs[0]!.errorSamples.join('; '));
+    assert.deepEqual(results.cells.map((c) => c.runs[0]!.tasks.ok), [2, 3]);
+  });
+
+  it('a server that answers wrong gets errors and a non-zero exit, with the reason even under --quiet', { timeout: 60_000 }, async () => {
+    const r = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [BIN, '--server', own('wrong'), '--protocol', 'raw', '--workloads', 'sleep', '--clients', '2', '--runs', '1', '--time-scale', '0.01', '--quiet-wait-ms', '0', '--noise-retries', '0', '--json', '--quiet'], { cwd: DIR });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d) => (stdout += d));
+      child.stderr.on('data', (d) => (stderr += d));
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+    assert.equal(r.code, 3, r.stderr);
+    assert.match(r.stderr, /^socketlab-loadgen: exit 3: /m);
+    const results = JSON.parse(r.stdout) as { cells: { runs: { errors: { wrongResult: number } }[] }[] };
+    assert.equal(results.cells[0]!.runs[0]!.errors.wrongResult, 2);
+  });
+
+  it('reports a process the server left behind, and kills it', { timeout: 60_000 }, async () => {
+    const results = await runSweep({ ...small, clients: [2], servers: [own('forks')], protocol: 'raw', stopTimeoutMs: 2000 });
+    const stop = results.cells[0]!.servers[0]!.stop!;
+    assert.equal(stop.clean, false);
+    assert.equal(stop.leftoverPids.length, 1, JSON.stringify(stop));
+    assert.deepEqual(alivePids(stop.leftoverPids), [], 'loadgen killed what was left behind');
+    assert.ok(results.warnings.some((w) => /forks server \(pid \d+\) did not stop cleanly: .*leftover processes \d+ killed/.test(w)), results.warnings.join('\n'));
+  });
+});
 
 describe('measuring your own server (--server, --protocol)', { skip: python ? false : 'python3 >= 3.9 is not installed' }, () => {
   it('sweeps the lesson\'s Python servers (raw protocol) beside a built-in design, measured and stopped alike', { timeout: 60_000 }, async () => {
