@@ -39,10 +39,14 @@ async function requestExit() {
   return { clients: spec.clients, errors, wallMs: performance.now() - t0 };
 }
 
-/** `connections` connections, each with one request in flight at a time, for `durationMs`. */
+/**
+ * `connections` connections, each with `depth` requests in flight (default 1; more is pipelining: the
+ * first `depth` go out in one write, then one more per reply), for `durationMs`.
+ */
 async function closedLoop() {
   const sockets = await Promise.all(Array.from({ length: spec.connections }, open));
   const line = Buffer.from(`${spec.request}\n`);
+  const first = Buffer.from(`${spec.request}\n`.repeat(spec.depth ?? 1));
   let count = 0;
   let measuring = false;
   let running = true;
@@ -54,7 +58,7 @@ async function closedLoop() {
       if (running) for (let i = 0; i < n; i++) s.write(line);
     });
     s.on('error', () => {});
-    s.write(line);
+    s.write(first);
   }
   await new Promise((r) => setTimeout(r, spec.warmupMs ?? 500));
   const cpu0 = process.cpuUsage();
