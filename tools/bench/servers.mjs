@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Benchmark of the six server variants against Node's own floors, all in one run on this machine.
 // Usage: node tools/bench/servers.mjs [--only cpu,fib,ping,conns] [--out FILE]
-//        ping: [--rounds 3] [--ping-ms 3000] [--ping-depths 1,16] [--baseline DIR]
+//        ping: [--rounds 3] [--ping-ms 3000] [--ping-depths 1,16] [--ping-request PING] [--baseline DIR]
 // Writes a JSON record (raw numbers + environment) and prints a Markdown summary.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -155,10 +155,12 @@ if (only.has('ping')) {
   const durationMs = positiveInt('--ping-ms', 3000);
   const depths = arg('--ping-depths', '1,16').split(',').map((d) => positiveInt('--ping-depths', 0, d));
   const baseline = arg('--baseline', null);
+  // Another request in place of PING, e.g. `HASH 1 x`: a task that still crosses to a pool thread.
+  const request = arg('--ping-request', 'PING');
   if (baseline !== null && !existsSync(`${baseline}/packages/server-mt/bin.js`)) throw new Error(`--baseline ${baseline}: no packages/server-mt/bin.js there (a built socketlab checkout)`);
   const designs = ['single-event-loop', 'mp-pool', 'mt-pool'];
   const res = (record.results.ping = {
-    method: `100 connections, PING, each connection keeping <depth> in flight (depth > 1: pipelined), ${durationMs} ms after 0.5 s warm-up; req/s; median of ${ROUNDS} interleaved rounds (load generator in its own process); ofBare = rate / bare-echo rate at the same depth`,
+    method: `100 connections, ${request}, each connection keeping <depth> in flight (depth > 1: pipelined), ${durationMs} ms after 0.5 s warm-up; req/s; median of ${ROUNDS} interleaved rounds (load generator in its own process); ofBare = rate / bare-echo rate at the same depth`,
     ...(baseline ? { baseline } : {}),
     byDepth: {},
   });
@@ -174,7 +176,7 @@ if (only.has('ping')) {
       for (const [name, start] of runs) {
         const server = await start();
         const u0 = treeUsage(server.pid);
-        const load = await runLoad({ mode: 'closedLoop', port: server.port, connections: 100, depth, request: 'PING', durationMs, warmupMs: 500 });
+        const load = await runLoad({ mode: 'closedLoop', port: server.port, connections: 100, depth, request, durationMs, warmupMs: 500 });
         const u1 = treeUsage(server.pid);
         await server.stop();
         samples[name].push({ rate: load.rate, loadCpuMs: load.loadCpuMs, serverCpuMs: u1.cpuMs - u0.cpuMs });
