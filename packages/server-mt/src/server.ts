@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { ShuttingDownError, checkOneOf, executeTask, socketTransferSupported, type ExecutionContext, type Task } from '@socketlab/protocol';
+import { ShuttingDownError, checkOneOf, executeTask, socketTransferSupported, type ExecutionContext } from '@socketlab/protocol';
 import {
   ConnectionSet, DEFAULT_EXECUTOR_OPTIONS, EXECUTOR_STRATEGIES, ExecutorPool, Executors, Spares, TaskServer, WaitQueue, occupiesThread, resolveExecutorServerOptions, serveSocket,
   type Admitted, type ConnectionContext, type ExecutorServerOptions, type ExecutorStrategy, type ResolvedExecutorServerOptions, type Design, type Logger, type Served, type TaskRunner,

@@ -301,9 +301,10 @@ export class ProtocolConnection {
   }
 
   /**
-   * Replies answered later (a pool thread's batch of results, timers that fire together) arrive one
-   * promise callback at a time. Corked until this turn's callbacks have run, the ones that are ready
-   * together leave in one writev instead of a write each (tools/bench, `--ping-request`).
+   * Replies answered later arrive one promise callback at a time: a pool thread's batch of results
+   * settles one promise per task in one message event. Corked until this turn's callbacks have run, the
+   * ones that are ready together leave in one writev instead of a write each (measured: docs/protocol.md,
+   * "Where tasks run").
    */
   #corkForTick(): void {
     if (this.#corkedForTick) return;
