@@ -48,12 +48,14 @@ async function closedLoop() {
   const line = Buffer.from(`${spec.request}\n`);
   const first = Buffer.from(`${spec.request}\n`.repeat(spec.depth ?? 1));
   let count = 0;
+  let replies = 0; // warm-up included: what the server's CPU, sampled around the whole run, paid for
   let measuring = false;
   let running = true;
   for (const s of sockets) {
     s.on('data', (d) => {
       let n = 0;
       for (let i = d.indexOf(10); i !== -1; i = d.indexOf(10, i + 1)) n++;
+      replies += n;
       if (measuring) count += n;
       if (running) for (let i = 0; i < n; i++) s.write(line);
     });
@@ -70,7 +72,7 @@ async function closedLoop() {
   const cpu = process.cpuUsage(cpu0);
   running = false;
   for (const s of sockets) s.destroy();
-  return { requests: count, wallMs, rate: (count * 1000) / wallMs, loadCpuMs: (cpu.user + cpu.system) / 1000 };
+  return { requests: count, replies, wallMs, rate: (count * 1000) / wallMs, loadCpuMs: (cpu.user + cpu.system) / 1000 };
 }
 
 /** Opens `connections` idle connections, reports, waits for 'go' on stdin... (driven by timings instead). */

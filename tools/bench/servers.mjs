@@ -160,7 +160,7 @@ if (only.has('ping')) {
   if (baseline !== null && !existsSync(`${baseline}/packages/server-mt/bin.js`)) throw new Error(`--baseline ${baseline}: no packages/server-mt/bin.js there (a built socketlab checkout)`);
   const designs = ['single-event-loop', 'mp-pool', 'mt-pool'];
   const res = (record.results.ping = {
-    method: `100 connections, ${request}, each connection keeping <depth> in flight (depth > 1: pipelined), ${durationMs} ms after 0.5 s warm-up; req/s; median of ${ROUNDS} interleaved rounds (load generator in its own process); ofBare = rate / bare-echo rate at the same depth`,
+    method: `100 connections, ${request}, each connection keeping <depth> in flight (depth > 1: pipelined), ${durationMs} ms after 0.5 s warm-up; req/s; median of ${ROUNDS} interleaved rounds (load generator in its own process); ofBare = rate / bare-echo rate at the same depth; ofBareCpu = bare echo's server CPU per reply / this server's (process tree, /proc, warm-up included)`,
     ...(baseline ? { baseline } : {}),
     byDepth: {},
   });
@@ -179,15 +179,22 @@ if (only.has('ping')) {
         const load = await runLoad({ mode: 'closedLoop', port: server.port, connections: 100, depth, request, durationMs, warmupMs: 500 });
         const u1 = treeUsage(server.pid);
         await server.stop();
-        samples[name].push({ rate: load.rate, loadCpuMs: load.loadCpuMs, serverCpuMs: u1.cpuMs - u0.cpuMs });
+        // Server CPU per reply: steadier than the rate on a busy machine, where other processes take the
+        // cores (the rate then measures the machine more than the server).
+        const serverCpuMs = u1.cpuMs - u0.cpuMs;
+        samples[name].push({ rate: load.rate, loadCpuMs: load.loadCpuMs, serverCpuMs, cpuUsPerReply: (serverCpuMs * 1000) / load.replies });
       }
     }
     const variants = {};
-    for (const [name, list] of Object.entries(samples)) variants[name] = { rate: med(list.map((x) => x.rate)), rates: list.map((x) => x.rate), serverCpuMs: list.map((x) => x.serverCpuMs), loadCpuMs: list.map((x) => x.loadCpuMs) };
-    const base = variants['bare-echo'].rate;
+    for (const [name, list] of Object.entries(samples)) {
+      variants[name] = { rate: med(list.map((x) => x.rate)), rates: list.map((x) => x.rate), cpuUsPerReply: med(list.map((x) => x.cpuUsPerReply)), cpuUsPerReplyRounds: list.map((x) => x.cpuUsPerReply), serverCpuMs: list.map((x) => x.serverCpuMs), loadCpuMs: list.map((x) => x.loadCpuMs) };
+    }
+    const base = variants['bare-echo'];
     for (const [name, v] of Object.entries(variants)) {
-      v.ofBare = v.rate / base;
-      log(`depth ${depth}`, name, Math.round(v.rate), 'req/s', `${round(v.ofBare * 100, 1)} % of bare echo`, `(rounds: ${v.rates.map(Math.round).join(', ')})`);
+      v.ofBare = v.rate / base.rate;
+      // The same ratio from CPU: bare echo's CPU per reply over this server's (1 = as cheap as echo).
+      v.ofBareCpu = base.cpuUsPerReply / v.cpuUsPerReply;
+      log(`depth ${depth}`, name, Math.round(v.rate), 'req/s', `${round(v.ofBare * 100, 1)} % of bare echo`, `(rounds: ${v.rates.map(Math.round).join(', ')});`, round(v.cpuUsPerReply, 1), 'µs CPU per reply,', `${round(v.ofBareCpu * 100, 1)} % of bare echo by CPU (rounds: ${v.cpuUsPerReplyRounds.map((x) => round(x, 1)).join(', ')})`);
     }
     res.byDepth[depth] = { variants, loadAverage: os.loadavg() };
   }

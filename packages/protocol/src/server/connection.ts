@@ -87,7 +87,6 @@ export class ProtocolConnection {
   #ending = false; // our end() has been called: reading only to discard
   #paused = false;
   #writeBlocked = false;
-  #corkedForTick = false;
   #reason: CloseReason = 'peer';
   #idleTimer: NodeJS.Timeout | null = null;
   #lingerTimer: NodeJS.Timeout | null = null;
@@ -295,25 +294,8 @@ export class ProtocolConnection {
     this.#held += buf.length - slot.bytes;
     slot.bytes = buf.length;
     slot.buf = buf;
-    this.#corkForTick();
     this.#flush();
     this.#pump();
-  }
-
-  /**
-   * Replies answered later arrive one promise callback at a time: a pool thread's batch of results
-   * settles one promise per task in one message event. Corked until this turn's callbacks have run, the
-   * ones that are ready together leave in one writev instead of a write each (measured: docs/protocol.md,
-   * "Where tasks run").
-   */
-  #corkForTick(): void {
-    if (this.#corkedForTick) return;
-    this.#corkedForTick = true;
-    this.socket.cork();
-    process.nextTick(() => {
-      this.#corkedForTick = false;
-      this.socket.uncork();
-    });
   }
 
   #fail(framing: Framing, error: SocketlabError, close: boolean): void {
