@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect, encodeRequest, parseInfo } from '@socketlab/protocol';
+import { connect, encodeOk, encodeRequest, parseInfo } from '@socketlab/protocol';
 import { INLINE_TEXT_MAX_BYTES } from '@socketlab/protocol/server';
 import { rawExchange } from '@socketlab/test-utils';
 import { startServer } from '@socketlab/server-mt';
@@ -50,8 +50,7 @@ describe('mt pool: tasks that occupy no thread stay on the main thread', () => {
       // at once, and must wait for the SLEEP's reply; a binary frame keeps its own framing.
       const requests = Buffer.concat([Buffer.from('SLEEP 300\nPING\nECHO a\n'), encodeRequest('PING', 'binary'), Buffer.from('WAIT 1\nINFO\nSLEEP 1\nPING\nEXIT\n')]);
       const { data, closedByServer } = await rawExchange(server.address.port, [requests]);
-      const binaryPong = encodeRequest('PONG', 'binary');
-      binaryPong[2] = 0x02; // an OK reply frame, not a request
+      const binaryPong = encodeOk('binary', 'PONG');
       const text = data.toString('latin1');
       const expected = new RegExp(`^OK 300\\nOK PONG\\nOK a\\n${escape(binaryPong.toString('latin1'))}OK 1\\nOK design=mt strategy=pool [^\\n]*io=main\\nOK 1\\nOK PONG\\nOK Goodbye!\\n$`);
       assert.match(text, expected);
