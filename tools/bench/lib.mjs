@@ -30,7 +30,11 @@ export function startProcess(args, env = {}) {
   });
 }
 
-export function startVariant(name, extra = [], env = {}) {
+/**
+ * Starts design `name` through its CLI. `root`: the checkout whose build to run (default this one); the
+ * ping section passes another commit's build there for a before/after comparison in one run.
+ */
+export function startVariant(name, extra = [], env = {}, root = ROOT) {
   const design = DESIGN_CATALOGUE[name];
   // --pool-size only exists on the designs that run executors (server-single has none).
   if (design.executor === 'none') {
@@ -38,7 +42,7 @@ export function startVariant(name, extra = [], env = {}) {
     if (i !== -1) extra = [...extra.slice(0, i), ...extra.slice(i + 2)];
   }
   const dir = design.package.replace('@socketlab/', '');
-  return startProcess([`${ROOT}packages/${dir}/bin.js`, '--port', '0', '--quiet', ...design.flags, ...extra], env);
+  return startProcess([`${root.endsWith('/') ? root : `${root}/`}packages/${dir}/bin.js`, '--port', '0', '--quiet', ...design.flags, ...extra], env);
 }
 
 export function stopProcess(proc) {

@@ -39,22 +39,28 @@ async function requestExit() {
   return { clients: spec.clients, errors, wallMs: performance.now() - t0 };
 }
 
-/** `connections` connections, each with one request in flight at a time, for `durationMs`. */
+/**
+ * `connections` connections, each with `depth` requests in flight (default 1; more is pipelining: the
+ * first `depth` go out in one write, then one more per reply), for `durationMs`.
+ */
 async function closedLoop() {
   const sockets = await Promise.all(Array.from({ length: spec.connections }, open));
   const line = Buffer.from(`${spec.request}\n`);
+  const first = Buffer.from(`${spec.request}\n`.repeat(spec.depth ?? 1));
   let count = 0;
+  let replies = 0; // warm-up included: what the server's CPU, sampled around the whole run, paid for
   let measuring = false;
   let running = true;
   for (const s of sockets) {
     s.on('data', (d) => {
       let n = 0;
       for (let i = d.indexOf(10); i !== -1; i = d.indexOf(10, i + 1)) n++;
+      replies += n;
       if (measuring) count += n;
       if (running) for (let i = 0; i < n; i++) s.write(line);
     });
     s.on('error', () => {});
-    s.write(line);
+    s.write(first);
   }
   await new Promise((r) => setTimeout(r, spec.warmupMs ?? 500));
   const cpu0 = process.cpuUsage();
@@ -66,7 +72,7 @@ async function closedLoop() {
   const cpu = process.cpuUsage(cpu0);
   running = false;
   for (const s of sockets) s.destroy();
-  return { requests: count, wallMs, rate: (count * 1000) / wallMs, loadCpuMs: (cpu.user + cpu.system) / 1000 };
+  return { requests: count, replies, wallMs, rate: (count * 1000) / wallMs, loadCpuMs: (cpu.user + cpu.system) / 1000 };
 }
 
 /** Opens `connections` idle connections, reports, waits for 'go' on stdin... (driven by timings instead). */

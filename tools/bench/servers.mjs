@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 // Benchmark of the six server variants against Node's own floors, all in one run on this machine.
 // Usage: node tools/bench/servers.mjs [--only cpu,fib,ping,conns] [--out FILE]
+//        ping: [--rounds 3] [--ping-ms 3000] [--ping-depths 1,16] [--ping-request PING] [--baseline DIR]
 // Writes a JSON record (raw numbers + environment) and prints a Markdown summary.
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { VARIANTS, round, runLoad, sleep, startProcess, startVariant, treeUsage } from './lib.mjs';
 
@@ -13,6 +15,12 @@ const arg = (name, dflt) => {
   const i = args.indexOf(name);
   return i === -1 ? dflt : args[i + 1];
 };
+/** A positive integer flag (or `text`, one item of a list flag), else a message naming the flag. */
+function positiveInt(name, dflt, text = arg(name, String(dflt))) {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer (got ${JSON.stringify(text)})`);
+  return n;
+}
 const only = new Set((arg('--only', 'startup,served,cap,cpu,fib,ping,conns')).split(','));
 const out = arg('--out', fileURLToPath(new URL('./results/latest.json', import.meta.url)));
 const BASELINES = fileURLToPath(new URL('./baselines.mjs', import.meta.url));
@@ -137,30 +145,58 @@ if (only.has('fib')) {
   }
 }
 
-// 3. PING over 100 connections, one in flight each, against a bare node:net echo server. Rounds are
-// interleaved (echo, A, B, C, echo, A, ...) and medians reported, so drifting background load on a
-// shared machine hits every variant alike.
+// 3. PING over 100 connections, one in flight each and pipelined (`--ping-depths`, default 1,16),
+// against a bare node:net echo server. Rounds are interleaved (echo, A, B, C, echo, A, ...) and medians
+// reported, so drifting background load on a shared machine hits every variant alike. With
+// `--baseline DIR` (another checkout, built), each design also runs from DIR's build in the same
+// rounds, recorded as `<design>@base`: a before/after comparison under the same load.
 if (only.has('ping')) {
-  const ROUNDS = 3;
-  const res = (record.results.ping = { method: `100 connections, one PING in flight each, 3 s after 0.5 s warm-up; req/s; median of ${ROUNDS} interleaved rounds (load generator in its own process)`, variants: {} });
-  const runs = [['bare-echo', () => startProcess([BASELINES, 'echo'])], ...['single-event-loop', 'mp-pool', 'mt-pool'].map((n) => [n, () => startVariant(n, ['--pool-size', '2'])])];
-  const samples = Object.fromEntries(runs.map(([n]) => [n, []]));
-  for (let round = 0; round < ROUNDS; round++) {
-    for (const [name, start] of runs) {
-      const server = await start();
-      const u0 = treeUsage(server.pid);
-      const load = await runLoad({ mode: 'closedLoop', port: server.port, connections: 100, request: 'PING', durationMs: 3000, warmupMs: 500 });
-      const u1 = treeUsage(server.pid);
-      await server.stop();
-      samples[name].push({ rate: load.rate, loadCpuMs: load.loadCpuMs, serverCpuMs: u1.cpuMs - u0.cpuMs });
-    }
+  const ROUNDS = positiveInt('--rounds', 3);
+  const durationMs = positiveInt('--ping-ms', 3000);
+  const depths = arg('--ping-depths', '1,16').split(',').map((d) => positiveInt('--ping-depths', 0, d));
+  const baseline = arg('--baseline', null);
+  // Another request in place of PING, e.g. `HASH 1 x`: a task that still crosses to a pool thread.
+  const request = arg('--ping-request', 'PING');
+  if (baseline !== null && !existsSync(`${baseline}/packages/server-mt/bin.js`)) throw new Error(`--baseline ${baseline}: no packages/server-mt/bin.js there (a built socketlab checkout)`);
+  const designs = ['single-event-loop', 'mp-pool', 'mt-pool'];
+  const res = (record.results.ping = {
+    method: `100 connections, ${request}, each connection keeping <depth> in flight (depth > 1: pipelined), ${durationMs} ms after 0.5 s warm-up; req/s; median of ${ROUNDS} interleaved rounds (load generator in its own process); ofBare = rate / bare-echo rate at the same depth; ofBareCpu = bare echo's server CPU per reply / this server's (process tree, /proc, warm-up included)`,
+    ...(baseline ? { baseline } : {}),
+    byDepth: {},
+  });
+  const runs = [['bare-echo', () => startProcess([BASELINES, 'echo'])]];
+  for (const n of designs) {
+    runs.push([n, () => startVariant(n, ['--pool-size', '2'])]);
+    if (baseline) runs.push([`${n}@base`, () => startVariant(n, ['--pool-size', '2'], {}, baseline)]);
   }
   const med = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
-  for (const [name, list] of Object.entries(samples)) res.variants[name] = { rate: med(list.map((x) => x.rate)), rates: list.map((x) => x.rate), serverCpuMs: list.map((x) => x.serverCpuMs), loadCpuMs: list.map((x) => x.loadCpuMs) };
-  const base = res.variants['bare-echo'].rate;
-  for (const [name, v] of Object.entries(res.variants)) {
-    v.ofBare = v.rate / base;
-    log(name, Math.round(v.rate), 'req/s', `${round(v.ofBare * 100, 1)} % of bare echo`, `(rounds: ${v.rates.map(Math.round).join(', ')})`);
+  for (const depth of depths) {
+    const samples = Object.fromEntries(runs.map(([n]) => [n, []]));
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const [name, start] of runs) {
+        const server = await start();
+        const u0 = treeUsage(server.pid);
+        const load = await runLoad({ mode: 'closedLoop', port: server.port, connections: 100, depth, request, durationMs, warmupMs: 500 });
+        const u1 = treeUsage(server.pid);
+        await server.stop();
+        // Server CPU per reply: steadier than the rate on a busy machine, where other processes take the
+        // cores (the rate then measures the machine more than the server).
+        const serverCpuMs = u1.cpuMs - u0.cpuMs;
+        samples[name].push({ rate: load.rate, loadCpuMs: load.loadCpuMs, serverCpuMs, cpuUsPerReply: (serverCpuMs * 1000) / load.replies });
+      }
+    }
+    const variants = {};
+    for (const [name, list] of Object.entries(samples)) {
+      variants[name] = { rate: med(list.map((x) => x.rate)), rates: list.map((x) => x.rate), cpuUsPerReply: med(list.map((x) => x.cpuUsPerReply)), cpuUsPerReplyRounds: list.map((x) => x.cpuUsPerReply), serverCpuMs: list.map((x) => x.serverCpuMs), loadCpuMs: list.map((x) => x.loadCpuMs) };
+    }
+    const base = variants['bare-echo'];
+    for (const [name, v] of Object.entries(variants)) {
+      v.ofBare = v.rate / base.rate;
+      // The same ratio from CPU: bare echo's CPU per reply over this server's (1 = as cheap as echo).
+      v.ofBareCpu = base.cpuUsPerReply / v.cpuUsPerReply;
+      log(`depth ${depth}`, name, Math.round(v.rate), 'req/s', `${round(v.ofBare * 100, 1)} % of bare echo`, `(rounds: ${v.rates.map(Math.round).join(', ')});`, round(v.cpuUsPerReply, 1), 'µs CPU per reply,', `${round(v.ofBareCpu * 100, 1)} % of bare echo by CPU (rounds: ${v.cpuUsPerReplyRounds.map((x) => round(x, 1)).join(', ')})`);
+    }
+    res.byDepth[depth] = { variants, loadAverage: os.loadavg() };
   }
 }
 
@@ -196,6 +232,6 @@ if (only.has('conns')) {
   }
 }
 
-mkdirSync(fileURLToPath(new URL('.', `file://${out}`)), { recursive: true });
+mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
 writeFileSync(out, JSON.stringify(record, null, 2) + '\n');
 log('wrote', out);

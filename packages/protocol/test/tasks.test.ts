@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEFAULT_LIMITS, TASKS, executeTask, parseTask, parseInfo, fib, type Framing } from '../src/index.ts';
+import { INLINE_TEXT_MAX_BYTES, occupiesThread } from '../src/server/index.ts';
 
 const ctx = { design: 'test', strategy: 'inline' };
 async function run(request: string | Buffer, framing: Framing = 'text'): Promise<string> {
@@ -77,6 +78,20 @@ describe('task catalogue', () => {
     const { readFile } = await import('node:fs/promises');
     const doc = await readFile(new URL('../../../docs/protocol.md', import.meta.url), 'utf8');
     for (const t of TASKS) assert.ok(doc.includes(`\`${t.syntax}\``), `docs/protocol.md documents ${t.syntax}`);
+  });
+
+  it('occupiesThread: blocking I/O and CPU tasks, and UPPER/REVERSE over INLINE_TEXT_MAX_BYTES; the rest return at once', () => {
+    const occupies = (request: string) => occupiesThread(parseTask(Buffer.from(request), 'text', DEFAULT_LIMITS));
+    assert.deepEqual(
+      ['PING', 'ECHO x', 'UPPER x', 'REVERSE x', 'SLEEP 1', 'WAIT 1', 'FIB 1', 'HASH 1 x', 'INFO', 'EXIT'].filter(occupies),
+      ['SLEEP 1', 'FIB 1', 'HASH 1 x'],
+    );
+    const at = 'a'.repeat(INLINE_TEXT_MAX_BYTES);
+    for (const name of ['UPPER', 'REVERSE']) {
+      assert.equal(occupies(`${name} ${at}`), false, `${name} of exactly the limit runs inline`);
+      assert.equal(occupies(`${name} ${at}a`), true, `${name} of one byte more occupies its thread`);
+    }
+    assert.equal(occupies(`ECHO ${at}a`), false, 'ECHO returns its bytes whatever their size');
   });
 
   it('fib is the naive recursion', () => {

@@ -1,8 +1,8 @@
 import type { Socket } from 'node:net';
-import { ShuttingDownError, checkOneOf, socketTransferSupported, type Task } from '@socketlab/protocol';
+import { ShuttingDownError, checkOneOf, executeTask, socketTransferSupported, type ExecutionContext } from '@socketlab/protocol';
 import {
-  ConnectionSet, DEFAULT_EXECUTOR_OPTIONS, EXECUTOR_STRATEGIES, ExecutorPool, Executors, Spares, TaskServer, WaitQueue, resolveExecutorServerOptions, serveSocket,
-  type Admitted, type ConnectionContext, type ExecutorServerOptions, type ExecutorStrategy, type ResolvedExecutorServerOptions, type Design, type Logger, type Served, type TaskValue,
+  ConnectionSet, DEFAULT_EXECUTOR_OPTIONS, EXECUTOR_STRATEGIES, ExecutorPool, Executors, Spares, TaskServer, WaitQueue, occupiesThread, resolveExecutorServerOptions, serveSocket,
+  type Admitted, type ConnectionContext, type ExecutorServerOptions, type ExecutorStrategy, type ResolvedExecutorServerOptions, type Design, type Logger, type Served, type TaskRunner,
 } from '@socketlab/protocol/server';
 import { ThreadWorker } from './thread-worker.ts';
 
@@ -56,7 +56,7 @@ abstract class ThreadDesign implements Design {
     this.executors.logger = logger;
   }
 
-  protected serveWith(client: Admitted, run: (task: Task) => Promise<TaskValue>, draining = false) {
+  protected serveWith(client: Admitted, run: TaskRunner, draining = false) {
     const connection = serveSocket(client.socket, {
       limits: this.options.limits,
       idleTimeoutMs: this.options.idleTimeoutMs,
@@ -169,15 +169,31 @@ class PerConnectionDesign extends ThreadDesign {
   }
 }
 
-/** A fixed pool of threads (the shared ExecutorPool) runs every client's tasks; each task goes to the least busy thread. */
+/**
+ * A fixed pool of threads (the shared ExecutorPool) runs the tasks that occupy a thread (SLEEP, FIB,
+ * HASH, long UPPER and REVERSE: occupiesThread), each on the least busy thread, and INFO. The main
+ * thread, which reads and writes every socket, runs the rest itself (PING, ECHO, short UPPER and
+ * REVERSE, WAIT's timer): sending them over would cost two postMessages and two thread wake-ups for
+ * microseconds of work and keep no thread free (docs/protocol.md, "Where tasks run"). The connection
+ * keeps replies in request order whichever thread answers first.
+ */
 class PoolDesign extends ThreadDesign {
   readonly io = 'main' as const;
   readonly pool: ExecutorPool<ThreadWorker>;
+  readonly #context: ExecutionContext;
 
   constructor(options: ResolvedMtServerOptions) {
     super(options, 'pool');
     this.pool = new ExecutorPool(this.executors, options.poolSize);
+    this.#context = { design: this.design, strategy: this.strategy, io: 'main' };
   }
+
+  /**
+   * INFO crosses too, though it returns at once: it is how a client sees the pool (which thread runs its
+   * blocking work), and what it reports must be a pool thread.
+   */
+  readonly #run: TaskRunner = (task) =>
+    task.name === 'INFO' || occupiesThread(task) ? this.pool.pick().run(task) : executeTask(task, this.#context);
 
   async start(logger: Logger): Promise<void> {
     await super.start(logger);
@@ -185,7 +201,7 @@ class PoolDesign extends ThreadDesign {
   }
 
   serve(socket: Socket, context: ConnectionContext): Promise<void> {
-    return this.serveWith({ socket, context, head: null }, (task) => this.pool.pick().run(task)).closed;
+    return this.serveWith({ socket, context, head: null }, this.#run).closed;
   }
 
   async stop(): Promise<void> {

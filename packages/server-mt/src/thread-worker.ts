@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import { Worker, type TransferListItem } from 'node:worker_threads';
 import { WorkerCrashedError, errorFromCode, type Task } from '@socketlab/protocol';
-import type { ConnectionCounters, Executor, ExitReport, TaskValue } from '@socketlab/protocol/server';
+import { occupiesThread, type ConnectionCounters, type Executor, type ExitReport, type TaskValue } from '@socketlab/protocol/server';
 import { isBranded, type FromWorker, type ToWorker, type WorkerConfig } from './messages.ts';
 
 /** After a `stop` message, how long a thread that owns a socket gets to answer and close it before it is terminated, in ms. */
@@ -20,6 +20,8 @@ const WORKER_ENTRY = new URL('./entry/worker.cjs', import.meta.url);
 interface Pending {
   resolve: (value: TaskValue) => void;
   reject: (error: Error) => void;
+  /** It occupies the thread (counted in `load`). */
+  occupies: boolean;
 }
 
 /**
@@ -36,6 +38,7 @@ export class ThreadWorker implements Executor {
   #outbox: Extract<ToWorker, { type: 'run' }>['batch'] = [];
   #scheduled = false;
   #nextId = 1;
+  #occupying = 0;
   #terminating = false;
   readonly ready: Promise<void>;
   readonly exited: Promise<void>;
@@ -67,6 +70,7 @@ export class ThreadWorker implements Executor {
         const entry = this.#pending.get(result[0]);
         if (!entry) continue;
         this.#pending.delete(result[0]);
+        if (entry.occupies) this.#occupying--;
         if (result[1] === 1) entry.resolve(result[2]);
         else entry.reject(errorFromCode(result[2].code, result[2].message));
       }
@@ -81,6 +85,7 @@ export class ThreadWorker implements Executor {
         const failure = new WorkerCrashedError(`worker thread ${this.worker.threadId} ${crashed ? 'died' : 'was stopped'} before answering${error ? `: ${error.message}` : ''}`);
         for (const entry of this.#pending.values()) entry.reject(failure);
         this.#pending.clear();
+        this.#occupying = 0;
         for (const owned of this.#owned.values()) {
           owned.counters.errors++;
           owned.done();
@@ -92,9 +97,14 @@ export class ThreadWorker implements Executor {
     });
   }
 
-  /** Tasks sent and not yet answered: what the pool balances on. */
+  /**
+   * Tasks sent, not yet answered, that occupy the thread (occupiesThread): what the pool balances on. An
+   * INFO counted as much as a SLEEP would send a client's SLEEP to the thread that already holds another
+   * client's, while its own thread answers one INFO (the imbalance a reviewer saw with PING, when PING
+   * still crossed).
+   */
   get load(): number {
-    return this.#pending.size;
+    return this.#occupying;
   }
 
   get threadId(): number {
@@ -115,7 +125,9 @@ export class ThreadWorker implements Executor {
       this.#scheduled = true;
       setImmediate(() => this.#flush());
     }
-    return new Promise((resolve, reject) => this.#pending.set(id, { resolve, reject }));
+    const occupies = occupiesThread(task);
+    if (occupies) this.#occupying++;
+    return new Promise((resolve, reject) => this.#pending.set(id, { resolve, reject, occupies }));
   }
 
   #flush(): void {

@@ -176,6 +176,27 @@ export function runParallelDesignSuite(d: ParallelDesign): void {
       }
     });
 
+    it('two clients\' SLEEPs, each pipelined with PING or INFO, run on two executors: none waits behind the other', async () => {
+      // A reviewer saw SLEEP+PING pairs put both SLEEPs on one thread: PING counted as much load as a
+      // SLEEP, and the round-robin tie-break sent the second SLEEP after the first. Each pair is sent in
+      // one write; if both SLEEPs shared an executor, the second would end a whole SLEEP after the
+      // first, after the reference timer.
+      const server = await d.start({ strategy: 'pool', poolSize: 2 });
+      try {
+        for (const pair of [['SLEEP 600', 'PING'], ['INFO', 'SLEEP 600'], ['SLEEP 600', 'INFO']]) {
+          const cs = await clients(server.address.port, 2);
+          const order: string[] = [];
+          const sleeps = cs.map((c) => Promise.all(pair.map((r) => c.request(r))).then(() => order.push('pair')));
+          const reference = new Promise((r) => setTimeout(r, 1050)).then(() => order.push('reference'));
+          await Promise.all([...sleeps, reference]);
+          assert.deepEqual(order, ['pair', 'pair', 'reference'], `${pair.join(' + ')}: both SLEEPs ran at once`);
+          await Promise.all(cs.map((c) => c.exit()));
+        }
+      } finally {
+        await server.close();
+      }
+    });
+
     it(`INFO shows at most poolSize ${d.unit === 'pid' ? 'processes' : 'threads'} across many clients`, async () => {
       const server = await d.start({ strategy: 'pool', poolSize: 2 });
       try {
@@ -195,7 +216,8 @@ export function runParallelDesignSuite(d: ParallelDesign): void {
         const port = server.address.port;
         const victim = await connect({ port });
         const before = parseInfo(await victim.request('INFO'));
-        const pending = victim.request('WAIT 2000').then(() => 'answered', (e: { code?: string }) => e.code);
+        // SLEEP, not WAIT: a task that occupies its executor is the one a pool must send to it.
+        const pending = victim.request('SLEEP 2000').then(() => 'answered', (e: { code?: string }) => e.code);
         await new Promise((r) => setTimeout(r, 50));
         assert.notEqual(server.experimental_killWorker(0), null);
         // Every design answers for a dead executor (an mp pool parent keeps an unread copy of each socket).

@@ -596,8 +596,9 @@ export function runRobustnessSuite<S extends StartedServer>(v: RobustnessVariant
         await withServer(v, BASE, async (ctx) => {
           const victim = await ctx.client();
           const info = parseInfo(await victim.request('INFO'));
-          // Two requests in flight (pipelined): each is answered for.
-          const pending = [outcomeOf(victim.request('WAIT 3000')), outcomeOf(victim.request('WAIT 3000'))];
+          // Two requests in flight (pipelined): each is answered for. SLEEP, not WAIT: a pool runs a task
+          // that occupies no thread (WAIT's timer) on the thread that reads the socket, not on a worker.
+          const pending = [outcomeOf(victim.request('SLEEP 3000')), outcomeOf(victim.request('SLEEP 3000'))];
           await tick(100);
           kill(ctx.server, info);
           const outcomes = await Promise.all(pending);

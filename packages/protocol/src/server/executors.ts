@@ -1,4 +1,29 @@
+import { TASKS, type Task, type TaskName } from '../tasks.ts';
 import type { Logger } from './logger.ts';
+
+/**
+ * Argument size, in bytes, above which UPPER and REVERSE count as occupying the thread that runs them.
+ * Their cost model is `instant`, but they are linear in their argument: measured on the reference
+ * machine (Node 26.12.1), UPPER ~9 ns and REVERSE ~55 ns per byte, so 4 KiB costs at most ~0.2 ms
+ * while a 1 MiB REVERSE (the default frame limit) holds its thread for ~50 ms. Crossing to another
+ * thread costs tens of µs, so below 4 KiB it would cost more than it saves.
+ */
+export const INLINE_TEXT_MAX_BYTES = 4096;
+
+// From the catalogue: the cost models that hold their thread until done (SLEEP, FIB, HASH).
+const HOLDS_ITS_THREAD: ReadonlySet<TaskName> = new Set(TASKS.filter((t) => t.cost === 'blocking-io' || t.cost === 'cpu').map((t) => t.name));
+
+/**
+ * Whether `task` holds the thread that runs it for more than a request's own overhead: blocking I/O and
+ * CPU tasks, and UPPER or REVERSE of more than INLINE_TEXT_MAX_BYTES. The rest (PING, ECHO, short UPPER
+ * and REVERSE, WAIT's timer, INFO, EXIT) return at once. A pool sends the first kind to its executors and
+ * may run the rest on the thread that reads the socket; a thread that runs tasks answers what it has done
+ * before it starts one of the first kind.
+ */
+export function occupiesThread(task: Task): boolean {
+  if (HOLDS_ITS_THREAD.has(task.name)) return true;
+  return (task.name === 'UPPER' || task.name === 'REVERSE') && task.data !== null && task.data.length > INLINE_TEXT_MAX_BYTES;
+}
 
 /**
  * A process or thread that runs work for the server, seen from the main thread (tinypool's one worker
@@ -9,7 +34,11 @@ import type { Logger } from './logger.ts';
 export interface Executor {
   /** The pid of a process, or the thread id of a thread. */
   readonly id: number;
-  /** Work it holds now: connections for a process, tasks for a thread. The pool sends work to the least loaded. */
+  /**
+   * Work it holds now: connections for a process; for a thread, the tasks it holds that occupy it
+   * (occupiesThread), since one that returns at once delays nothing sent after it. The pool sends work
+   * to the least loaded.
+   */
   readonly load: number;
   /** Resolves once it can take work (rejects if it dies first). */
   readonly ready: Promise<void>;

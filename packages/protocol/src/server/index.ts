@@ -19,7 +19,7 @@ export type { FlagSpec, CliDefinition, ParsedArgs } from './cli.ts';
 export { checkInteger, checkOneOf, checkString, checkBoolean, checkKnownKeys, deepFreeze } from '../options.ts';
 export { EXECUTOR_STRATEGIES, DEFAULT_EXECUTOR_OPTIONS, resolveExecutorServerOptions, executorFlags } from './pool-options.ts';
 export type { ExecutorStrategy, ExecutorServerOptions, ResolvedExecutorServerOptions } from './pool-options.ts';
-export { Executors, ExecutorPool, Spares } from './executors.ts';
+export { Executors, ExecutorPool, Spares, occupiesThread, INLINE_TEXT_MAX_BYTES } from './executors.ts';
 export { SocketHost } from './host.ts';
 export type { HostConfig } from './host.ts';
 export type { Executor, ExecutorCounts, ExitReport } from './executors.ts';

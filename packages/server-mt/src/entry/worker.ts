@@ -10,7 +10,7 @@
 import type { Socket } from 'node:net';
 import { isMainThread, parentPort, threadId, workerData } from 'node:worker_threads';
 import { ShuttingDownError, WorkerCrashedError, executeTask, toSocketlabError } from '@socketlab/protocol';
-import { SocketHost } from '@socketlab/protocol/server';
+import { SocketHost, occupiesThread } from '@socketlab/protocol/server';
 import { isBranded, type FromWorker, type TaskResult, type ToWorker, type WorkerConfig } from '../messages.ts';
 
 if (isMainThread || !parentPort) throw new Error('@socketlab/server-mt: entry/worker.cjs must run in a worker thread');
@@ -40,12 +40,10 @@ function scheduleFlush(): void {
   }
 }
 
-// Tasks that hold this thread: answer what is already done before starting one.
-const HOLDS_THREAD = new Set(['SLEEP', 'FIB', 'HASH']);
-
 function run(batch: Extract<ToWorker, { type: 'run' }>['batch']): void {
   for (const [id, task] of batch) {
-    if (HOLDS_THREAD.has(task.name) && outbox.length > 0) flush();
+    // A task that holds this thread: answer what is already done before starting it.
+    if (outbox.length > 0 && occupiesThread(task)) flush();
     try {
       const value = executeTask(task, taskContext);
       if (typeof value === 'string' || value instanceof Uint8Array) {
