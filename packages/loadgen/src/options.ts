@@ -116,9 +116,9 @@ const TENS = Object.freeze([10, 20, 30, 40, 50, 60, 70, 80, 90, 100]);
  */
 export const PRESETS: Readonly<Record<PresetName, PresetDefinition>> = deepFreeze({
   quick: {
-    description: 'all six variants, blocking I/O (SLEEP) and CPU (FIB), N = 10…100, 3 runs, tasks scaled down to 5 ms to fit in under 5 minutes',
-    // The six cold designs, not the warm ones: their runs would not fit the 5 minutes (and the shipped quick report is of these six).
-    designs: ['single-iterative', 'single-event-loop', 'mp-per-connection', 'mp-pool', 'mt-per-connection', 'mt-pool'],
+    description: 'every built-in design (the six of the lesson\'s kind, the two warm per-connection variants, the three prefork ones), blocking I/O (SLEEP) and CPU (FIB), N = 10…100, 3 runs, tasks scaled down to 5 ms',
+    // Every design: a user's first sweep should show all of them (each is opt-out with --designs).
+    designs: [...DESIGNS],
     workloads: ['sleep', 'fib'],
     clients: [...TENS],
     runs: 3,
@@ -139,7 +139,7 @@ export const PRESETS: Readonly<Record<PresetName, PresetDefinition>> = deepFreez
   },
   lesson: {
     description: "the lesson's experiment, scaled to fit (SLEEP 30 instead of 3000, N = 10…100, 3 runs): socketlab's designs beside the lesson's three servers re-created in Python (examples/lesson-python, driven the lesson's way: --protocol raw); about 8 minutes",
-    designs: ['single-iterative', 'single-event-loop', 'mp-per-connection', 'mp-pool', 'mt-per-connection', 'mt-pool', 'mp-per-connection-warm', 'mt-per-connection-warm'],
+    designs: [...DESIGNS],
     // {lesson} is examples/lesson-python of the socketlab checkout (see resolveConfig); --quiet: no line per request.
     servers: [
       'lesson-single=python3 {lesson}/server.py --host {host} --port {port} --quiet',
