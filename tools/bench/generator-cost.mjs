@@ -5,6 +5,7 @@
 //
 // Usage: node tools/bench/generator-cost.mjs [--clients 100] [--requests 200] [--rounds 3] [--passes 2]
 //          [--server single-event-loop|bare] [--variant NAME=PATH/TO/client-worker.js ...] [--out FILE]
+//          [--cpu-prof DIR]
 //
 // Each round runs every generator once, in a rotated order (so drifting load on a shared machine hits all
 // alike), each in a fresh process. Each process does `passes` passes over fresh connections; only the
@@ -44,12 +45,14 @@ args.forEach((a, i) => {
   if (!name || !path) throw new Error(`--variant takes NAME=PATH (got ${args[i + 1]})`);
   variants[name] = path;
 });
+// --cpu-prof DIR: loadgen's client workers write a V8 CPU profile there (node --cpu-prof), to see where their time goes.
+const cpuProfDir = arg('--cpu-prof', null);
 const log = (...a) => console.error('[generator-cost]', ...a);
 const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
 
 /** One fresh loadgen client worker: `passes` runs of N clients × K PINGs; the last run's report. */
 async function loadgenPass(entry, port) {
-  const child = fork(entry, [], { execArgv: [], stdio: ['ignore', 'ignore', 'inherit', 'ipc'], serialization: 'json' });
+  const child = fork(entry, [], { execArgv: cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [], stdio: ['ignore', 'ignore', 'inherit', 'ipc'], serialization: 'json' });
   const next = (type) => new Promise((resolve, reject) => {
     const onExit = (code) => reject(new Error(`client worker exited (${code}) waiting for ${type}`));
     const onMessage = (m) => {
