@@ -98,3 +98,26 @@ describe('a client checks every reply, however it arrives', () => {
     }
   });
 });
+
+describe('aborting a run', () => {
+  it('ends every client of the run, whether the signal fires during the run or had fired before it', { timeout: 20_000 }, async () => {
+    const silent = net.createServer((s) => s.on('error', () => {}).resume());
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
+    try {
+      const during = new AbortController();
+      const running = runClients(prepare(silent, [pings(0, 1), pings(1, 1), pings(2, 1)]), during.signal);
+      await new Promise((r) => setTimeout(r, 100));
+      during.abort();
+      const before = new AbortController();
+      before.abort();
+      for (const { clients } of [await running, await runClients(prepare(silent, [pings(0, 1), pings(1, 1)]), before.signal)]) {
+        for (const c of clients) {
+          assert.equal(c.failure, 'other');
+          assert.deepEqual(c.messages, [`client ${c.index}: aborted: the sweep was interrupted`]);
+        }
+      }
+    } finally {
+      await close(silent);
+    }
+  });
+});
