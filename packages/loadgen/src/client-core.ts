@@ -105,7 +105,7 @@ function failureOf(err: NodeJS.ErrnoException): FailureKind {
  */
 export function runClient(
   spec: ClientSpec,
-  run: Pick<PrepareMessage, 'host' | 'port' | 'connectTimeoutMs' | 'runTimeoutMs'>,
+  run: Pick<PrepareMessage, 'host' | 'port' | 'connectTimeoutMs' | 'runTimeoutMs' | 'sourceAddresses'>,
   shared: RunShared,
 ): Promise<ClientReport> {
   const { histogram, wire } = shared;
@@ -122,7 +122,9 @@ export function runClient(
     let sentAt = 0;
     let settled = false;
 
-    const socket = net.connect({ host: run.host, port: run.port });
+    const sources = run.sourceAddresses;
+    const localAddress = sources.length > 0 ? sources[spec.index % sources.length] : undefined;
+    const socket = net.connect({ host: run.host, port: run.port, localAddress });
     socket.setNoDelay(true);
 
     const done = (failure: FailureKind | null, message?: string) => {

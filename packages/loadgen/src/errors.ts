@@ -16,7 +16,14 @@ export type ServerStartError = InstanceType<typeof ServerStartError>;
 export const LoadgenWorkerError = defineError('LoadgenWorkerError', 'SOCKETLAB_ERR_LOADGEN_WORKER', 'a loadgen worker process failed');
 export type LoadgenWorkerError = InstanceType<typeof LoadgenWorkerError>;
 
+/**
+ * The sweep asks for more clients than this machine can take: more open files in one process than its
+ * limit, or more local ports than its source addresses give. Thrown before anything starts.
+ */
+export const ClientCapacityError = defineError('ClientCapacityError', 'SOCKETLAB_ERR_CLIENT_CAPACITY', 'more clients than this machine can take');
+export type ClientCapacityError = InstanceType<typeof ClientCapacityError>;
+
 export { ResultsInvalidError };
 
 /** Every error class loadgen defines (for the docs/errors.md registry test). */
-export const LOADGEN_ERROR_CLASSES = Object.freeze([ServerStartError, LoadgenWorkerError] as const);
+export const LOADGEN_ERROR_CLASSES = Object.freeze([ServerStartError, LoadgenWorkerError, ClientCapacityError] as const);

@@ -27,6 +27,8 @@ export interface PrepareMessage {
   port: number;
   connectTimeoutMs: number;
   runTimeoutMs: number;
+  /** Local addresses to connect from, client i from the (i mod length)-th; empty: the OS picks. */
+  sourceAddresses: string[];
   clients: ClientSpec[];
 }
 

@@ -4,6 +4,7 @@ import {
   CLIENT_MODES, DESIGNS, PRESET_NAMES, SERVER_LIFECYCLES, WORKLOAD_NAMES,
   type ClientMode, type DesignLabel, type DesignName, type PresetName, type ResolvedSweepConfig, type ServerLifecycle, type WorkloadName,
 } from '@socketlab/results';
+import { checkSourceAddresses, type SourceAddressesOption } from './capacity.ts';
 import { resolveWorkload, scaledTaskMs } from './workloads.ts';
 
 /**
@@ -38,6 +39,12 @@ export interface SweepOptions {
   poolSize?: number;
   /** Address started servers listen on and clients connect to. */
   host?: string;
+  /**
+   * Local addresses the clients connect from, client i from the (i mod length)-th; `auto`: the OS picks,
+   * unless N clients to a loopback target need more ports than one address should give (then 127.0.0.1,
+   * 127.0.0.2, …; see capacity.ts).
+   */
+  sourceAddresses?: SourceAddressesOption;
   /** Connect timeout per client, ms. */
   connectTimeoutMs?: number;
   /** Longest a client may run after the release, ms; 0 = automatic. */
@@ -124,6 +131,7 @@ export const DEFAULT_SWEEP_OPTIONS = Object.freeze({
   loadgenWorkers: 2, // processes: on the 2-core reference machine, one per core
   poolSize: availableParallelism(), // processes or threads: the servers' own default (one per core)
   host: '127.0.0.1', // loopback only
+  sourceAddresses: 'auto' as const, // one address, or as many 127.0.0.x as N needs
   connectTimeoutMs: 10_000, // 10 s
   runTimeoutMs: 0, // automatic: 30 s + 3 × N × tasksPerClient × taskMs
   startTimeoutMs: 10_000, // 10 s
@@ -141,13 +149,16 @@ export const DEFAULT_SWEEP_OPTIONS = Object.freeze({
   noiseRetries: 2, // re-runs
 });
 
+/** Largest N a sweep accepts: a guard against typos; what a machine can take is checked by runSweep. */
+export const MAX_CLIENTS = 100_000;
+
 /** Largest tasks a default server accepts (its maxSleepMs and maxWaitMs limits), in ms. */
 const MAX_SLEEP_MS = 10_000;
 const MAX_WAIT_MS = 60_000;
 
 const OPTION_KEYS = [
   'preset', 'designs', 'target', 'clients', 'runs', 'workloads', 'tasksPerClient', 'timeScale', 'clientMode', 'loadgenWorkers',
-  'serverLifecycle', 'poolSize', 'host', 'connectTimeoutMs', 'runTimeoutMs', 'startTimeoutMs', 'stopTimeoutMs', 'sampleIntervalMs', 'saturationThreshold',
+  'serverLifecycle', 'poolSize', 'host', 'sourceAddresses', 'connectTimeoutMs', 'runTimeoutMs', 'startTimeoutMs', 'stopTimeoutMs', 'sampleIntervalMs', 'saturationThreshold',
   'quietWaitMs', 'quietWindowMs', 'noiseThreshold', 'noiseRetries',
 ] as const;
 
@@ -207,7 +218,8 @@ export function resolveConfig(options: SweepOptions = {}): ResolvedSweepConfig {
     if (given.poolSize !== undefined) throw new InvalidOptionError('poolSize does not apply with a target: loadgen does not start the external server');
   }
   const designs: DesignLabel[] = target ? ['external'] : pick('designs', [...p.designs], (n, v) => checkList(n, v, (m, x) => checkOneOf(m, x, DESIGNS)));
-  const clients = pick('clients', [...p.clients], (n, v) => checkList(n, v, (m, x) => checkInteger(m, x, 1, 10_000)));
+  // The real bounds are the machine's (file and port limits, checked by runSweep before it starts).
+  const clients = pick('clients', [...p.clients], (n, v) => checkList(n, v, (m, x) => checkInteger(m, x, 1, MAX_CLIENTS)));
   const runs = pick('runs', p.runs, (n, v) => checkInteger(n, v, 1, 1000));
   const workloadNames = pick('workloads', [...p.workloads], (n, v) => checkList(n, v, (m, x) => checkOneOf(m, x, WORKLOAD_NAMES)));
   const tasksPerClient = pick('tasksPerClient', p.tasksPerClient, (n, v) => checkInteger(n, v, 1, 100_000));
@@ -218,6 +230,7 @@ export function resolveConfig(options: SweepOptions = {}): ResolvedSweepConfig {
   }
   const loadgenWorkers = pick('loadgenWorkers', d.loadgenWorkers, (n, v) => checkInteger(n, v, 1, 256));
 
+  const host = target ? target.host : pick('host', d.host, checkString);
   const taskMs = scaledTaskMs(timeScale);
   for (const w of workloadNames) {
     if ((w === 'sleep' || w === 'mix') && taskMs > MAX_SLEEP_MS) {
@@ -241,7 +254,8 @@ export function resolveConfig(options: SweepOptions = {}): ResolvedSweepConfig {
     loadgenWorkers,
     serverLifecycle: pick('serverLifecycle', p.serverLifecycle, (n, v) => checkOneOf(n, v, SERVER_LIFECYCLES)),
     poolSize: pick('poolSize', d.poolSize, (n, v) => checkInteger(n, v, 1, 1024)),
-    host: target ? target.host : pick('host', d.host, checkString),
+    host,
+    sourceAddresses: pick<'auto' | string[]>('sourceAddresses', d.sourceAddresses, (n, v) => checkSourceAddresses(n, v, host)),
     connectTimeoutMs: pick('connectTimeoutMs', d.connectTimeoutMs, (n, v) => checkInteger(n, v, 1, 3_600_000)),
     runTimeoutMs: pick('runTimeoutMs', d.runTimeoutMs, (n, v) => checkInteger(n, v, 0, 86_400_000)),
     startTimeoutMs: pick('startTimeoutMs', d.startTimeoutMs, (n, v) => checkInteger(n, v, 1, 600_000)),

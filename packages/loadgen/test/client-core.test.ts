@@ -44,7 +44,7 @@ function pieceServer(answer: (request: string, index: number) => string[], exit:
 const close = (s: net.Server) => new Promise<void>((resolve) => s.close(() => resolve()));
 
 function prepare(server: net.Server, clients: ClientSpec[]): PrepareMessage {
-  return { [MESSAGE_BRAND]: true, type: 'prepare', runId: 1, host: '127.0.0.1', port: (server.address() as net.AddressInfo).port, connectTimeoutMs: 5000, runTimeoutMs: 10_000, clients };
+  return { [MESSAGE_BRAND]: true, type: 'prepare', runId: 1, host: '127.0.0.1', port: (server.address() as net.AddressInfo).port, connectTimeoutMs: 5000, runTimeoutMs: 10_000, sourceAddresses: [], clients };
 }
 
 const pings = (index: number, n: number): ClientSpec => ({ index, requests: Array(n).fill('PING'), expected: Array(n).fill('PONG') });

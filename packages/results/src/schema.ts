@@ -93,6 +93,12 @@ export const ConfigSchema = Obj(
     quietWindowMs: Type.Optional(Int('Length of one quiet-window measurement, and the shortest window a run\'s foreign CPU share is measured over (a shorter run is measured together with the window just before it). Absent before loadgen 0.3. Unit: ms.', 1)),
     noiseThreshold: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'A run is noisy when processes outside loadgen\'s and the server\'s trees used more than this share of the machine\'s CPU capacity during it. Absent before loadgen 0.3. Unitless, 0–1.' })),
     noiseRetries: Type.Optional(Int('How many times a noisy run is run again; the quietest attempt is kept. Absent before loadgen 0.3.')),
+    sourceAddresses: Type.Optional(
+      Type.Union([Type.Literal('auto'), Type.Array(Type.String(), { minItems: 1 })], {
+        description:
+          'Local addresses the clients connect from (--source-addresses), client i from the (i mod length)-th: a list, or `auto` (the OS picks one, unless N clients to a loopback target need more ports than one address should give: then 127.0.0.1, 127.0.0.2, …). Each run records the addresses it used in loadgen.sourceAddresses. Absent in files written before it existed (= auto).',
+      }),
+    ),
   },
   'The fully resolved sweep configuration (every default filled in).',
 );
@@ -114,6 +120,14 @@ export const EnvironmentSchema = Obj(
     totalMemoryBytes: Int('Physical memory. Unit: bytes.'),
     loadAverage: Type.Array(Type.Number({ minimum: 0 }), { description: '1, 5 and 15 minute load averages when the sweep started (others\' work on the machine shows here).' }),
     somaxconn: Nullable(Int('/proc/sys/net/core/somaxconn: the kernel\'s cap on listen backlogs; null if unreadable.')),
+    localPortRange: Type.Optional(
+      Nullable(
+        Obj(
+          { low: Int('Lowest ephemeral port.', 1), high: Int('Highest ephemeral port.', 1) },
+          '/proc/sys/net/ipv4/ip_local_port_range: the ports outgoing connections get, one set per source address; null if unreadable. Absent in files written before it was recorded.',
+        ),
+      ),
+    ),
     openFileLimit: Nullable(
       Obj(
         { soft: Nullable(Int('Soft limit (`ulimit -n`); null = unlimited.')), hard: Nullable(Int('Hard limit; null = unlimited.')) },
@@ -215,6 +229,11 @@ export const LoadgenUsageSchema = Obj(
     utilization: Num('cpuTotalMs / (wallMs × usableCores). Unitless, 0–1.'),
     maxProcessUtilization: Num('Highest CPU time / wallMs of a single loadgen process (parent included): 1 = one core pegged. Unitless.'),
     saturated: Type.Boolean({ description: 'utilization or maxProcessUtilization ≥ config.saturationThreshold: loadgen itself may have been the bottleneck, so the run understates the server.' }),
+    sourceAddresses: Type.Optional(
+      Type.Array(Type.String(), {
+        description: 'Local addresses this run\'s clients connected from, client i from the (i mod length)-th; empty when the OS picked (config.sourceAddresses `auto` with few clients). Absent in files written before it was recorded.',
+      }),
+    ),
   },
   'loadgen\'s own CPU use during one run.',
 );

@@ -6,6 +6,7 @@ import {
 import type { ClientProcesses, ClientRunOutcome } from '../client-processes.ts';
 import { LoadgenWorkerError } from '../errors.ts';
 import type { ClientReport, ClientSpec } from '../messages.ts';
+import { sourceAddressesFor } from '../capacity.ts';
 import { autoRunTimeoutMs } from '../options.ts';
 import type { ServerProcess } from '../server-process.ts';
 import { clientRequests, expectedReply } from '../workloads.ts';
@@ -93,6 +94,7 @@ export async function executeRun(
   });
   const runTimeoutMs = cfg.runTimeoutMs || autoRunTimeoutMs(cfg, clients, workload.taskMs);
   const target = design === 'external' ? cfg.target! : { host: cfg.host, port: server!.port };
+  const sourceAddresses = sourceAddressesFor(cfg.sourceAddresses ?? 'auto', target.host, clients);
   const window = new SampleWindow();
   let baselineProcesses: number | null = null;
   let sampler: NodeJS.Timeout | undefined;
@@ -100,7 +102,7 @@ export async function executeRun(
   let outcome: ClientRunOutcome;
   let parentCpu: NodeJS.CpuUsage;
   try {
-    outcome = await procs.run({ ...target, connectTimeoutMs: cfg.connectTimeoutMs, runTimeoutMs }, specs, () => {
+    outcome = await procs.run({ ...target, connectTimeoutMs: cfg.connectTimeoutMs, runTimeoutMs, sourceAddresses }, specs, () => {
       if (server) {
         const s = server.sample();
         window.add(s);
@@ -176,6 +178,7 @@ export async function executeRun(
       utilization: round3(utilization),
       maxProcessUtilization: round3(maxProcessUtilization),
       saturated: utilization >= cfg.saturationThreshold || maxProcessUtilization >= cfg.saturationThreshold,
+      sourceAddresses,
     },
   };
 }
