@@ -70,7 +70,7 @@ async function loadgenPass(entry, port) {
   for (let p = 1; p <= PASSES; p++) {
     const clients = Array.from({ length: N }, (_, index) => ({ index, requests, expected }));
     const ready = next('ready');
-    child.send({ [BRAND]: true, type: 'prepare', runId: p, host: '127.0.0.1', port, connectTimeoutMs: 10_000, runTimeoutMs: 120_000, clients });
+    child.send({ [BRAND]: true, type: 'prepare', runId: p, host: '127.0.0.1', port, connectTimeoutMs: 10_000, runTimeoutMs: 120_000, sourceAddresses: [], clients });
     await ready;
     const t0 = performance.now();
     const done = next('result');
