@@ -1,5 +1,6 @@
 // Node's own floors, measured in the same run as the servers:
 // - `echo`: a bare node:net server that writes back what it reads (the PING throughput ceiling);
+// - `ping`: a bare server answering PING and EXIT (behind generator-cost.mjs);
 // - `fork N` / `worker N`: CPU per bare child process / worker thread started and stopped.
 import net from 'node:net';
 import { fork } from 'node:child_process';
@@ -19,6 +20,27 @@ if (mode === 'echo') {
   const server = net.createServer((s) => {
     s.setNoDelay(true);
     s.on('data', (d) => s.write(d));
+    s.on('error', () => {});
+  });
+  server.listen(0, '127.0.0.1', () => console.log(`listening on 127.0.0.1:${server.address().port}...`));
+  process.on('SIGTERM', () => process.exit(0));
+} else if (mode === 'ping') {
+  // A bare protocol server for PING and EXIT only (text framing, one line at a time): the server with the
+  // least CPU of its own behind tools/bench/generator-cost.mjs.
+  const server = net.createServer((s) => {
+    s.setNoDelay(true);
+    let buf = '';
+    s.setEncoding('latin1');
+    s.on('data', (d) => {
+      buf += d;
+      for (let lf = buf.indexOf('\n'); lf !== -1; lf = buf.indexOf('\n')) {
+        const line = buf.slice(0, lf);
+        buf = buf.slice(lf + 1);
+        if (line === 'PING') s.write('OK PONG\n');
+        else if (line === 'EXIT') return void s.end('OK Goodbye!\n');
+        else s.write('ERR SOCKETLAB_ERR_UNKNOWN_COMMAND only PING and EXIT here\n');
+      }
+    });
     s.on('error', () => {});
   });
   server.listen(0, '127.0.0.1', () => console.log(`listening on 127.0.0.1:${server.address().port}...`));

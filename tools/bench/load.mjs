@@ -125,7 +125,54 @@ async function holdOpen() {
   return { connections: sockets.length };
 }
 
-const modes = { requestExit, closedLoop, manyConnections, holdOpen };
+/**
+ * The floor of a protocol client, for tools/bench/generator-cost.mjs: `connections` connections from one
+ * process, each sends `PING` and waits for `OK PONG`, `requests` times, then `EXIT` and waits for
+ * `OK Goodbye!` and the server's close. Every reply is compared byte for byte (a wrong one is counted),
+ * with no decoder, no histogram, no per-request allocation: what any client must at least spend.
+ * `passes` runs it again on fresh connections; the last pass is the one reported (the first ones warm the JIT up).
+ */
+async function pingExit() {
+  const PING = Buffer.from('PING\n');
+  const EXIT = Buffer.from('EXIT\n');
+  const PONG = Buffer.from('OK PONG\n');
+  const GOODBYE = Buffer.from('OK Goodbye!\n');
+  const pass = () => {
+    let errors = 0;
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    const one = () => new Promise((resolve) => {
+      const s = net.connect({ port, host });
+      s.setNoDelay(true);
+      let left = spec.requests;
+      let held = null; // an incomplete reply line
+      s.on('connect', () => s.write(left > 0 ? PING : EXIT));
+      s.on('data', (d) => {
+        if (held) d = Buffer.concat([held, d]);
+        if (d[d.length - 1] !== 10) return void (held = d);
+        held = null;
+        if (left > 0) {
+          if (!d.equals(PONG)) errors++;
+          s.write(--left > 0 ? PING : EXIT);
+        } else {
+          if (!d.equals(GOODBYE)) errors++;
+          s.end();
+        }
+      });
+      s.on('error', () => errors++);
+      s.on('close', resolve);
+    });
+    return Promise.all(Array.from({ length: spec.connections }, one)).then(() => {
+      const cpu = process.cpuUsage(cpu0);
+      return { errors, wallMs: performance.now() - t0, cpuUserMs: cpu.user / 1000, cpuSystemMs: cpu.system / 1000 };
+    });
+  };
+  let last;
+  for (let i = 0; i < (spec.passes ?? 1); i++) last = await pass();
+  return { connections: spec.connections, requests: spec.requests, ...last };
+}
+
+const modes = { requestExit, closedLoop, manyConnections, holdOpen, pingExit };
 const result = await modes[spec.mode]();
 process.stdout.write(JSON.stringify(result) + '\n');
 process.exit(0);

@@ -52,8 +52,10 @@ export interface ReplyFramer {
   push(chunk: Buffer): void;
   /** The next complete reply, or null. `expected` lets a gap-framed reply end as soon as it is whole. */
   next(expected: Expectation | null): AdapterReply | null;
-  /** True while bytes of an unfinished reply are buffered. */
+  /** True while bytes of an unfinished reply are buffered (those a timer may end: raw framing). */
   pending(): boolean;
+  /** True when no byte at all is buffered: the next chunk starts a reply (the client's fast path). */
+  idle(): boolean;
   /** Ends the buffered bytes as one reply (the quiet gap passed); null if nothing is buffered. */
   flush(): AdapterReply | null;
   /** Gap after which a pending reply is flushed, ms; null when the framing needs no timer. */
@@ -128,6 +130,9 @@ class SocketlabFramer implements ReplyFramer {
   pending(): boolean {
     return false; // the decoder holds partial lines itself; no timer ends them
   }
+  idle(): boolean {
+    return this.#decoder.buffered === 0;
+  }
   flush(): null {
     return null;
   }
@@ -168,6 +173,10 @@ class ByteFramer implements ReplyFramer {
 
   pending(): boolean {
     return this.#buffered.length > 0;
+  }
+
+  idle(): boolean {
+    return this.#buffered.length === 0;
   }
 
   flush(): AdapterReply | null {

@@ -6,6 +6,7 @@ import {
 import { CLIENT_MODES, DESIGNS, PRESET_NAMES, RUN_DEFINITIONS, SERVER_LIFECYCLES, WORKLOAD_NAMES, validateResults } from '@socketlab/results';
 import { DEFAULT_ADAPTER_OPTIONS, PROTOCOLS, parseExpectation, type Expectation } from './adapters.ts';
 import { parseServerSpec } from './external-servers.ts';
+import { parseSourceAddresses } from './capacity.ts';
 import { DEFAULT_SWEEP_OPTIONS, PRESETS, parseTarget, resolveConfig, type SweepOptions } from './options.ts';
 import { EXIT_CODE_TABLE, LOADGEN_EXIT_CODES, verdict, type VerdictOptions } from './exit.ts';
 import { writeResults } from './output.ts';
@@ -96,6 +97,7 @@ export const FLAGS: readonly LoadgenFlag[] = [
   { flag: '--server-lifecycle', option: 'serverLifecycle', type: 'string', arg: '<when>', parse: choiceValue(SERVER_LIFECYCLES), help: 'start a fresh server per run, or per design × workload × N cell', default: 'preset' },
   { flag: '--pool-size', option: 'poolSize', type: 'string', arg: '<n>', parse: int, help: 'processes/threads of mp-pool and mt-pool', default: `${d.poolSize} (one per core)` },
   { flag: '--host', option: 'host', type: 'string', arg: '<addr>', help: 'address the started servers listen on', default: d.host },
+  { flag: '--source-addresses', option: 'sourceAddresses', type: 'string', arg: '<spec>', parse: (raw, flag) => parseSourceAddresses(raw, flag), help: 'addresses the clients connect from: a count N (127.0.0.1 … 127.0.0.N), addresses and ranges "127.0.0.1-127.0.0.8,127.0.1.1", or auto (the OS picks; 127.0.0.x spread when N outgrows one address\'s ports)', default: 'auto' },
   { flag: '--connect-timeout-ms', option: 'connectTimeoutMs', type: 'string', arg: '<ms>', parse: int, help: 'a client not connected after this long fails (timeout), ms', default: String(d.connectTimeoutMs) },
   { flag: '--run-timeout-ms', option: 'runTimeoutMs', type: 'string', arg: '<ms>', parse: int, help: 'a client not done this long after the release fails (timeout), ms; 0 = 30 s + 3 × N × tasks × task time', default: String(d.runTimeoutMs) },
   { flag: '--start-timeout-ms', option: 'startTimeoutMs', type: 'string', arg: '<ms>', parse: int, help: 'longest wait for a server (or client process) to be ready, ms', default: String(d.startTimeoutMs) },

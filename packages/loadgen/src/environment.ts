@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import type { RuntimeFeatures } from '@socketlab/protocol';
-import { HAS_PROCFS, clockTicksPerSecond, openFileLimit, pageSizeBytes, somaxconn } from '@socketlab/results';
+import { HAS_PROCFS, clockTicksPerSecond, localPortRange, openFileLimit, pageSizeBytes, somaxconn } from '@socketlab/results';
 import type { Environment } from '@socketlab/results';
 
 function git(args: string[], cwd: string): string | null {
@@ -34,6 +34,7 @@ export function collectEnvironment(features: RuntimeFeatures, cwd = process.cwd(
     totalMemoryBytes: os.totalmem(),
     loadAverage: os.loadavg().map((x) => Math.round(x * 100) / 100),
     somaxconn: somaxconn(),
+    localPortRange: localPortRange(),
     openFileLimit: openFileLimit(),
     clockTicksPerSecond: clockTicksPerSecond(),
     pageSizeBytes: pageSizeBytes(),

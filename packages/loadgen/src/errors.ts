@@ -28,7 +28,14 @@ export type ShardTimeoutError = InstanceType<typeof ShardTimeoutError>;
 export const ShardMergeError = defineError('ShardMergeError', 'SOCKETLAB_ERR_SHARD_MERGE', 'the shard results cannot be merged');
 export type ShardMergeError = InstanceType<typeof ShardMergeError>;
 
+/**
+ * The sweep asks for more clients than this machine can take: more open files in one process than its
+ * limit, or more local ports than its source addresses give. Thrown before anything starts.
+ */
+export const ClientCapacityError = defineError('ClientCapacityError', 'SOCKETLAB_ERR_CLIENT_CAPACITY', 'more clients than this machine can take');
+export type ClientCapacityError = InstanceType<typeof ClientCapacityError>;
+
 export { ResultsInvalidError };
 
 /** Every error class loadgen defines (for the docs/errors.md registry test). */
-export const LOADGEN_ERROR_CLASSES = Object.freeze([ServerStartError, LoadgenWorkerError, ShardRendezvousError, ShardTimeoutError, ShardMergeError] as const);
+export const LOADGEN_ERROR_CLASSES = Object.freeze([ServerStartError, LoadgenWorkerError, ShardRendezvousError, ShardTimeoutError, ShardMergeError, ClientCapacityError] as const);

@@ -8,7 +8,7 @@ export { runSweep } from './sweep/run-sweep.ts';
 export { estimateRunMs } from './sweep/estimate.ts';
 export type { SweepHooks, SweepProgressEvent, RunPosition } from './sweep/events.ts';
 export { VERSION } from './version.ts';
-export { PRESETS, DEFAULT_SWEEP_OPTIONS, resolveConfig, describeScale, parseTarget, autoRunTimeoutMs } from './options.ts';
+export { PRESETS, DEFAULT_SWEEP_OPTIONS, MAX_CLIENTS, resolveConfig, describeScale, parseTarget, autoRunTimeoutMs } from './options.ts';
 export type { SweepOptions, PresetDefinition } from './options.ts';
 export {
   SCHEMA_VERSION, ResultsSchema, ConfigSchema, HISTOGRAM_ENCODING, resultsJsonSchema, RESULTS_JSON_SCHEMA,
@@ -27,10 +27,12 @@ export { NOMINAL_TASK_MS, FIB_REFERENCE, resolveWorkload, expectedReply, fibNFor
 export { writeResults, resultsFileName } from './output.ts';
 export { mediansTable } from './table.ts';
 export { resolveBin, portIsFree } from './server-process.ts';
-export { ServerStartError, LoadgenWorkerError, ShardRendezvousError, ShardTimeoutError, ShardMergeError, ResultsInvalidError, LOADGEN_ERROR_CLASSES } from './errors.ts';
+export { ServerStartError, LoadgenWorkerError, ShardRendezvousError, ShardTimeoutError, ShardMergeError, ClientCapacityError, ResultsInvalidError, LOADGEN_ERROR_CLASSES } from './errors.ts';
 export { mergeShardResults } from './shard/merge.ts';
 export type { ShardIdentity, Share } from './shard/contract.ts';
 export type { ShardHooks } from './shard/session.ts';
+export { parseSourceAddresses, sourceAddressesFor, checkClientCapacity, autoClientsPerAddress } from './capacity.ts';
+export type { SourceAddressesOption, MachineLimits } from './capacity.ts';
 
 /**
  * How loadgen starts each design: its package and flags. Kept for existing callers; it is a view of

@@ -42,6 +42,8 @@ export interface PrepareMessage {
    * and each client connects on `go`.
    */
   runDefinition: RunDefinition;
+  /** Local addresses to connect from, client i from the (i mod length)-th; empty: the OS picks. */
+  sourceAddresses: string[];
   clients: ClientSpec[];
 }
 

@@ -7,6 +7,7 @@ import {
 import { DEFAULT_ADAPTER_OPTIONS, PROTOCOLS, lessonRequest, parseExpectation, type Expectation } from './adapters.ts';
 import { lessonDir, parseServerSpec, usesLesson, type ExternalServerSpec } from './external-servers.ts';
 import type { ProtocolConfig } from '@socketlab/results';
+import { checkSourceAddresses, type SourceAddressesOption } from './capacity.ts';
 import { resolveWorkload, scaledTaskMs } from './workloads.ts';
 import { OPEN_OPTION_KEYS, resolveOpenConfig, type OpenSweepOptions } from './open/options.ts';
 
@@ -64,6 +65,12 @@ export interface SweepOptions extends OpenSweepOptions {
   poolSize?: number;
   /** Address started servers listen on and clients connect to. */
   host?: string;
+  /**
+   * Local addresses the clients connect from, client i from the (i mod length)-th; `auto`: the OS picks,
+   * unless N clients to a loopback target need more ports than one address should give (then 127.0.0.1,
+   * 127.0.0.2, …; see capacity.ts).
+   */
+  sourceAddresses?: SourceAddressesOption;
   /** Connect timeout per client, ms. */
   connectTimeoutMs?: number;
   /** Longest a client may run after the release, ms; 0 = automatic. */
@@ -175,6 +182,7 @@ export const DEFAULT_SWEEP_OPTIONS = Object.freeze({
   loadgenWorkers: 2, // processes: on the 2-core reference machine, one per core
   poolSize: availableParallelism(), // processes or threads: the servers' own default (one per core)
   host: '127.0.0.1', // loopback only
+  sourceAddresses: 'auto' as const, // one address, or as many 127.0.0.x as N needs
   connectTimeoutMs: 10_000, // 10 s
   runTimeoutMs: 0, // automatic: 30 s + 3 × N × tasksPerClient × taskMs
   startTimeoutMs: 10_000, // 10 s
@@ -193,13 +201,16 @@ export const DEFAULT_SWEEP_OPTIONS = Object.freeze({
   noiseRetries: 2, // re-runs
 });
 
+/** Largest N a sweep accepts: a guard against typos; what a machine can take is checked by runSweep. */
+export const MAX_CLIENTS = 100_000;
+
 /** Largest tasks a default server accepts (its maxSleepMs and maxWaitMs limits), in ms. */
 const MAX_SLEEP_MS = 10_000;
 const MAX_WAIT_MS = 60_000;
 
 const OPTION_KEYS = [
   'preset', 'designs', 'target', 'clients', 'runs', 'workloads', 'tasksPerClient', 'timeScale', 'clientMode', 'loadgenWorkers',
-  'serverLifecycle', 'runDefinition', 'poolSize', 'host', 'connectTimeoutMs', 'runTimeoutMs', 'startTimeoutMs', 'stopTimeoutMs', 'sampleIntervalMs', 'saturationThreshold',
+  'serverLifecycle', 'runDefinition', 'poolSize', 'host', 'sourceAddresses', 'connectTimeoutMs', 'runTimeoutMs', 'startTimeoutMs', 'stopTimeoutMs', 'sampleIntervalMs', 'saturationThreshold',
   'eventLoopDelayThresholdMs', 'quietWaitMs', 'quietWindowMs', 'noiseThreshold', 'noiseRetries', ...OPEN_OPTION_KEYS,
   'servers', 'protocol', 'rawTerminator', 'rawBytes', 'rawGapMs', 'exitRequest', 'exitReply', 'expect',
 ] as const;
@@ -268,7 +279,8 @@ export function resolveConfig(options: SweepOptions = {}): ResolvedSweepConfig {
   const designs: DesignLabel[] = [...builtIn, ...servers.map((x) => x.name)];
   if (designs.length === 0) throw new InvalidOptionError('designs must name at least one design when servers is empty');
   const protocol = resolveProtocol(given, p, servers.length > 0 || target !== null);
-  const clients = pick('clients', [...p.clients], (n, v) => checkList(n, v, (m, x) => checkInteger(m, x, 1, 10_000)));
+  // The real bounds are the machine's (file and port limits, checked by runSweep before it starts).
+  const clients = pick('clients', [...p.clients], (n, v) => checkList(n, v, (m, x) => checkInteger(m, x, 1, MAX_CLIENTS)));
   const runs = pick('runs', p.runs, (n, v) => checkInteger(n, v, 1, 1000));
   const workloadNames = pick('workloads', [...p.workloads], (n, v) => checkList(n, v, (m, x) => checkOneOf(m, x, WORKLOAD_NAMES)));
   const tasksPerClient = pick('tasksPerClient', p.tasksPerClient, (n, v) => checkInteger(n, v, 1, 100_000));
@@ -279,6 +291,7 @@ export function resolveConfig(options: SweepOptions = {}): ResolvedSweepConfig {
   }
   const loadgenWorkers = pick('loadgenWorkers', d.loadgenWorkers, (n, v) => checkInteger(n, v, 1, 256));
 
+  const host = target ? target.host : pick('host', d.host, checkString);
   const taskMs = scaledTaskMs(timeScale);
   for (const w of workloadNames) {
     if ((w === 'sleep' || w === 'mix') && taskMs > MAX_SLEEP_MS) {
@@ -319,7 +332,8 @@ export function resolveConfig(options: SweepOptions = {}): ResolvedSweepConfig {
     serverLifecycle: pick('serverLifecycle', p.serverLifecycle, (n, v) => checkOneOf(n, v, SERVER_LIFECYCLES)),
     runDefinition: pick('runDefinition', d.runDefinition, (n, v) => checkOneOf(n, v, RUN_DEFINITIONS)),
     poolSize: pick('poolSize', d.poolSize, (n, v) => checkInteger(n, v, 1, 1024)),
-    host: target ? target.host : pick('host', d.host, checkString),
+    host,
+    sourceAddresses: pick<'auto' | string[]>('sourceAddresses', d.sourceAddresses, (n, v) => checkSourceAddresses(n, v, host)),
     connectTimeoutMs: pick('connectTimeoutMs', d.connectTimeoutMs, (n, v) => checkInteger(n, v, 1, 3_600_000)),
     runTimeoutMs: pick('runTimeoutMs', d.runTimeoutMs, (n, v) => checkInteger(n, v, 0, 86_400_000)),
     startTimeoutMs: pick('startTimeoutMs', d.startTimeoutMs, (n, v) => checkInteger(n, v, 1, 600_000)),

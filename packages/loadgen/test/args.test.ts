@@ -48,6 +48,10 @@ describe('parseArgs', () => {
     [['--saturation-threshold', '0.8'], { saturationThreshold: 0.8 }],
     [['--event-loop-delay-threshold-ms', '50'], { eventLoopDelayThresholdMs: 50 }],
     [['--run-definition', 'release-then-connect'], { runDefinition: 'release-then-connect' }],
+    [['--source-addresses', 'auto'], { sourceAddresses: 'auto' }],
+    [['--source-addresses', '3'], { sourceAddresses: ['127.0.0.1', '127.0.0.2', '127.0.0.3'] }],
+    [['--source-addresses', '127.0.0.254-127.0.1.1,127.0.5.5'], { sourceAddresses: ['127.0.0.254', '127.0.0.255', '127.0.1.0', '127.0.1.1', '127.0.5.5'] }],
+    [['--source-addresses', '::1'], { sourceAddresses: ['::1'] }],
   ];
   for (const [argv, options] of cases) {
     it(`parses ${argv.join(' ')}`, () => assert.deepEqual(parseArgs(argv).options, options));
@@ -84,6 +88,12 @@ describe('parseArgs', () => {
     [['--target', 'localhost'], /--target must be host:port/],
     [['--target', 'h:70000'], /--target must be host:port with a port between 1 and 65535/],
     [['--client-mode', 'threads'], /--client-mode must be one of workers, process/],
+    [['--source-addresses', '0'], /--source-addresses must be a count between 1 and 254/],
+    [['--source-addresses', '300'], /--source-addresses must be a count between 1 and 254/],
+    [['--source-addresses', '127.0.0.9-127.0.0.1'], /--source-addresses: range "127.0.0.9-127.0.0.1" must go up/],
+    [['--source-addresses', '127.0.0.1-127.0.9.1'], /--source-addresses names more than 254 addresses/],
+    [['--source-addresses', '127.0.0.1-x'], /--source-addresses: range "127.0.0.1-x" must be two IPv4 addresses/],
+    [['--source-addresses', ','], /--source-addresses needs at least one address/],
   ];
   for (const [argv, message] of bad) {
     it(`rejects ${argv.join(' ')} naming the flag`, () => assert.throws(() => parseArgs(argv), { code: 'SOCKETLAB_ERR_INVALID_OPTION', message }));
@@ -139,7 +149,12 @@ describe('resolveConfig', () => {
     [{ designs: [] }, /^designs must be a non-empty array/],
     [{ designs: ['mp-pool', 'mp-pool'] }, /^designs\[1\] repeats "mp-pool"/],
     [{ designs: ['nope' as never] }, /^designs\[0\] must be one of/],
-    [{ clients: [10, 0] }, /^clients\[1\] must be an integer between 1 and 10000 \(got 0\)/],
+    [{ clients: [10, 0] }, /^clients\[1\] must be an integer between 1 and 100000 \(got 0\)/],
+    [{ sourceAddresses: [] }, /^sourceAddresses must be "auto" or an array of 1 to 254 addresses \(got 0 items\)/],
+    [{ sourceAddresses: ['127.0.0.1', 'localhost'] }, /^sourceAddresses\[1\] must be an IP address \(got "localhost"\)/],
+    [{ sourceAddresses: ['::1'] }, /^sourceAddresses\[0\] ::1 is IPv6, but the clients connect to IPv4 127\.0\.0\.1/],
+    [{ sourceAddresses: ['127.0.0.2', '127.0.0.2'] }, /^sourceAddresses\[1\] repeats 127\.0\.0\.2/],
+    [{ sourceAddresses: ['192.0.2.1'] }, /^sourceAddresses\[0\] 192\.0\.2\.1 is not an address of this machine/],
     [{ clients: [1.5] }, /^clients\[0\] must be an integer/],
     [{ runs: 0 }, /^runs must be an integer between 1 and 1000/],
     [{ workloads: ['disk' as never] }, /^workloads\[0\] must be one of/],

@@ -45,7 +45,7 @@ describe('socketlab-loadgen CLI', () => {
     assert.match(bad.stderr, /--runs must be a non-negative integer \(got "x"\)/);
     const range = await run(['--clients', '0']);
     assert.equal(range.code, 2);
-    assert.match(range.stderr, /clients\[0\] must be an integer between 1 and 10000 \(got 0\)/);
+    assert.match(range.stderr, /clients\[0\] must be an integer between 1 and 100000 \(got 0\)/);
   });
 
   it('range errors name the flag as typed, never the option field', async () => {

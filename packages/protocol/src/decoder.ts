@@ -165,6 +165,11 @@ export class ReplyDecoder {
     this.#maxBytes = maxBytes;
   }
 
+  /** Bytes received and not yet decoded (0 between whole replies). */
+  get buffered(): number {
+    return this.#queue.length;
+  }
+
   push(chunk: Buffer): void {
     this.#queue.push(chunk);
   }

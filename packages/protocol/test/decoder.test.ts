@@ -185,10 +185,22 @@ describe('ReplyDecoder', () => {
             while ((r = d.next()) !== null) out.push(r.ok ? r.value.toString() : r.error.code);
           }
           assert.deepEqual(out, values.map((v) => (v === null ? 'SOCKETLAB_ERR_INVALID_ARGUMENT' : v)));
+          assert.equal(d.buffered, 0, 'nothing held once every reply is out');
         },
       ),
       { numRuns: 200 },
     );
+  });
+
+  it('holds a partial reply and says how many bytes it holds (buffered)', () => {
+    const d = new ReplyDecoder();
+    d.push(Buffer.from('OK PO'));
+    assert.equal(d.next(), null);
+    assert.equal(d.buffered, 5, 'a partial reply is held');
+    d.push(Buffer.from('NG\nOK'));
+    assert.equal(d.next()?.ok, true);
+    assert.equal(d.buffered, 2);
+    assert.equal(d.next(), null);
   });
 
   it('throws a coded error on bytes that are not a reply', () => {

@@ -25,7 +25,7 @@ export { median, stat, round3, shareSpread } from './stats.ts';
 export { sweepFlags, clientsFlag } from './command-line.ts';
 export { findWorkspaceRoot, defaultResultsDir, LATEST_RESULTS_NAME } from './workspace.ts';
 export {
-  HAS_PROCFS, clockTicksPerSecond, pageSizeBytes, ticksToMs, processCpuMs, readProcStat, processTree, allStats, isAlive, sampleTree, openFileLimit, somaxconn,
+  HAS_PROCFS, clockTicksPerSecond, pageSizeBytes, ticksToMs, processCpuMs, readProcStat, processTree, allStats, isAlive, sampleTree, openFileLimit, somaxconn, localPortRange,
   readMachineCpu, parseMachineCpu, treeCpuTicks,
 } from './procfs.ts';
 export type { ProcStat, TreeSample, MachineCpu } from './procfs.ts';

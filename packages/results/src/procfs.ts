@@ -182,6 +182,16 @@ export function openFileLimit(): { soft: number | null; hard: number | null } | 
   return { soft: v(m[1]), hard: v(m[2]) };
 }
 
+/**
+ * /proc/sys/net/ipv4/ip_local_port_range: the ephemeral ports the kernel gives outgoing connections, one
+ * set per source address (`high - low + 1` connections at most from one address to one server); null if
+ * unreadable.
+ */
+export function localPortRange(): { low: number; high: number } | null {
+  const m = /^(\d+)\s+(\d+)/.exec(read('/proc/sys/net/ipv4/ip_local_port_range') ?? '');
+  return m ? { low: Number(m[1]), high: Number(m[2]) } : null;
+}
+
 /** /proc/sys/net/core/somaxconn, or null. */
 export function somaxconn(): number | null {
   const text = read('/proc/sys/net/core/somaxconn');

@@ -169,6 +169,12 @@ export const ConfigSchema = Obj(
     noiseRetries: Type.Optional(Int('How many times a noisy run is run again; the quietest attempt is kept. Absent before loadgen 0.3.')),
     model: Type.Optional(StringEnum(LOAD_MODELS, '(v2) The load model. Absent = `closed` (the lesson\'s; every file before the open model).')),
     open: Type.Optional(OpenConfigSchema),
+    sourceAddresses: Type.Optional(
+      Type.Union([Type.Literal('auto'), Type.Array(Type.String(), { minItems: 1 })], {
+        description:
+          'Local addresses the clients connect from (--source-addresses), client i from the (i mod length)-th: a list, or `auto` (the OS picks one, unless N clients to a loopback target need more ports than one address should give: then 127.0.0.1, 127.0.0.2, …). Each run records the addresses it used in loadgen.sourceAddresses. Absent in files written before it existed (= auto).',
+      }),
+    ),
   },
   'The fully resolved sweep configuration (every default filled in).',
 );
@@ -190,6 +196,14 @@ export const EnvironmentSchema = Obj(
     totalMemoryBytes: Int('Physical memory. Unit: bytes.'),
     loadAverage: Type.Array(Type.Number({ minimum: 0 }), { description: '1, 5 and 15 minute load averages when the sweep started (others\' work on the machine shows here).' }),
     somaxconn: Nullable(Int('/proc/sys/net/core/somaxconn: the kernel\'s cap on listen backlogs; null if unreadable.')),
+    localPortRange: Type.Optional(
+      Nullable(
+        Obj(
+          { low: Int('Lowest ephemeral port.', 1), high: Int('Highest ephemeral port.', 1) },
+          '/proc/sys/net/ipv4/ip_local_port_range: the ports outgoing connections get, one set per source address; null if unreadable. Absent in files written before it was recorded.',
+        ),
+      ),
+    ),
     openFileLimit: Nullable(
       Obj(
         { soft: Nullable(Int('Soft limit (`ulimit -n`); null = unlimited.')), hard: Nullable(Int('Hard limit; null = unlimited.')) },
@@ -294,6 +308,11 @@ export const LoadgenUsageSchema = Obj(
     eventLoopDelayP99Ms: Type.Optional(Num('(v2) Highest 99th percentile, over the client processes, of how late their event loop ran a 1 ms timer during the run (perf_hooks.monitorEventLoopDelay, the 1 ms period subtracted). Unit: ms.')),
     eventLoopDelayMaxMs: Type.Optional(Num('(v2) Largest single event-loop delay in any client process during the run. Unit: ms.')),
     saturated: Type.Boolean({ description: 'loadgen itself may have been the bottleneck, so the run understates the server. With the v2 fields: maxClientUtilization ≥ config.saturationThreshold or eventLoopDelayP99Ms ≥ config.eventLoopDelayThresholdMs. Without them (older files): utilization or maxProcessUtilization ≥ config.saturationThreshold.' }),
+    sourceAddresses: Type.Optional(
+      Type.Array(Type.String(), {
+        description: 'Local addresses this run\'s clients connected from, client i from the (i mod length)-th; empty when the OS picked (config.sourceAddresses `auto` with few clients). Absent in files written before it was recorded.',
+      }),
+    ),
   },
   'loadgen\'s own CPU use during one run.',
 );

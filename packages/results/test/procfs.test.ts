@@ -1,7 +1,8 @@
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { HAS_PROCFS, clockTicksPerSecond, processCpuMs, processTree, sampleTree, ticksToMs } from '../src/index.ts';
+import { readFileSync } from 'node:fs';
+import { HAS_PROCFS, clockTicksPerSecond, localPortRange, processCpuMs, processTree, sampleTree, ticksToMs } from '../src/index.ts';
 
 describe('process-tree reader', { skip: !HAS_PROCFS && 'no /proc' }, () => {
   // The child spins until it has used 300 ms of CPU by its own count, then says so: a busy machine
@@ -23,6 +24,12 @@ describe('process-tree reader', { skip: !HAS_PROCFS && 'no /proc' }, () => {
     const tree = sampleTree(busy.pid!);
     assert.ok(tree && tree.processes.has(busy.pid!) && tree.rssBytes > 0 && tree.threads >= 1);
     assert.ok(ticksToMs(tree.userTicks + tree.systemTicks) >= own! - 1);
+  });
+
+  it('reads the ephemeral port range the kernel gives outgoing connections', () => {
+    const [low, high] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    assert.deepEqual(localPortRange(), { low, high });
+    assert.ok(low! > 0 && high! >= low! && high! <= 65535);
   });
 
   it('answers null for a process that is gone', () => {

@@ -8,6 +8,7 @@ import type { ClientProcesses, ClientRunOutcome } from '../client-processes.ts';
 import { LoadgenWorkerError } from '../errors.ts';
 import { DEFAULT_ADAPTER_OPTIONS, lessonRequest } from '../adapters.ts';
 import type { ClientReport, ClientSpec, PrepareMessage, ResultMessage } from '../messages.ts';
+import { sourceAddressesFor } from '../capacity.ts';
 import { autoRunTimeoutMs } from '../options.ts';
 import type { AcceptCounts, ServerProcess } from '../server-process.ts';
 import { clientRequests, expectedReply } from '../workloads.ts';
@@ -183,6 +184,7 @@ export async function executeRun(
   const specs: ClientSpec[] = Array.from({ length: local.count }, (_, k) => talk.spec(local.first + k, clientRequests(workload, local.first + k, cfg.tasksPerClient)));
   const runTimeoutMs = cfg.runTimeoutMs || autoRunTimeoutMs(cfg, clients, workload.taskMs);
   const target = design === 'external' ? cfg.target! : { host: cfg.host, port: server!.port };
+  const sourceAddresses = sourceAddressesFor(cfg.sourceAddresses ?? 'auto', target.host, clients);
   const window = new SampleWindow();
   let baselineProcesses: number | null = null;
   let sampler: NodeJS.Timeout | undefined;
@@ -204,7 +206,7 @@ export async function executeRun(
   };
   try {
     if (runDefinition === 'connect-then-release') startSampling();
-    outcome = await procs.run({ ...target, connectTimeoutMs: cfg.connectTimeoutMs, runTimeoutMs, runDefinition, protocol: talk.protocol, raw: talk.raw, exit: talk.exit }, specs, () => {
+    outcome = await procs.run({ ...target, connectTimeoutMs: cfg.connectTimeoutMs, runTimeoutMs, runDefinition, sourceAddresses, protocol: talk.protocol, raw: talk.raw, exit: talk.exit }, specs, () => {
       if (runDefinition === 'release-then-connect') startSampling();
       parentCpu0 = process.cpuUsage();
     }, share?.releaseGate);
@@ -285,6 +287,7 @@ export async function executeRun(
       maxClientUtilization: judged.maxClientUtilization,
       ...(judged.eventLoopDelay ? { eventLoopDelayP99Ms: judged.eventLoopDelay.p99Ms, eventLoopDelayMaxMs: judged.eventLoopDelay.maxMs } : {}),
       saturated: judged.saturated,
+      sourceAddresses,
     },
   };
 }

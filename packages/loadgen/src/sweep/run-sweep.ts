@@ -3,6 +3,7 @@ import {
   SCHEMA_VERSION, isBuiltIn, round3, validateConfig,
   type CellResult, type CellSummary, type DesignLabel, type DesignName, type ResolvedSweepConfig, type SweepResults, type WorkloadDefinition,
 } from '@socketlab/results';
+import { checkClientCapacity } from '../capacity.ts';
 import { ClientProcesses } from '../client-processes.ts';
 import { collectEnvironment } from '../environment.ts';
 import { ServerStartError } from '../errors.ts';
@@ -30,7 +31,9 @@ function isResolvedConfig(x: unknown): x is ResolvedSweepConfig {
  * Runs a sweep: designs × workloads × client counts × runs. `config` is either SweepOptions (resolved
  * over its preset) or a fully resolved configuration, such as the `config` of an earlier results
  * document (re-running it). Resolves with the results document; never rejects once the sweep has begun:
- * an interrupted or failed sweep resolves with `complete: false` and `abortReason`.
+ * an interrupted or failed sweep resolves with `complete: false` and `abortReason`. Before it begins, it
+ * throws InvalidOptionError for a bad configuration and ClientCapacityError for more clients than this
+ * machine can take (open files, local ports).
  */
 export async function runSweep(config: SweepOptions | ResolvedSweepConfig = {}, hooks: SweepHooks = {}): Promise<SweepResults> {
   let cfg: ResolvedSweepConfig;
@@ -41,6 +44,7 @@ export async function runSweep(config: SweepOptions | ResolvedSweepConfig = {}, 
   } else {
     cfg = resolveConfig(config);
   }
+  checkClientCapacity(cfg);
   const { signal } = hooks;
   const emit = (event: SweepProgressEvent) => {
     try {
