@@ -12,8 +12,10 @@ const N = 4;
 describe('runSweep end to end', () => {
   it('sweeps two designs and writes schema-valid results with the lesson\'s shape', { timeout: 60_000 }, async () => {
     const events: SweepProgressEvent[] = [];
+    // Two runs: the first fork after a build reads the child's modules from a cold cache and can take
+    // several times longer; the comparison below is of each design's faster run.
     const results = await runSweep(
-      { preset: 'smoke', designs: ['single-iterative', 'mp-per-connection'], workloads: ['sleep'], clients: [N], runs: 1, timeScale: TASK_MS / 3000 },
+      { preset: 'smoke', designs: ['single-iterative', 'mp-per-connection'], workloads: ['sleep'], clients: [N], runs: 2, timeScale: TASK_MS / 3000 },
       { onProgress: (e) => events.push(e) },
     );
     const check = validateResults(results);
@@ -30,7 +32,7 @@ describe('runSweep end to end', () => {
       assert.equal(run.clients.completed, N);
       assert.equal(run.tasks.ok, N);
       assert.equal(run.tasks.latencyUs.count, N);
-      assert.equal(cell.summary.totalMs.median, run.totalMs);
+      assert.equal(cell.summary.totalMs.values.length, 2);
       assert.ok(run.clients.completionMs.every((t) => t !== null && t >= TASK_MS && t <= run.totalMs!));
       assert.ok(run.server && run.server.samples >= 2 && run.server.cpuTotalMs !== null && run.server.peakRssBytes! > 1e6);
       assert.ok(run.loadgen.cpuTotalMs > 0 && run.loadgen.processes >= 1);
@@ -40,8 +42,8 @@ describe('runSweep end to end', () => {
       assert.deepEqual(alivePids([server.pid]), []);
     }
     // Iterative: one client at a time, so at least N × t. Per-connection: all at once, well under N × t.
-    const it0 = iterative!.runs[0]!.totalMs!;
-    const pc0 = perConnection!.runs[0]!.totalMs!;
+    const it0 = Math.min(...iterative!.runs.map((r) => r.totalMs!));
+    const pc0 = Math.min(...perConnection!.runs.map((r) => r.totalMs!));
     assert.ok(it0 >= N * TASK_MS, `iterative ${it0} ms >= ${N} × ${TASK_MS} ms`);
     assert.ok(pc0 < it0, `per-connection ${pc0} ms < iterative ${it0} ms`);
     // Clients of the iterative server finish one task time apart.
@@ -50,7 +52,8 @@ describe('runSweep end to end', () => {
     // mp-per-connection forks a process per client: the tree grew beyond the parent.
     assert.ok(perConnection!.runs[0]!.server!.peakProcesses! >= 2);
 
-    assert.deepEqual(events.map((e) => e.type), ['start', 'run-start', 'run-end', 'run-start', 'run-end', 'end']);
+    // (Warnings, e.g. of noisy runs on a busy machine, may come in between.)
+    assert.deepEqual(events.map((e) => e.type).filter((t) => t !== 'warning'), ['start', ...Array(4).fill(['run-start', 'run-end']).flat(), 'end']);
   });
 
   it('runs clients as one process each (--client-mode process)', { timeout: 30_000 }, async () => {
