@@ -203,8 +203,9 @@ if (only.has('ping')) {
 // 4. 10,000 concurrent connections: memory per idle connection, then WAIT 1000 on every one.
 if (only.has('conns')) {
   const N = 10000;
-  const res = (record.results.connections = { method: `${N} connections opened (500 at a time) and left idle; server tree RSS before/after over ${N}; then WAIT 1000 on all at once`, variants: {} });
-  for (const name of ['single-event-loop', 'mp-pool', 'mt-pool']) {
+  const res = (record.results.connections = { method: `${N} connections opened (500 at a time) and left idle; server tree RSS before/after over ${N}; then WAIT 1000 on all at once; server tree CPU from before the first connection to after the WAIT round`, variants: {} });
+  const names = arg('--conns-designs', 'single-event-loop,mp-pool,mt-pool,mp-prefork-rr,mp-prefork-os,mp-prefork-reuseport').split(',');
+  for (const name of names) {
     const server = await startVariant(name, ['--pool-size', '2', '--max-connections', '20000', '--backlog', '4096']);
     await sleep(500);
     const before = treeUsage(server.pid);
@@ -225,10 +226,12 @@ if (only.has('conns')) {
       });
       p.once('exit', (code) => code !== 0 && reject(new Error(`load exited ${code}`)));
     });
+    const after = treeUsage(server.pid);
     await server.stop();
     const perConn = (result.idle.usage.rss - before.rss) / result.idle.open;
-    res.variants[name] = { opened: result.open, connectErrors: result.connectErrors, ok: result.ok, errors: result.errors, waitWallMs: result.wallMs, rssBefore: before.rss, rssIdle: result.idle.usage.rss, bytesPerIdleConnection: perConn };
-    log(name, `${result.open} open, ${result.ok} ok, ${result.errors + result.connectErrors} errors, ${round(perConn / 1024)} KiB per idle connection, WAIT round in ${Math.round(result.wallMs)} ms`);
+    const cpuMs = after.cpuMs - before.cpuMs;
+    res.variants[name] = { opened: result.open, connectErrors: result.connectErrors, ok: result.ok, errors: result.errors, waitWallMs: result.wallMs, rssBefore: before.rss, rssIdle: result.idle.usage.rss, bytesPerIdleConnection: perConn, serverCpuMs: cpuMs, loadAverage: os.loadavg() };
+    log(name, `${result.open} open, ${result.ok} ok, ${result.errors + result.connectErrors} errors, ${round(perConn / 1024)} KiB per idle connection, WAIT round in ${Math.round(result.wallMs)} ms, server CPU ${Math.round(cpuMs)} ms`);
   }
 }
 

@@ -1,6 +1,6 @@
 import { InvalidOptionError, detectRuntime } from '@socketlab/protocol';
 import {
-  SCHEMA_VERSION, isBuiltIn, round3, validateConfig,
+  SCHEMA_VERSION, designOf, isBuiltIn, round3, validateConfig,
   type CellResult, type CellSummary, type DesignLabel, type DesignName, type ResolvedSweepConfig, type SweepResults, type WorkloadDefinition,
 } from '@socketlab/results';
 import { checkClientCapacity } from '../capacity.ts';
@@ -77,7 +77,7 @@ export async function runSweep(config: SweepOptions | ResolvedSweepConfig = {}, 
   /** Capacity probes of the open model, by design × workload: run once, before the first percentage cell. */
   const probes = new Map<string, CapacityProbe>();
   const totalRuns = plans.length * cfg.runs;
-  const serverStarts = cfg.designs.includes('external') ? 0 : cfg.serverLifecycle === 'run' ? totalRuns : plans.length;
+  const serverStarts = cfg.designs.includes('external') ? 0 : cfg.serverLifecycle === 'run' ? totalRuns : plans.reduce((a, p) => a + (freshPerRun(p.design) ? cfg.runs : 1), 0);
   const estimatedMs = plans.reduce((a, p) => a + p.estimateMs * cfg.runs, 0) + serverStarts * ESTIMATE.serverStartMs;
   const scale = describeScale(cfg);
   emit({ type: 'start', totalRuns, estimatedMs, scale, config: cfg });
@@ -158,7 +158,7 @@ export async function runSweep(config: SweepOptions | ResolvedSweepConfig = {}, 
           if (hooks.shard) run.sync = hooks.shard.sync(run);
           cell.runs.push(run);
           if (run.noise?.noisy) warn(`${plan.design} × ${plan.workload.name} × N=${plan.clients} run ${r + 1}: other processes used ${Math.round((run.noise.foreignCpuShare ?? 0) * 100)} % of the machine's CPU in the quietest of ${run.noise.attempts} attempt(s) (threshold ${Math.round((cfg.noiseThreshold ?? 0) * 100)} %): flagged noisy`);
-          if (cfg.serverLifecycle === 'run' && server) {
+          if ((cfg.serverLifecycle === 'run' || freshPerRun(plan.design)) && server) {
             await stopServer(server);
             server = null;
           }
@@ -223,6 +223,16 @@ export async function runSweep(config: SweepOptions | ResolvedSweepConfig = {}, 
     cells,
     warnings,
   };
+}
+
+/**
+ * A warm design gets a fresh server for every run, whatever serverLifecycle says: a run consumes its
+ * spares (one per client), and a shared server would be refilling them during the next run, putting
+ * the start-up the design exists to pay before the burst back into it (measured: the second and third
+ * runs of a shared warm server took 3–4 × its first).
+ */
+function freshPerRun(design: DesignLabel): boolean {
+  return designOf(design)?.warm === true;
 }
 
 /**
