@@ -136,7 +136,7 @@ export interface ReleaseGate {
  */
 export function runClient(
   spec: ClientSpec,
-  run: Pick<PrepareMessage, 'host' | 'port' | 'connectTimeoutMs' | 'runTimeoutMs' | 'protocol' | 'raw' | 'exit' | 'sourceAddresses'>,
+  run: Pick<PrepareMessage, 'host' | 'port' | 'connectTimeoutMs' | 'runTimeoutMs' | 'protocol' | 'raw' | 'exit' | 'sourceAddresses' | 'timeline'>,
   shared: RunShared,
   gate?: ReleaseGate,
 ): Promise<ClientReport> {
@@ -146,6 +146,9 @@ export function runClient(
       index: spec.index, connectAt: null, firstReplyAt: null, doneAt: null, endAt: 0,
       tasksSent: 0, tasksOk: 0, wrongResult: 0, protocol: {}, failure: null, messages: [],
     };
+    // Absolute times from the performance.now() readings the client takes anyway (no extra clock reads).
+    const origin = performance.timeOrigin;
+    const timeline: ClientReport['timeline'] | null = run.timeline ? (report.timeline = { sentAt: [], replyAt: [], closeAt: null }) : null;
     const note = (message: string) => {
       if (report.messages.length < MAX_MESSAGES) report.messages.push(`client ${spec.index}: ${message}`);
     };
@@ -186,15 +189,18 @@ export function runClient(
         const cut = setTimeout(() => socket.destroy(), CLOSE_GRACE_MS);
         socket.once('close', () => {
           clearTimeout(cut);
+          if (timeline) timeline.closeAt = now();
           resolve(report);
         });
         socket.end();
         if (socket.destroyed) {
           clearTimeout(cut);
+          if (timeline) timeline.closeAt ??= now();
           resolve(report);
         }
       } else {
         socket.destroy();
+        if (timeline && report.connectAt !== null) timeline.closeAt = now();
         resolve(report);
       }
     };
@@ -214,12 +220,14 @@ export function runClient(
       const isExit = step >= spec.requests.length;
       if (!isExit) report.tasksSent++;
       sentAt = at;
+      timeline?.sentAt.push(origin + at);
       socket.write(wire.request(isExit ? run.exit.request : spec.requests[step]!));
     };
 
     /** Handles one reply; false when the client is done (Goodbye, or a failure). */
     const onReply = (reply: AdapterReply, at: number): boolean => {
       report.firstReplyAt ??= now();
+      timeline?.replyAt.push(origin + at);
       const isExit = step >= spec.requests.length;
       const request = isExit ? run.exit.request : spec.requests[step]!;
       // Not for a reply that came before the request was sent (an ERR to a client waiting for the release).

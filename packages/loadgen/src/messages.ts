@@ -44,6 +44,8 @@ export interface PrepareMessage {
   runDefinition: RunDefinition;
   /** Local addresses to connect from, client i from the (i mod length)-th; empty: the OS picks. */
   sourceAddresses: string[];
+  /** Record every request's send and reply time and the close (ClientReport.timeline): runs up to TIMELINE_MAX_CLIENTS. */
+  timeline?: boolean;
   clients: ClientSpec[];
 }
 
@@ -89,6 +91,11 @@ export interface ClientReport {
   protocol: Record<string, number>;
   failure: FailureKind | null;
   messages: string[];
+  /**
+   * With PrepareMessage.timeline: when each request went out and when each reply came in (the exit
+   * request and its reply last), and when the connection closed (null: never, e.g. never connected).
+   */
+  timeline?: { sentAt: number[]; replyAt: number[]; closeAt: number | null };
 }
 
 export interface LoadedMessage {

@@ -74,6 +74,28 @@ describe('runSweep end to end', () => {
     assert.deepEqual(pool!.runs.map((r) => r.serverInstance), [0, 0], 'other designs still share one per cell');
   });
 
+  it('records every client\'s timeline: each request sent, each reply, in order, then the close', { timeout: 30_000 }, async () => {
+    const results = await runSweep({ preset: 'smoke', designs: ['single-iterative'], workloads: ['wait'], clients: [3], runs: 1, tasksPerClient: 2, timeScale: 0.01, quietWaitMs: 0, noiseRetries: 0 });
+    const run = results.cells[0]!.runs[0]!;
+    assert.deepEqual(validateResults(results).errors, []);
+    const t = run.clients.timeline!;
+    for (let i = 0; i < 3; i++) {
+      const sent = t.sentMs[i]!;
+      const reply = t.replyMs[i]!;
+      assert.equal(sent.length, 3, 'two tasks and EXIT');
+      assert.equal(reply.length, 3, 'two replies and Goodbye!');
+      for (let k = 0; k < 3; k++) {
+        assert.ok(sent[k]! <= reply[k]!, `client ${i}: request ${k} sent before its reply`);
+        if (k < 2) assert.ok(reply[k]! <= sent[k + 1]!, `client ${i}: request ${k + 1} sent after reply ${k}`);
+      }
+      assert.ok(Math.abs(reply[2]! - run.clients.completionMs[i]!) < 1, 'the last reply is the Goodbye (two clock readings of one moment)');
+      assert.ok(t.closeMs[i]! >= reply[2]!, 'closed after Goodbye');
+    }
+    // The iterative server serves one client at a time: each client's first request is answered after the previous client's Goodbye.
+    const order = [0, 1, 2].sort((a, b) => t.replyMs[a]![0]! - t.replyMs[b]![0]!);
+    for (let k = 1; k < 3; k++) assert.ok(t.replyMs[order[k]!]![0]! >= t.replyMs[order[k - 1]!]![2]!, 'served one after another');
+  });
+
   it('shares one server per cell with serverLifecycle "cell"', { timeout: 30_000 }, async () => {
     const results = await runSweep({ preset: 'smoke', designs: ['mt-pool'], workloads: ['fib'], clients: [2], runs: 2, timeScale: 0.001, serverLifecycle: 'cell' });
     const cell = results.cells[0]!;

@@ -275,6 +275,16 @@ export const ClientsSchema = Obj(
     connectMs: Type.Array(Nullable(Num('')), { description: 'Per client (by index): release → TCP connection established; null if it never connected. 0 for a client that connected before the release (config.runDefinition `connect-then-release`). Unit: ms.' }),
     firstReplyMs: Type.Array(Nullable(Num('')), { description: 'Per client: release → first reply received; null if none. Unit: ms.' }),
     completionMs: Type.Array(Nullable(Num('')), { description: 'Per client: release → `Goodbye!` received; null if the client failed. Unit: ms.' }),
+    timeline: Type.Optional(
+      Obj(
+        {
+          sentMs: Type.Array(Type.Array(Type.Number()), { description: 'Per client: when each request was written, the exit request last. Signed (a request is never written before the release, but see replyMs). Unit: ms since the release.' }),
+          replyMs: Type.Array(Type.Array(Type.Number()), { description: 'Per client: when each reply arrived, in request order, `Goodbye!` last. Signed: an ERR to a client still waiting for the release comes before it. Unit: ms since the release.' }),
+          closeMs: Type.Array(Nullable(Type.Number()), { description: 'Per client: when its connection closed; null if it never connected. Unit: ms since the release.' }),
+        },
+        '(v2) Every client\'s timeline: runs of at most 1,000 clients (loadgen TIMELINE_MAX_CLIENTS). With connectMs, firstReplyMs and completionMs it shows who waited for what (the report\'s timeline).',
+      ),
+    ),
   },
   'Per-client timings, all measured from the release (start barrier), raw.',
 );

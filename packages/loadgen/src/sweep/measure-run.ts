@@ -13,6 +13,9 @@ import { autoRunTimeoutMs } from '../options.ts';
 import type { AcceptCounts, ServerProcess } from '../server-process.ts';
 import { clientRequests, expectedReply } from '../workloads.ts';
 
+/** Runs of at most this many clients record every client's timeline (clients.timeline). */
+export const TIMELINE_MAX_CLIENTS = 1000;
+
 /** After a run, how long we wait for per-connection processes to exit before the final sample, ms. */
 const SETTLE_TIMEOUT_MS = 2000;
 /** Polling period of that wait, ms. */
@@ -184,6 +187,8 @@ export async function executeRun(
   const specs: ClientSpec[] = Array.from({ length: local.count }, (_, k) => talk.spec(local.first + k, clientRequests(workload, local.first + k, cfg.tasksPerClient)));
   const runTimeoutMs = cfg.runTimeoutMs || autoRunTimeoutMs(cfg, clients, workload.taskMs);
   const target = design === 'external' ? cfg.target! : { host: cfg.host, port: server!.port };
+  // Every request's send and reply time per client, for runs small enough to draw (docs/results-format.md).
+  const withTimeline = clients <= TIMELINE_MAX_CLIENTS;
   const sourceAddresses = sourceAddressesFor(cfg.sourceAddresses ?? 'auto', target.host, clients);
   const window = new SampleWindow();
   let baselineProcesses: number | null = null;
@@ -206,7 +211,7 @@ export async function executeRun(
   };
   try {
     if (runDefinition === 'connect-then-release') startSampling();
-    outcome = await procs.run({ ...target, connectTimeoutMs: cfg.connectTimeoutMs, runTimeoutMs, runDefinition, sourceAddresses, protocol: talk.protocol, raw: talk.raw, exit: talk.exit }, specs, () => {
+    outcome = await procs.run({ ...target, connectTimeoutMs: cfg.connectTimeoutMs, runTimeoutMs, runDefinition, sourceAddresses, timeline: withTimeline, protocol: talk.protocol, raw: talk.raw, exit: talk.exit }, specs, () => {
       if (runDefinition === 'release-then-connect') startSampling();
       parentCpu0 = process.cpuUsage();
     }, share?.releaseGate);
@@ -228,6 +233,8 @@ export async function executeRun(
   const release = outcome.releaseAt;
   const reports = outcome.results.flatMap((r) => r.clients).sort((a, b) => a.index - b.index);
   const rel = (t: number | null) => (t === null ? null : round3(Math.max(0, t - release)));
+  // Timeline events keep their sign: a reply can come before the release (an ERR to a waiting client).
+  const signedRel = (t: number) => round3(t - release);
   const histogram = mergeHistograms(outcome.results.map((r) => r.histogram));
   const errors = countErrors(reports);
   const processCpuMs = outcome.results.map((r) => round3((r.cpu.user + r.cpu.system) / 1000));
@@ -262,6 +269,11 @@ export async function executeRun(
       connectMs: reports.map((r) => (runDefinition === 'connect-then-release' && r.connectAt !== null ? 0 : rel(r.connectAt))),
       firstReplyMs: reports.map((r) => rel(r.firstReplyAt)),
       completionMs: reports.map((r) => rel(r.doneAt)),
+      ...(withTimeline ? { timeline: {
+        sentMs: reports.map((r) => (r.timeline?.sentAt ?? []).map((t) => signedRel(t))),
+        replyMs: reports.map((r) => (r.timeline?.replyAt ?? []).map((t) => signedRel(t))),
+        closeMs: reports.map((r) => (r.timeline?.closeAt == null ? null : signedRel(r.timeline.closeAt))),
+      } } : {}),
     },
     tasks: {
       expected: local.count * cfg.tasksPerClient,
