@@ -8,14 +8,17 @@ import { buildReport } from '../src/index.ts';
 import { REPO_ROOT } from './helpers.ts';
 
 /**
- * The repository ships reports generated from real sweeps: reports/quick/ (from its sweep.json) and
- * reports/seed/ (from two sweeps, with a title of its own). Regenerating them the way the maintainers'
+ * The repository ships reports generated from real sweeps: reports/quick/ (from its sweep.json),
+ * reports/seed/ (from two sweeps), reports/lesson/ and reports/open/ (one sweep each; those three with a
+ * title of their own). Regenerating them the way the maintainers'
  * command does (`npx nx run report:shipped`, the `shipped` script) must give the committed files byte
  * for byte: same data, same report. After an intended change to the report, run that command and commit.
  */
 const SHIPPED = [
   { dir: 'reports/quick/', inputs: ['sweep.json'], title: undefined, preset: 'quick' },
   { dir: 'reports/seed/', inputs: ['sweep.json', 'sweep-2.json'], title: "socketlab report: the lesson's parameters (SLEEP 3000)", preset: 'seed' },
+  { dir: 'reports/lesson/', inputs: ['sweep.json'], title: "socketlab report: the lesson preset, socketlab's designs beside the lesson's Python servers (SLEEP 30)", preset: 'lesson' },
+  { dir: 'reports/open/', inputs: ['sweep.json'], title: "socketlab report: the open model, PING and SLEEP 5 at 10-120 % of each design's probed capacity", preset: 'quick' },
 ] as const;
 
 describe('the shipped reports', () => {
