@@ -115,11 +115,11 @@ const TENS = Object.freeze([10, 20, 30, 40, 50, 60, 70, 80, 90, 100]);
 
 /**
  * The presets. `quick`'s time scale was tuned by timing the whole preset on the 2-core reference
- * machine: it must finish in under 5 minutes. About three quarters of its time does not depend on the
- * task time at all: mp-per-connection starts a Node process per client (~80 ms of CPU, ~40 ms of wall
- * time per client on 2 cores) and mt-per-connection a thread per client (~15 ms), i.e. ~210 s for
- * 2 × 3 × (10 + 20 + … + 100) clients. What is left pays for the serial designs (N × task time per
- * run), which is why the tasks are only 5 ms: the whole preset took 4 min 32 s there.
+ * machine. Most of its time does not depend on the task time at all: mp-per-connection starts a Node
+ * process per client (~67 ms of CPU) and mt-per-connection a thread (~47 ms), for 2 × 3 × (10 + 20 + …
+ * + 100) clients. What is left pays for the serial designs (N × task time per run), which is why the
+ * tasks are only 5 ms: with every design the whole preset took 11 min 8 s there (4 min 32 s when it had
+ * the six designs of the lesson's kind only).
  */
 export const PRESETS: Readonly<Record<PresetName, PresetDefinition>> = deepFreeze({
   quick: {
@@ -145,7 +145,7 @@ export const PRESETS: Readonly<Record<PresetName, PresetDefinition>> = deepFreez
     serverLifecycle: 'run',
   },
   lesson: {
-    description: "the lesson's experiment, scaled to fit (SLEEP 30 instead of 3000, N = 10…100, 3 runs): socketlab's designs beside the lesson's three servers re-created in Python (examples/lesson-python, driven the lesson's way: --protocol raw); about 8 minutes",
+    description: "the lesson's experiment, scaled to fit (SLEEP 30 instead of 3000, N = 10…100, 3 runs): socketlab's designs beside the lesson's three servers re-created in Python (examples/lesson-python, driven the lesson's way: --protocol raw); 3 min at N = 10, 50, 100 on the reference machine, about three times that for all ten N",
     designs: [...DESIGNS],
     // {lesson} is examples/lesson-python of the socketlab checkout (see resolveConfig); --quiet: no line per request.
     servers: [
