@@ -24,19 +24,21 @@ export interface ChartDefinition {
 export const CHART_PREFIXES = Object.freeze(['total-time-', 'all-designs-', 'marginal-cost-', 'speed-up-', 'latency-', 'server-cpu-', 'server-memory-', 'timeline-']);
 
 /**
- * Tableau 10. A design's colour is fixed by its index in the design catalogue (DESIGNS in
- * @socketlab/results), so it is the same in every chart of every report whichever designs a sweep ran;
- * `external` and any label the catalogue does not know get FALLBACK_COLOUR, which no catalogue design
- * has while the catalogue has fewer designs than the palette has colours.
+ * A design's colour is fixed by its index in the design catalogue (DESIGNS in @socketlab/results), so it
+ * is the same in every chart of every report whichever designs a sweep ran. The first nine are Tableau
+ * 10's (without its grey), the colours the reports have always used for the first nine designs; then
+ * four more, distinct from those. `external` and any label the catalogue does not know get
+ * FALLBACK_COLOUR, a grey no design has. A catalogue larger than the palette would repeat colours: a
+ * test fails first.
  */
-const PALETTE = ['#4c78a8', '#f58518', '#e45756', '#72b7b2', '#54a24b', '#eeca3b', '#b279a2', '#ff9da6', '#9d755d', '#bab0ac'];
-/** The colour of `external` and of unknown designs: the palette's last entry (grey). */
-export const FALLBACK_COLOUR = PALETTE[PALETTE.length - 1]!;
+export const DESIGN_PALETTE: readonly string[] = Object.freeze(['#4c78a8', '#f58518', '#e45756', '#72b7b2', '#54a24b', '#eeca3b', '#b279a2', '#ff9da6', '#9d755d', '#17becf', '#8c6d31', '#393b79', '#637939']);
+/** The colour of `external` and of unknown designs (Tableau 10's grey). */
+export const FALLBACK_COLOUR = '#bab0ac';
 
 /** A design's colour, the same in every report. */
 export function designColour(design: DesignLabel | string): string {
   const i = (DESIGNS as readonly string[]).indexOf(design);
-  return i === -1 ? FALLBACK_COLOUR : PALETTE[i % (PALETTE.length - 1)]!;
+  return i === -1 ? FALLBACK_COLOUR : DESIGN_PALETTE[i % DESIGN_PALETTE.length]!;
 }
 const RUN_COLOR = '#4c78a8';
 const FLAGGED_COLOR = '#e45756';

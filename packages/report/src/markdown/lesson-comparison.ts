@@ -26,7 +26,8 @@ export function lessonMatch(a: Analysis, w: WorkloadAnalysis): LessonMatch {
   if (!oneSleep || lessonDesigns.length === 0) return { kind: 'other' };
   const tpc = a.dataset.tasksPerClient;
   if (tasks[0] === LESSON_TASK && tpc === 1) return { kind: 'same' };
-  const scales = [...new Set(a.dataset.inputs.map((i) => i.results.config.timeScale))];
+  // The closed-model inputs' scales: an open-model input beside them has no say in this workload's tasks here.
+  const scales = [...new Set(a.dataset.inputs.filter((i) => i.results.config.model !== 'open').map((i) => i.results.config.timeScale))];
   const why: string[] = [];
   if (tasks[0] !== LESSON_TASK) why.push(`its task is ${code(tasks[0]!)} (timeScale ${scales.join(' and ')}), not the lesson's ${code(LESSON_TASK)}`);
   if (tpc !== 1) why.push(`each client sends ${tpc} tasks, not one`);
