@@ -270,6 +270,19 @@ export function runRobustnessSuite<S extends StartedServer>(v: RobustnessVariant
       });
     });
 
+    /** Waits (at most 5 s) until the server tree's process and thread counts held still for 300 ms. */
+    async function settledTree(): Promise<void> {
+      const shape = () => `${nodeDescendants().length}/${[process.pid, ...nodeDescendants()].reduce((n, pid) => n + threadCount(pid), 0)}`;
+      const deadline = Date.now() + 5000;
+      let last = shape();
+      let since = Date.now();
+      while (Date.now() < deadline && Date.now() - since < 300) {
+        await new Promise((r) => setTimeout(r, 50));
+        const now = shape();
+        if (now !== last) [last, since] = [now, Date.now()];
+      }
+    }
+
     // 4. ------------------------------------------------------------------------------------------
     it('replies held behind a slow head: server memory stays bounded while the client does not read; then all arrive in order', CASE, async (t) => {
       const ARG = 256 * 1024; // ECHO argument per frame
@@ -282,6 +295,9 @@ export function runRobustnessSuite<S extends StartedServer>(v: RobustnessVariant
         await peer.send(encodeRequest('PING', 'binary'));
         assert.ok(await peer.until(() => peer.received >= 12, SOON_MS), 'served');
         peer.socket.pause(); // from now on the client reads nothing
+        // A warm design replaces the spare this client took, in the background: let the tree's processes
+        // and threads settle first, or the replacement's memory would count as replies held.
+        await settledTree();
         const before = treeRss(); // with this connection being served (its process or thread started)
         const rss = ctx.sample(() => treeRss());
         await peer.send(encodeRequest(`WAIT ${HEAD_MS}`, 'binary'));
