@@ -96,7 +96,9 @@ export function writeTsChecks(dir, entries, published) {
       `}`,
       `export async function startAll(): Promise<number[]> {`,
       `  const single: SingleServerOptions = { port: 0, mode: 'event-loop' };`,
-      `  const mp: MpServerOptions = { port: 0, strategy: 'pool', poolSize: 1 };`,
+      // A literal strategy picks startServer's overload: 'pool' gives an MpServer (a TaskServer); only an
+      // options object typed with the whole MpStrategy union gives MpServer | PreforkServer.
+      `  const mp = { port: 0, strategy: 'pool', poolSize: 1 } as const satisfies MpServerOptions;`,
       `  const mt: MtServerOptions = { port: 0, strategy: 'per-connection', limits: { maxFibN: 30 } };`,
       `  const a: TaskServer = await startSingle(single);`,
       `  const b: TaskServer = await startMp(mp);`,
