@@ -399,7 +399,8 @@ export const ShardSyncSchema = Obj(
 export const ShardPartSchema = Obj(
   {
     index: Int('Shard index, from 0.'),
-    clients: Int('Clients this shard ran (its integral share of N).'),
+    clients: Int('Clients this shard ran (its integral share of N; of the connections in the open model).'),
+    targetRate: Type.Optional(Num('(v2) Open model: this shard\'s integral share of the cell\'s rate. Unit: requests/s.')),
     totalMs: Nullable(Num('This shard\'s own total: its release → its last client\'s end. Null if interrupted. Unit: ms.')),
     sync: ShardSyncSchema,
     loadgen: LoadgenUsageSchema,
