@@ -7,6 +7,7 @@
 
 import { MESSAGE_BRAND as BRAND, isBranded } from '@socketlab/protocol';
 import type { Expectation, ProtocolName, RawFraming } from './adapters.ts';
+import type { Activity } from './activity.ts';
 import type { OpenPrepareMessage, OpenResultMessage } from './open/messages.ts';
 import type { RunDefinition } from '@socketlab/results';
 
@@ -109,19 +110,14 @@ export interface ReadyMessage {
   runId: number;
 }
 
-export interface ResultMessage {
+/** A closed-model run's report; its Activity is measured from 'go' to this report. */
+export interface ResultMessage extends Activity {
   [BRAND]: true;
   type: 'result';
   runId: number;
   clients: ClientReport[];
   /** Task latencies, µs, as an encoded HDR histogram. */
   histogram: string;
-  /** process.cpuUsage() from 'go' to this report, µs. */
-  cpu: { user: number; system: number };
-  /** 'go' → this report, ms: the time `cpu` was spent over. */
-  activeMs: number;
-  /** How late the event loop ran a 1 ms timer from 'go' to this report, ms (period subtracted); null if it never fired. */
-  eventLoopDelay: { p99Ms: number; maxMs: number } | null;
 }
 
 export interface FailedMessage {

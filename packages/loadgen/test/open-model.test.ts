@@ -125,7 +125,7 @@ function report(over: Partial<OpenShareReport>, responseMs: number[], serviceMs:
 describe('open model: a run\'s result from the processes\' reports', () => {
   const cfg = resolveConfig({ model: 'open', designs: ['single-event-loop'], workloads: ['ping'], rates: [100], durationMs: 1000 });
   const result = (reports: OpenShareReport[]): RunResult => {
-    const results: OpenResultMessage[] = reports.map((r) => ({ [BRAND]: true, type: 'open-result', runId: 1, report: r, cpu: { user: 1000, system: 1000 } }));
+    const results: OpenResultMessage[] = reports.map((r) => ({ [BRAND]: true, type: 'open-result', runId: 1, report: r, cpu: { user: 1000, system: 1000 }, activeMs: 1100, eventLoopDelay: { p99Ms: 1, maxMs: 2 } }));
     return openRunResult(cfg, 100, 0, 0, { releaseAt: 1000, wallMs: 1100, results }, { user: 0, system: 0 }, null, false);
   };
 
@@ -161,6 +161,16 @@ describe('open model: a run\'s result from the processes\' reports', () => {
     assert.equal(r.errors.total, 15);
     assert.equal(r.tasks.expected, 100);
     assert.equal(r.tasks.ok, 55);
+  });
+
+  it('judges the generator as the closed model does: a client process whose event loop ran late makes the run generator-limited, its pacing on time or not', () => {
+    const rep = report({ arrivals: 100, sent: 100, completed: 100 }, Array(100).fill(2), Array(100).fill(1), Array(100).fill(1));
+    const late: OpenResultMessage = { [BRAND]: true, type: 'open-result', runId: 1, report: rep, cpu: { user: 1000, system: 1000 }, activeMs: 1100, eventLoopDelay: { p99Ms: 45, maxMs: 60 } };
+    const r = openRunResult(cfg, 100, 0, 0, { releaseAt: 1000, wallMs: 1100, results: [late] }, { user: 0, system: 0 }, null, false);
+    assert.equal(r.loadgen.saturated, true, `event-loop delay p99 45 ms ≥ ${cfg.eventLoopDelayThresholdMs} ms`);
+    assert.equal(r.loadgen.eventLoopDelayP99Ms, 45);
+    assert.equal(r.open!.generatorLimited, true);
+    assert.equal(r.open!.saturated, false, 'the server kept up: that is a different flag');
   });
 });
 

@@ -6,38 +6,14 @@
  * With `release-then-connect`, `ready` comes at once and the clients connect on `go`. In `workers` mode
  * one process serves many runs; in `process` mode each process runs one client once.
  */
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { measureActivity } from '../activity.ts';
 import { runClients, type ReleaseGate } from '../client-core.ts';
-import { BRAND, isBranded, type FromWorker, type PrepareMessage, type ResultMessage, type ToWorker } from '../messages.ts';
+import { BRAND, isBranded, type FromWorker, type PrepareMessage, type ToWorker } from '../messages.ts';
 import { createOpenWorker } from '../open/worker.ts';
 
 if (!process.send) throw new Error('@socketlab/loadgen: entry/client-worker.js must be started with an IPC channel (child_process.fork)');
 const send = (msg: FromWorker): void => void process.send!(msg);
 const open = createOpenWorker(send);
-
-/** Period of the event-loop delay timer, ms: 1 (the smallest) so that even a 50 ms run gets ~50 samples. */
-const ELD_RESOLUTION_MS = 1;
-
-/**
- * TEST ONLY: SOCKETLAB_LOADGEN_TEST_BURN_MS=n makes this process busy-loop n ms at a time (yielding to
- * I/O in between) from `go` to its report, a starved generator for the saturation flag's tests. Read here
- * only, never by the parent; 0 or unset (always, outside tests) does nothing.
- */
-const TEST_BURN_MS = Math.max(0, Number(process.env.SOCKETLAB_LOADGEN_TEST_BURN_MS ?? 0) || 0);
-
-function startTestBurn(): () => void {
-  if (TEST_BURN_MS === 0) return () => {};
-  let timer: NodeJS.Immediate;
-  const burn = () => {
-    const end = performance.now() + TEST_BURN_MS;
-    while (performance.now() < end) {
-      // busy: the point of the hook
-    }
-    timer = setImmediate(burn);
-  };
-  timer = setImmediate(burn);
-  return () => clearImmediate(timer);
-}
 
 // Ctrl-C on a terminal signals the whole foreground process group, us included. The parent owns the
 // shutdown (it aborts the run and collects partial results), so the signal is ignored here.
@@ -78,11 +54,7 @@ function go(runId: number): void {
   prepared = null;
   const started = connecting;
   connecting = null;
-  const eld = monitorEventLoopDelay({ resolution: ELD_RESOLUTION_MS });
-  eld.enable();
-  const stopBurn = startTestBurn();
-  const cpu0 = process.cpuUsage();
-  const t0 = performance.now();
+  const stop = measureActivity();
   let finished: ReturnType<typeof runClients>;
   if (started) {
     started.release();
@@ -91,16 +63,9 @@ function go(runId: number): void {
     finished = runClients(run, controller.signal);
   }
   finished.then(
-    ({ clients, histogram }) => {
-      stopBurn();
-      eld.disable();
-      const toMs = (ns: number) => Math.max(0, ns / 1e6 - ELD_RESOLUTION_MS);
-      const eventLoopDelay: ResultMessage['eventLoopDelay'] = eld.count > 0 ? { p99Ms: toMs(eld.percentile(99)), maxMs: toMs(eld.max) } : null;
-      send({ [BRAND]: true, type: 'result', runId: run.runId, clients, histogram, cpu: process.cpuUsage(cpu0), activeMs: performance.now() - t0, eventLoopDelay });
-    },
+    ({ clients, histogram }) => send({ [BRAND]: true, type: 'result', runId: run.runId, clients, histogram, ...stop() }),
     (err: Error) => {
-      stopBurn();
-      eld.disable();
+      stop();
       if (!started) fail(err.message); // a connect-then-release run has already said so (prepare)
     },
   );

@@ -4,6 +4,7 @@
  * pacing loop, the drain, EXIT on every connection → `open-result`. `abort` stops it early.
  */
 import type { ArrivalProcess } from '@socketlab/results';
+import type { Activity } from '../activity.ts';
 import { BRAND, type FailureKind } from '../messages.ts';
 
 /** One loadgen process's part of an open-model run (or of a capacity probe). */
@@ -88,11 +89,10 @@ export interface OpenShareReport {
   messages: string[];
 }
 
-export interface OpenResultMessage {
+/** An open-model run's report; its Activity is measured from 'go' to this report. */
+export interface OpenResultMessage extends Activity {
   [BRAND]: true;
   type: 'open-result';
   runId: number;
   report: OpenShareReport;
-  /** process.cpuUsage() from 'go' to this report, µs. */
-  cpu: { user: number; system: number };
 }

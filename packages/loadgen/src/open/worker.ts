@@ -1,3 +1,4 @@
+import { measureActivity } from '../activity.ts';
 import { BRAND, type FromWorker, type ToWorker } from '../messages.ts';
 import { OpenShareRunner } from './open-client.ts';
 
@@ -32,10 +33,13 @@ export function createOpenWorker(send: (msg: FromWorker) => void): { handle(msg:
           const r = runner;
           const id = runId;
           runner = null;
-          const cpu0 = process.cpuUsage();
+          const stop = measureActivity();
           r.run(controller.signal).then(
-            (report) => send({ [BRAND]: true, type: 'open-result', runId: id, report, cpu: process.cpuUsage(cpu0) }),
-            (err: Error) => fail(err.message),
+            (report) => send({ [BRAND]: true, type: 'open-result', runId: id, report, ...stop() }),
+            (err: Error) => {
+              stop();
+              fail(err.message);
+            },
           );
           return true;
         }

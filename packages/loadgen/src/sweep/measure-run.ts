@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { SocketlabError } from '@socketlab/protocol';
 import {
   histogramRecord, isBuiltIn, mergeHistograms, round3, runDefinitionOf, shareSpread, ticksToMs,
-  type ChildShares, type DesignLabel, type ErrorCounts, type ResolvedSweepConfig, type RunResult, type ServerUsage, type TreeSample, type WorkloadDefinition,
+  type ChildShares, type DesignLabel, type ErrorCounts, type LoadgenUsage, type ResolvedSweepConfig, type RunResult, type ServerUsage, type TreeSample, type WorkloadDefinition,
 } from '@socketlab/results';
 import type { ClientProcesses, ClientRunOutcome } from '../client-processes.ts';
 import { LoadgenWorkerError } from '../errors.ts';
@@ -168,6 +168,83 @@ export function judgeSaturation(
   };
 }
 
+/**
+ * loadgen's own usage over one run (closed or open model): its client processes' CPU plus the parent's
+ * from the release on, its utilization of the cores it could use, and the saturation judgement.
+ */
+export function loadgenUsage(
+  cfg: ResolvedSweepConfig,
+  results: readonly Pick<ResultMessage, 'cpu' | 'activeMs' | 'eventLoopDelay'>[],
+  parentCpu: NodeJS.CpuUsage,
+  wallMs: number,
+): LoadgenUsage {
+  const processCpuMs = results.map((r) => round3((r.cpu.user + r.cpu.system) / 1000));
+  const workerUser = results.reduce((a, r) => a + r.cpu.user, 0) / 1000;
+  const workerSystem = results.reduce((a, r) => a + r.cpu.system, 0) / 1000;
+  const parentMs = (parentCpu.user + parentCpu.system) / 1000;
+  const cpuTotalMs = workerUser + workerSystem + parentMs;
+  const usableCores = Math.max(1, Math.min(availableParallelism(), results.length + 1));
+  const judged = judgeSaturation(results, cfg);
+  return {
+    clientMode: cfg.clientMode,
+    processes: results.length,
+    usableCores,
+    cpuUserMs: round3(workerUser + parentCpu.user / 1000),
+    cpuSystemMs: round3(workerSystem + parentCpu.system / 1000),
+    cpuTotalMs: round3(cpuTotalMs),
+    parentCpuMs: round3(parentMs),
+    processCpuMs,
+    utilization: round3(cpuTotalMs / (wallMs * usableCores)),
+    maxProcessUtilization: round3(Math.max(parentMs, ...processCpuMs) / wallMs),
+    maxClientUtilization: judged.maxClientUtilization,
+    ...(judged.eventLoopDelay ? { eventLoopDelayP99Ms: judged.eventLoopDelay.p99Ms, eventLoopDelayMaxMs: judged.eventLoopDelay.maxMs } : {}),
+    saturated: judged.saturated,
+  };
+}
+
+/**
+ * Samples a loadgen-started server's process tree through one run (both models): start() takes the
+ * baseline and starts the periodic samples; finish() waits for per-connection children to go (settle),
+ * takes the last sample and stops; usage() is the run's server usage. With no server, all do nothing.
+ */
+export class ServerSampling {
+  readonly #server: ServerProcess | null;
+  readonly #intervalMs: number;
+  readonly #window = new SampleWindow();
+  #baseline: number | null = null;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(server: ServerProcess | null, intervalMs: number) {
+    this.#server = server;
+    this.#intervalMs = intervalMs;
+  }
+
+  start(): void {
+    const server = this.#server;
+    if (!server) return;
+    const s = server.sample();
+    this.#window.add(s);
+    this.#baseline = s ? s.processes.size : null;
+    this.#timer = setInterval(() => this.#window.add(server.sample()), this.#intervalMs);
+  }
+
+  async finish(): Promise<void> {
+    if (!this.#server) return;
+    await settle(this.#server, this.#baseline);
+    this.stop();
+    this.#window.add(this.#server.sample());
+  }
+
+  /** Stops the periodic samples (idempotent; also on failure paths). */
+  stop(): void {
+    clearInterval(this.#timer);
+  }
+
+  usage(): ServerUsage | null {
+    return this.#server ? this.#window.usage() : null;
+  }
+}
+
 /** Runs one run: releases the clients, samples the server meanwhile, and measures what happened. */
 export async function executeRun(
   cfg: ResolvedSweepConfig,
@@ -190,43 +267,30 @@ export async function executeRun(
   // Every request's send and reply time per client, for runs small enough to draw (docs/results-format.md).
   const withTimeline = clients <= TIMELINE_MAX_CLIENTS;
   const sourceAddresses = sourceAddressesFor(cfg.sourceAddresses ?? 'auto', target.host, clients);
-  const window = new SampleWindow();
-  let baselineProcesses: number | null = null;
-  let sampler: NodeJS.Timeout | undefined;
+  const sampling = new ServerSampling(server, cfg.sampleIntervalMs);
   let parentCpu0 = process.cpuUsage();
   // A prefork server's children's counts so far (from its last `idle` line): the run's share is the difference.
   const sharesBefore = server?.acceptCounts ?? null;
   let outcome: ClientRunOutcome;
   let parentCpu: NodeJS.CpuUsage;
   const runDefinition = runDefinitionOf(cfg);
-  // The server's baseline: before its clients connect when they connect outside the clock, so that its
-  // accept work (a fork or thread per connection) still counts as this run's, and settle() waits for
-  // the per-connection children to go, not for the count they had once connected.
-  const startSampling = () => {
-    if (!server) return;
-    const s = server.sample();
-    window.add(s);
-    baselineProcesses = s ? s.processes.size : null;
-    sampler = setInterval(() => window.add(server.sample()), cfg.sampleIntervalMs);
-  };
   try {
-    if (runDefinition === 'connect-then-release') startSampling();
+    // The server's baseline: before its clients connect when they connect outside the clock, so that its
+    // accept work (a fork or thread per connection) still counts as this run's, and settle() waits for
+    // the per-connection children to go, not for the count they had once connected.
+    if (runDefinition === 'connect-then-release') sampling.start();
     outcome = await procs.run({ ...target, connectTimeoutMs: cfg.connectTimeoutMs, runTimeoutMs, runDefinition, sourceAddresses, timeline: withTimeline, protocol: talk.protocol, raw: talk.raw, exit: talk.exit }, specs, () => {
-      if (runDefinition === 'release-then-connect') startSampling();
+      if (runDefinition === 'release-then-connect') sampling.start();
       parentCpu0 = process.cpuUsage();
     }, share?.releaseGate);
     parentCpu = process.cpuUsage(parentCpu0);
-    if (server) {
-      await settle(server, baselineProcesses);
-      clearInterval(sampler);
-      window.add(server.sample());
-    }
+    await sampling.finish();
   } catch (err) {
     // Coded errors keep their code (a shard's rendezvous failure is not a worker's).
     if (err instanceof SocketlabError) throw err;
     throw new LoadgenWorkerError((err as Error).message);
   } finally {
-    clearInterval(sampler);
+    sampling.stop();
   }
 
   const wasAborted = aborted();
@@ -237,16 +301,7 @@ export async function executeRun(
   const signedRel = (t: number) => round3(t - release);
   const histogram = mergeHistograms(outcome.results.map((r) => r.histogram));
   const errors = countErrors(reports);
-  const processCpuMs = outcome.results.map((r) => round3((r.cpu.user + r.cpu.system) / 1000));
-  const workerUser = outcome.results.reduce((a, r) => a + r.cpu.user, 0) / 1000;
-  const workerSystem = outcome.results.reduce((a, r) => a + r.cpu.system, 0) / 1000;
-  const parentMs = (parentCpu.user + parentCpu.system) / 1000;
-  const cpuTotalMs = workerUser + workerSystem + parentMs;
   const wallMs = Math.max(outcome.wallMs, 0.001);
-  const usableCores = Math.max(1, Math.min(availableParallelism(), outcome.results.length + 1));
-  const utilization = cpuTotalMs / (wallMs * usableCores);
-  const maxProcessUtilization = Math.max(parentMs, ...processCpuMs) / wallMs;
-  const judged = judgeSaturation(outcome.results, cfg);
   const endTimes = reports.map((r) => r.endAt);
   const childShares = server && PREFORK_DESIGNS.has(design) ? await sharesOf(server, sharesBefore, reports.filter((r) => r.connectAt !== null).length) : undefined;
 
@@ -283,22 +338,10 @@ export async function executeRun(
     },
     errors,
     errorSamples: reports.flatMap((r) => r.messages).slice(0, 10),
-    server: server ? window.usage() : null,
+    server: sampling.usage(),
     ...(childShares === undefined ? {} : { childShares }),
     loadgen: {
-      clientMode: cfg.clientMode,
-      processes: outcome.results.length,
-      usableCores,
-      cpuUserMs: round3(workerUser + parentCpu.user / 1000),
-      cpuSystemMs: round3(workerSystem + parentCpu.system / 1000),
-      cpuTotalMs: round3(cpuTotalMs),
-      parentCpuMs: round3(parentMs),
-      processCpuMs,
-      utilization: round3(utilization),
-      maxProcessUtilization: round3(maxProcessUtilization),
-      maxClientUtilization: judged.maxClientUtilization,
-      ...(judged.eventLoopDelay ? { eventLoopDelayP99Ms: judged.eventLoopDelay.p99Ms, eventLoopDelayMaxMs: judged.eventLoopDelay.maxMs } : {}),
-      saturated: judged.saturated,
+      ...loadgenUsage(cfg, outcome.results, parentCpu, wallMs),
       sourceAddresses,
     },
   };
