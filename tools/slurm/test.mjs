@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // The sharded-run test on a real Slurm: set up 3 fake nodes (setup.sh), start a server on 127.0.0.1
 // (server-single's event loop, --port 0), run a 4-shard × 25-client closed-model sweep across the nodes
-// with the generated Slurm launcher (run in a salloc allocation: srun → merge), build the report from the merged file, and
-// compare with 1 × 100 clients on the same server. Stops every daemon and process it started, by pid.
+// with the generated Slurm launcher (run in a salloc allocation: srun → merge), build the report from the
+// merged file, and compare with 1 × 100 clients on the same server; then an open-model sweep (OPEN_RATE
+// requests/s of PING over OPEN_CONNECTIONS connections, constant arrivals) the same way, 4 shards, merged
+// and reported. Stops every daemon and process it started, by pid.
 //
 //   node tools/slurm/test.mjs          (root; after `npm run build`)
 //
@@ -31,6 +33,11 @@ const CLIENTS = 100;
 const RUNS = 5;
 // CPU-light: WAIT 300 ms on the event loop (timeScale 0.1), one task per client.
 const SWEEP = ['--clients', String(CLIENTS), '--workloads', 'wait', '--time-scale', '0.1', '--runs', String(RUNS), '--quiet-wait-ms', '0', '--loadgen-workers', '1', '--no-progress', '--allow-errors'];
+// Open model: 4 shards × 50 requests/s, constant arrivals (so the arrivals are the rate × the duration, exactly).
+const OPEN_RATE = 200;
+const OPEN_CONNECTIONS = 8;
+const OPEN_DURATION_MS = 2000;
+const OPEN_SWEEP = ['--model', 'open', '--rates', String(OPEN_RATE), '--connections', String(OPEN_CONNECTIONS), '--duration-ms', String(OPEN_DURATION_MS), '--arrival', 'constant', '--workloads', 'ping', '--runs', '2', '--quiet-wait-ms', '0', '--loadgen-workers', '1', '--no-progress', '--allow-errors'];
 const SKIP = 77;
 
 const state = mkdtempSync(join(tmpdir(), 'socketlab-slurm-'));
@@ -108,20 +115,23 @@ async function main() {
   unsharded('whole-before.json');
 
   // 4 × 25 clients over the 3 nodes: the generated launcher, run by sbatch (srun inside it, then the merge).
-  const port = await freePort();
-  const script = sh(process.execPath, [LOADGEN, 'launcher', 'slurm', '--shards', String(SHARDS), '--nodes', String(NODES), '--port', String(port), '--rendezvous-host', '127.0.0.1', '--name', 'socketlab-ci', '--command', `${process.execPath} ${LOADGEN}`, '--', '--target', target, ...SWEEP]);
-  writeFileSync(join(state, 'job.sh'), script);
-  const out = join(state, 'out');
-  const t1 = performance.now();
-  try {
-    // salloc, not sbatch --wait: the same script in the same kind of allocation (its #SBATCH lines given
-    // as flags), without sbatch's polling delay; its output comes back here.
-    const log = sh('salloc', ['--nodes', String(NODES), '--ntasks', String(SHARDS), '--job-name', 'socketlab-ci', 'bash', join(state, 'job.sh')], { env: { ...env, SOCKETLAB_OUT: out }, cwd: state });
-    writeFileSync(join(state, 'job.log'), log);
-  } catch (err) {
-    throw new Error(`the sharded job failed (exit ${err.status}):\n${err.stdout}\n${err.stderr}`);
-  }
-  const jobS = (performance.now() - t1) / 1000;
+  const shardedJob = async (name, sweep) => {
+    const port = await freePort();
+    const script = sh(process.execPath, [LOADGEN, 'launcher', 'slurm', '--shards', String(SHARDS), '--nodes', String(NODES), '--port', String(port), '--rendezvous-host', '127.0.0.1', '--name', 'socketlab-ci', '--command', `${process.execPath} ${LOADGEN}`, '--', '--target', target, ...sweep]);
+    writeFileSync(join(state, `${name}.sh`), script);
+    const dir = join(state, name);
+    const t = performance.now();
+    try {
+      // salloc, not sbatch --wait: the same script in the same kind of allocation (its #SBATCH lines given
+      // as flags), without sbatch's polling delay; its output comes back here.
+      const log = sh('salloc', ['--nodes', String(NODES), '--ntasks', String(SHARDS), '--job-name', 'socketlab-ci', 'bash', join(state, `${name}.sh`)], { env: { ...env, SOCKETLAB_OUT: dir }, cwd: state });
+      writeFileSync(join(state, `${name}.log`), log);
+    } catch (err) {
+      throw new Error(`the sharded ${name} job failed (exit ${err.status}):\n${err.stdout}\n${err.stderr}`);
+    }
+    return { dir, seconds: (performance.now() - t) / 1000 };
+  };
+  const { dir: out, seconds: jobS } = await shardedJob('out', SWEEP);
   unsharded('whole-after.json');
   const merged = JSON.parse(readFileSync(join(out, 'merged.json'), 'utf8'));
   const shardFiles = readdirSync(out).filter((f) => /^shard-\d+\.json$/.test(f));
@@ -154,6 +164,23 @@ async function main() {
   const w = Math.max(hi - lo, 0.1 * median(wholeTotals));
   check(shardedMedian >= lo - w && shardedMedian <= hi + w, `sharded median ${shardedMedian} ms within the unsharded band [${(lo - w).toFixed(1)}, ${(hi + w).toFixed(1)}] ms`);
 
+  // The open model, 4 shards over the 3 nodes, merged and reported.
+  const { dir: openOut, seconds: openJobS } = await shardedJob('open', OPEN_SWEEP);
+  const openMerged = JSON.parse(readFileSync(join(openOut, 'merged.json'), 'utf8'));
+  sh(process.execPath, [REPORT, '--in', join(openOut, 'merged.json'), '--out', join(state, 'open-report'), '--quiet', '--no-copy']);
+  const openReadme = readFileSync(join(state, 'open-report/README.md'), 'utf8');
+  check(openMerged.complete === true, `open: merged complete (abortReason ${openMerged.abortReason})`);
+  const openCell = openMerged.cells[0];
+  check(openCell.model === 'open' && openCell.open.rate === OPEN_RATE, `open: one open-model cell at ${OPEN_RATE} requests/s`);
+  const arrivalsExpected = (OPEN_RATE * OPEN_DURATION_MS) / 1000;
+  for (const r of openCell.runs) {
+    check(r.open.arrivals === arrivalsExpected, `open run ${r.index}: ${arrivalsExpected} arrivals from 4 shards' constant schedules (got ${r.open.arrivals})`);
+    check(r.shards.parts.map((p) => p.targetRate).join() === '50,50,50,50', `open run ${r.index}: 4 × 50 requests/s (got ${r.shards.parts.map((p) => p.targetRate).join()})`);
+    check(r.shards.parts.map((p) => p.clients).join() === '2,2,2,2', `open run ${r.index}: 4 × 2 connections`);
+    check(r.open.completed === r.open.arrivals, `open run ${r.index}: every arrival answered (${r.open.completed} of ${r.open.arrivals}; dropped ${r.open.dropped}, timeouts ${r.open.timeouts})`);
+  }
+  check(/[Ll]atency vs throughput|latency.*throughput/.test(openReadme), 'open: the report draws latency vs throughput');
+
   const skews = runs.map((r) => r.shards.startSkewMs);
   const offsets = runs.flatMap((r) => r.shards.parts.map((p) => Math.abs(p.sync.clockOffsetMs)));
   log(`Slurm set-up ${setupS.toFixed(1)} s (setup.sh, including any apt-get); sharded job ${jobS.toFixed(1)} s (salloc: ${SHARDS} shards via srun, then the merge)`);
@@ -161,6 +188,9 @@ async function main() {
   log(`1 × ${CLIENTS} totals (ms): ${wholeTotals.join(', ')}`);
   log(`${SHARDS} × ${CLIENTS / SHARDS} merged totals (ms): ${sharded.join(', ')}; median ${shardedMedian}`);
   log(`merged p50/p99 latency: ${runs.map((r) => `${r.tasks.latencyUs.p50}/${r.tasks.latencyUs.p99} µs`).join('; ')}`);
+  const openRuns = openCell.runs;
+  log(`open model: sharded job ${openJobS.toFixed(1)} s; start skew per run (ms): ${openRuns.map((r) => r.shards.startSkewMs).join(', ')}`);
+  log(`open model merged (${OPEN_RATE}/s target): throughput ${openRuns.map((r) => r.open.throughputPerSec).join(', ')}/s; response p50/p99 ${openRuns.map((r) => `${r.tasks.latencyUs.p50}/${r.tasks.latencyUs.p99}`).join('; ')} µs; service p99 ${openRuns.map((r) => r.open.serviceUs.p99).join(', ')} µs; saturated ${openRuns.map((r) => r.open.saturated).join(', ')}; generatorLimited ${openRuns.map((r) => r.open.generatorLimited).join(', ')}`);
   if (failures.length) throw new Error(`failed:\n  ${failures.join('\n  ')}`);
   log('PASSED');
 }

@@ -152,60 +152,58 @@ export class ClientProcesses {
    * (a now() value) to release at: a sharded sweep's start, agreed with the other shards (shard/rendezvous.ts).
    */
   async run(target: Omit<PrepareMessage, typeof BRAND | 'type' | 'runId' | 'clients'>, clients: ClientSpec[], beforeRelease: () => void, releaseGate?: () => Promise<number>): Promise<ClientRunOutcome> {
-    const runId = nextRunId++;
     const shares = this.#procs.map(() => [] as ClientSpec[]);
     clients.forEach((c, i) => shares[i % shares.length]!.push(c));
-    const used = this.#procs.filter((_, i) => shares[i]!.length > 0);
+    const used = this.#procs.flatMap((p, i) => (shares[i]!.length > 0 ? [{ p, share: shares[i]! }] : []));
+    const handedOut = now();
+    const outcome = await this.#release(used, (runId, share) => ({ [BRAND]: true, type: 'prepare', runId, ...target, clients: share }), 'result', beforeRelease, releaseGate);
+    const connectPhaseMs = target.runDefinition === 'connect-then-release' ? outcome.readyAt - handedOut : null;
+    return { releaseAt: outcome.releaseAt, connectPhaseMs, wallMs: outcome.wallMs, results: outcome.results };
+  }
+
+  /**
+   * An open-model run (src/open/): `shares[i]` goes to process i (the rest sit this run out). Each
+   * process connects its connections, then all are released at once, as in run() (at the agreed start
+   * when `releaseGate` is given); `go` starts their arrival schedules. Resolves with each process's report.
+   */
+  async runOpen(target: Omit<OpenPrepareMessage, typeof BRAND | 'type' | 'runId' | 'share'>, shares: readonly OpenShare[], beforeRelease: () => void, releaseGate?: () => Promise<number>): Promise<{ releaseAt: number; wallMs: number; results: OpenResultMessage[] }> {
+    if (this.#procs.length < shares.length) throw new LoadgenWorkerError(`an open-model run needs ${shares.length} client processes, ${this.#procs.length} running`);
+    const used = shares.map((share, i) => ({ p: this.#procs[i]!, share }));
+    const { releaseAt, wallMs, results } = await this.#release(used, (runId, share) => ({ [BRAND]: true, type: 'open-prepare', runId, ...target, share }), 'open-result', beforeRelease, releaseGate);
+    return { releaseAt, wallMs, results };
+  }
+
+  /**
+   * The one release protocol of both models: prepare every used process with its share, wait until all
+   * are ready, wait for the gate's agreed start (sharded sweeps), run `beforeRelease`, send `go` to all
+   * at once, and collect one `resultType` message from each.
+   */
+  async #release<S, R extends 'result' | 'open-result'>(
+    used: readonly { p: ClientProcess; share: S }[],
+    prepare: (runId: number, share: S) => ToWorker,
+    resultType: R,
+    beforeRelease: () => void,
+    releaseGate?: () => Promise<number>,
+  ): Promise<{ readyAt: number; releaseAt: number; wallMs: number; results: Extract<FromWorker, { type: R }>[] }> {
+    const runId = nextRunId++;
     // Current from the hand-out on: an abort during the connect phase must reach the connecting clients.
     this.#current = runId;
     try {
-      const handedOut = now();
-      const ready = used.map((p) => {
+      const ready = used.map(({ p, share }) => {
         const r = p.waitFor('ready', runId);
-        p.send({ [BRAND]: true, type: 'prepare', runId, ...target, clients: shares[this.#procs.indexOf(p)]! });
+        p.send(prepare(runId, share));
         return r;
       });
       if (this.#aborted) this.abort(); // aborted before this run: its clients give up at once
       await Promise.all(ready);
-      const connectPhaseMs = target.runDefinition === 'connect-then-release' ? now() - handedOut : null;
+      const readyAt = now();
       if (releaseGate) await sleepUntil(await releaseGate());
       beforeRelease();
-      const results = used.map((p) => p.waitFor('result', runId));
+      const results = used.map(({ p }) => p.waitFor(resultType, runId));
       const releaseAt = now();
-      for (const p of used) p.send({ [BRAND]: true, type: 'go', runId });
+      for (const { p } of used) p.send({ [BRAND]: true, type: 'go', runId });
       const all = await Promise.all(results);
-      return { releaseAt, connectPhaseMs, wallMs: now() - releaseAt, results: all };
-    } finally {
-      this.#current = null;
-    }
-  }
-
-
-  /**
-   * An open-model run (src/open/): `shares[i]` goes to process i (the rest sit this run out). Each
-   * process connects its connections, then all are released at once, as in run(); `go` starts their
-   * arrival schedules. Resolves with each process's report.
-   */
-  async runOpen(target: Omit<OpenPrepareMessage, typeof BRAND | 'type' | 'runId' | 'share'>, shares: readonly OpenShare[], beforeRelease: () => void): Promise<{ releaseAt: number; wallMs: number; results: OpenResultMessage[] }> {
-    const runId = nextRunId++;
-    const used = this.#procs.slice(0, shares.length);
-    if (used.length < shares.length) throw new LoadgenWorkerError(`an open-model run needs ${shares.length} client processes, ${this.#procs.length} running`);
-    this.#current = runId;
-    try {
-      await Promise.all(
-        used.map((p, i) => {
-          const ready = p.waitFor('ready', runId);
-          p.send({ [BRAND]: true, type: 'open-prepare', runId, ...target, share: shares[i]! });
-          return ready;
-        }),
-      );
-      beforeRelease();
-      const results = used.map((p) => p.waitFor('open-result', runId));
-      const releaseAt = now();
-      for (const p of used) p.send({ [BRAND]: true, type: 'go', runId });
-      if (this.#aborted) this.abort();
-      const all = await Promise.all(results);
-      return { releaseAt, wallMs: now() - releaseAt, results: all };
+      return { readyAt, releaseAt, wallMs: now() - releaseAt, results: all };
     } finally {
       this.#current = null;
     }

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { MAX_SHARDS, RATE_RESOLUTION_PER_S, parseShard, shareOf, shareOfRate } from '../src/shard/contract.ts';
+import { MAX_SHARDS, parseShard, shareOf } from '../src/shard/contract.ts';
 import { estimateClock, sleepUntil } from '../src/shard/clock.ts';
 import { now } from '../src/client-core.ts';
 
@@ -32,32 +32,6 @@ describe('shareOf: a shard\'s integral share of N clients', () => {
     assert.throws(() => shareOf(10, -1, 4), RangeError);
     assert.throws(() => shareOf(10.5, 0, 4), RangeError);
     assert.throws(() => shareOf(10, 0, 0), RangeError);
-  });
-});
-
-describe('shareOfRate: a shard\'s share of an open-model arrival rate', () => {
-  const units = (r: number) => Math.round(r / RATE_RESOLUTION_PER_S);
-
-  it('splits in whole 1 mHz units: shares differ by at most one unit and add up to the rate exactly', () => {
-    fc.assert(
-      fc.property(fc.integer({ min: 0, max: 1_000_000_000 }), fc.integer({ min: 1, max: 64 }), (milli, count) => {
-        const rate = milli / 1000;
-        const shares = Array.from({ length: count }, (_, i) => shareOfRate(rate, i, count));
-        const u = shares.map(units);
-        assert.equal(u.reduce((a, b) => a + b, 0), milli);
-        assert.ok(Math.max(...u) - Math.min(...u) <= 1);
-      }),
-    );
-  });
-
-  it('reads as decimals: 2.5 per second over 3 shards is 0.834 + 0.833 + 0.833', () => {
-    assert.deepEqual([0, 1, 2].map((i) => shareOfRate(2.5, i, 3)), [0.834, 0.833, 0.833]);
-    assert.equal(shareOfRate(1000, 1, 4), 250);
-  });
-
-  it('refuses a negative or non-finite rate', () => {
-    assert.throws(() => shareOfRate(-1, 0, 2), RangeError);
-    assert.throws(() => shareOfRate(Infinity, 0, 2), RangeError);
   });
 });
 

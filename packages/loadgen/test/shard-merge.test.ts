@@ -19,8 +19,7 @@ const N = 7;
 const SHARDS = 3;
 
 /** A real sharded sweep, in this process: three shards meet at a rendezvous on 127.0.0.1 and load one server. */
-async function shardedSweep(target: string): Promise<SweepResults[]> {
-  const config: ResolvedSweepConfig = resolveConfig({ target, clients: [N], workloads: ['wait'], timeScale: 0.01, runs: 2, quietWaitMs: 0, noiseRetries: 0, loadgenWorkers: 1 });
+async function shardedSweep(target: string, config: ResolvedSweepConfig = resolveConfig({ target, clients: [N], workloads: ['wait'], timeScale: 0.01, runs: 2, quietWaitMs: 0, noiseRetries: 0, loadgenWorkers: 1 })): Promise<SweepResults[]> {
   const port = await (async () => {
     const { createServer } = await import('node:net');
     const s = createServer();
@@ -187,5 +186,65 @@ describe('merge of a real sharded sweep (3 shards × N=7, rendezvous and server 
       ),
       { numRuns: 40 },
     );
+  });
+});
+
+describe('merge of a real sharded open-model sweep (3 shards, 60 requests/s on 6 connections, 127.0.0.1)', () => {
+  const RATE = 60;
+  const CONNECTIONS = 6;
+  const DURATION_MS = 600;
+  let server: Server;
+  let shards: SweepResults[];
+  let merged: SweepResults;
+
+  before(async () => {
+    server = await startServer({ mode: 'event-loop', port: 0 });
+    const target = `127.0.0.1:${server.address.port}`;
+    const config = resolveConfig({ target, model: 'open', rates: [RATE], connections: CONNECTIONS, durationMs: DURATION_MS, arrival: 'constant', workloads: ['ping'], runs: 1, quietWaitMs: 0, noiseRetries: 0, loadgenWorkers: 1 });
+    shards = await shardedSweep(target, config);
+    merged = mergeShardResults(shards);
+  });
+  after(() => server.close());
+
+  it('each shard ran its integral share of the connections and of the rate, with seeds of its own', () => {
+    for (const [i, s] of shards.entries()) {
+      assert.deepEqual(validateResults(s).errors, []);
+      assert.equal(s.complete, true, s.abortReason ?? '');
+      const cell = s.cells[0]!;
+      assert.deepEqual([cell.model, cell.open?.rate, cell.clients], ['open', RATE, CONNECTIONS], 'the cell keeps the sweep\'s rate and connections');
+      const run = cell.runs[0]!;
+      assert.equal(run.open!.targetRate, shareOf(RATE, i, SHARDS).count);
+      assert.equal(run.clients.count, shareOf(CONNECTIONS, i, SHARDS).count);
+      assert.ok(run.sync && run.sync.releaseErrorMs >= 0, 'released at (not before) the agreed start');
+    }
+    const seeds = shards.flatMap((s) => s.cells[0]!.runs[0]!.open!.seeds);
+    assert.equal(new Set(seeds).size, seeds.length, `every process of the sweep has its own seed (${seeds.join(', ')})`);
+  });
+
+  it('merges into one open-model run: the whole rate\'s arrivals, summed counts, added histograms, the parts\' rate shares', () => {
+    assert.deepEqual(validateResults(merged).errors, []);
+    assert.equal(merged.complete, true);
+    const cell = merged.cells[0]!;
+    assert.deepEqual([cell.model, cell.open?.rate], ['open', RATE]);
+    const run = cell.runs[0]!;
+    const parts = shards.map((s) => s.cells[0]!.runs[0]!);
+    const o = run.open!;
+    // Constant arrivals are counted from the schedule, not from timing: the rate × the duration, exactly.
+    assert.equal(o.arrivals, (RATE * DURATION_MS) / 1000);
+    assert.equal(o.targetRate, RATE);
+    for (const k of ['arrivals', 'sent', 'completed', 'dropped', 'timeouts', 'processes'] as const) assert.equal(o[k], parts.reduce((a, p) => a + p.open![k], 0), k);
+    assert.ok(sameBuckets(decodeHistogram(o.serviceUs.encoded), mergeHistograms(parts.map((p) => p.open!.serviceUs.encoded))), 'service times added bucket for bucket');
+    assert.ok(sameBuckets(decodeHistogram(run.tasks.latencyUs.encoded), mergeHistograms(parts.map((p) => p.tasks.latencyUs.encoded))), 'response times added bucket for bucket');
+    assert.deepEqual(run.shards!.parts.map((p) => p.targetRate), [0, 1, 2].map((i) => shareOf(RATE, i, SHARDS).count));
+    assert.equal(run.clients.count, CONNECTIONS);
+    const err = parts.map((p) => p.sync!.releaseErrorMs);
+    assert.equal(o.windowMs, Math.round(Math.max(...parts.map((p, i) => p.open!.windowMs + err[i]!)) * 1000) / 1000);
+    assert.equal(o.generatorLimited, parts.some((p) => p.open!.generatorLimited));
+  });
+
+  it('refuses a shard whose rate is not its share of the cell\'s rate', () => {
+    const c = shards.map((s) => structuredClone(s));
+    c[1]!.cells[0]!.runs[0]!.open!.targetRate = RATE;
+    assert.throws(() => mergeShardResults(c), (err: Error & { code?: string }) => err.code === 'SOCKETLAB_ERR_SHARD_MERGE' && /file 2 ran 60 requests\/s; shard 1's share of 60 requests\/s over 3 shards is 20/.test(err.message));
   });
 });

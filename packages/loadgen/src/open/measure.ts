@@ -1,4 +1,4 @@
-import { availableParallelism } from 'node:os';
+import { SocketlabError } from '@socketlab/protocol';
 import {
   histogramRecord, mergeHistograms, round3,
   type CapacityProbe, type DesignLabel, type ErrorCounts, type OpenCell, type OpenConfig, type ResolvedSweepConfig, type RunResult, type WorkloadDefinition,
@@ -6,7 +6,8 @@ import {
 import type { ClientProcesses } from '../client-processes.ts';
 import { LoadgenWorkerError } from '../errors.ts';
 import type { ServerProcess } from '../server-process.ts';
-import { SampleWindow, settle } from '../sweep/measure-run.ts';
+import { ServerSampling, loadgenUsage } from '../sweep/measure-run.ts';
+import { shareOf } from '../shard/contract.ts';
 import { expectedReply } from '../workloads.ts';
 import type { OpenResultMessage, OpenShare } from './messages.ts';
 import { splitRun } from './schedule.ts';
@@ -23,23 +24,45 @@ export function openRunEstimateMs(cfg: ResolvedSweepConfig): number {
   return o.durationMs + Math.min(o.drainMs, 100) + 50;
 }
 
-/** The shares of a run (or a probe) over the client processes: connections, rate, seeds, templates. */
-function sharesFor(o: OpenConfig, processes: number, workload: WorkloadDefinition, rate: number, probe: boolean): OpenShare[] {
-  const split = splitRun(processes, o.connections, probe ? 0 : rate);
+/**
+ * One shard's part of an open-model run (sharded sweeps): shard `index` of `count` takes its integral
+ * share of the connections, of the rate and of the queue bound (shard/contract.ts shareOf), and releases
+ * at the start agreed with the other shards.
+ */
+export interface OpenShard {
+  index: number;
+  count: number;
+  releaseGate: () => Promise<number>;
+}
+
+/**
+ * The shares of a run (or a probe) over the client processes: connections, rate, seeds, templates.
+ * Sharded, this shard's part is split over its processes, and each process is numbered globally
+ * (shard index × processes + its own), so every process of the sweep has its own seed and template
+ * rotation, and constant arrivals interleave across shards: shard i's schedule starts i / rate s after
+ * shard 0's (exactly evenly spaced overall when the shares are equal).
+ */
+function sharesFor(o: OpenConfig, processes: number, workload: WorkloadDefinition, rate: number, probe: boolean, shard?: Pick<OpenShard, 'index' | 'count'>): OpenShare[] {
+  const part = (total: number) => (shard ? shareOf(total, shard.index, shard.count).count : total);
+  const split = splitRun(processes, part(o.connections), probe ? 0 : part(rate));
+  const queueLimit = part(o.queueLimit);
+  const shardPhaseMs = shard && !probe && rate > 0 ? (shard.index * 1000) / rate : 0;
+  const first = shard ? shard.index * processes : 0;
   return split.connections.map((connections, i) => {
-    // Process i starts its rotation of the templates at i, as closed client i does (clientRequests).
-    const requests = workload.tasks.map((_, j) => workload.tasks[(i + j) % workload.tasks.length]!);
+    const g = first + i;
+    // Process g starts its rotation of the templates at g, as closed client g does (clientRequests).
+    const requests = workload.tasks.map((_, j) => workload.tasks[(g + j) % workload.tasks.length]!);
     return {
-      processIndex: i,
+      processIndex: g,
       connections,
       rate: split.rates[i]!,
-      phaseMs: split.phasesMs[i]!,
+      phaseMs: shardPhaseMs + split.phasesMs[i]!,
       arrival: o.arrival,
-      seed: o.seed + i,
+      seed: o.seed + g,
       durationMs: probe ? o.probeMs : o.durationMs,
       maxInFlight: o.maxInFlight,
       // Each process holds its integral share of the queue bound.
-      queueLimit: Math.floor(o.queueLimit / split.connections.length) + (i < o.queueLimit % split.connections.length ? 1 : 0),
+      queueLimit: Math.floor(queueLimit / split.connections.length) + (i < queueLimit % split.connections.length ? 1 : 0),
       drainMs: o.drainMs,
       requests,
       expected: requests.map(expectedReply),
@@ -86,6 +109,8 @@ export function rateSpecs(o: OpenConfig): { rate: number | null; percent: number
 /**
  * One open-model run at `rate`: connects, releases, samples the server meanwhile, and turns the
  * processes' reports into a RunResult (tasks.latencyUs is the response time) with its `open` part.
+ * Sharded (`shard`), it runs this shard's share of the connections and of the rate, released at the
+ * agreed start, and records its share as `open.targetRate`.
  */
 export async function executeOpenRun(
   cfg: ResolvedSweepConfig,
@@ -97,38 +122,30 @@ export async function executeOpenRun(
   serverInstance: number,
   procs: ClientProcesses,
   aborted: () => boolean,
+  shard?: OpenShard,
 ): Promise<RunResult> {
   const o = openConfigOf(cfg);
-  const shares = sharesFor(o, procs.size, workload, rate, false);
-  const window = new SampleWindow();
-  let baselineProcesses: number | null = null;
-  let sampler: NodeJS.Timeout | undefined;
+  const shares = sharesFor(o, procs.size, workload, rate, false, shard);
+  const sampling = new ServerSampling(server, cfg.sampleIntervalMs);
   let parentCpu0 = process.cpuUsage();
   let outcome: { releaseAt: number; wallMs: number; results: OpenResultMessage[] };
   let parentCpu: NodeJS.CpuUsage;
   try {
     outcome = await procs.runOpen(target(cfg, design, server), shares, () => {
-      if (server) {
-        const s = server.sample();
-        window.add(s);
-        baselineProcesses = s ? s.processes.size : null;
-        sampler = setInterval(() => window.add(server.sample()), cfg.sampleIntervalMs);
-      }
+      sampling.start();
       parentCpu0 = process.cpuUsage();
-    });
+    }, shard?.releaseGate);
     parentCpu = process.cpuUsage(parentCpu0);
-    if (server) {
-      await settle(server, baselineProcesses);
-      clearInterval(sampler);
-      window.add(server.sample());
-    }
+    await sampling.finish();
   } catch (err) {
-    if (err instanceof LoadgenWorkerError) throw err;
+    // Coded errors keep their code (a shard's rendezvous failure is not a worker's).
+    if (err instanceof SocketlabError) throw err;
     throw new LoadgenWorkerError((err as Error).message);
   } finally {
-    clearInterval(sampler);
+    sampling.stop();
   }
-  return openRunResult(cfg, rate, index, server ? serverInstance : null, outcome, parentCpu, server ? window.usage() : null, aborted());
+  const shareRate = shares.reduce((a, x) => a + x.rate, 0);
+  return openRunResult(cfg, shareRate, index, server ? serverInstance : null, outcome, parentCpu, sampling.usage(), aborted(), shares.map((x) => x.seed));
 }
 
 /** Builds the RunResult of an open-model run from the processes' reports. Exported for tests. */
@@ -141,6 +158,7 @@ export function openRunResult(
   parentCpu: NodeJS.CpuUsage,
   serverUsage: RunResult['server'],
   wasAborted: boolean,
+  seeds: readonly number[] = outcome.results.map((_, i) => openConfigOf(cfg).seed + i),
 ): RunResult {
   const o = openConfigOf(cfg);
   const release = outcome.releaseAt;
@@ -169,17 +187,8 @@ export function openRunResult(
   for (const r of reports) for (const [code, n] of Object.entries(r.protocol)) errors.protocol[code] = (errors.protocol[code] ?? 0) + n;
   errors.total = errors.refused + errors.reset + errors.closed + errors.timeout + errors.other + errors.wrongResult + Object.values(errors.protocol).reduce((a, b) => a + b, 0);
 
-  // loadgen's CPU, as executeRun (sweep/measure-run.ts) computes it for the closed model.
-  const processCpuMs = outcome.results.map((r) => round3((r.cpu.user + r.cpu.system) / 1000));
-  const workerUser = outcome.results.reduce((a, r) => a + r.cpu.user, 0) / 1000;
-  const workerSystem = outcome.results.reduce((a, r) => a + r.cpu.system, 0) / 1000;
-  const parentMs = (parentCpu.user + parentCpu.system) / 1000;
-  const cpuTotalMs = workerUser + workerSystem + parentMs;
   const wallMs = Math.max(outcome.wallMs, 0.001);
-  const usableCores = Math.max(1, Math.min(availableParallelism(), outcome.results.length + 1));
-  const utilization = cpuTotalMs / (wallMs * usableCores);
-  const maxProcessUtilization = Math.max(parentMs, ...processCpuMs) / wallMs;
-  const loadgenSaturated = utilization >= cfg.saturationThreshold || maxProcessUtilization >= cfg.saturationThreshold;
+  const loadgen = loadgenUsage(cfg, outcome.results, parentCpu, wallMs);
   const lagRecord = histogramRecord(lag);
 
   return {
@@ -202,26 +211,14 @@ export function openRunResult(
     errors,
     errorSamples: reports.flatMap((r) => r.messages).slice(0, 10),
     server: serverUsage,
-    loadgen: {
-      clientMode: cfg.clientMode,
-      processes: outcome.results.length,
-      usableCores,
-      cpuUserMs: round3(workerUser + parentCpu.user / 1000),
-      cpuSystemMs: round3(workerSystem + parentCpu.system / 1000),
-      cpuTotalMs: round3(cpuTotalMs),
-      parentCpuMs: round3(parentMs),
-      processCpuMs,
-      utilization: round3(utilization),
-      maxProcessUtilization: round3(maxProcessUtilization),
-      saturated: loadgenSaturated,
-    },
+    loadgen,
     open: {
       targetRate: rate,
       offeredRate: round3(offered),
       throughputPerSec: round3(throughput),
       windowMs: round3(windowMs),
       processes: outcome.results.length,
-      seeds: outcome.results.map((_, i) => o.seed + i),
+      seeds: [...seeds],
       ...counts,
       replies,
       peakQueued: Math.max(0, ...reports.map((r) => r.peakQueued)),
@@ -229,7 +226,7 @@ export function openRunResult(
       pacingLagUs: lagRecord,
       meanInSystem: round3(sum((r) => r.inSystemMs) / windowMs),
       saturated: counts.dropped > 0 || throughput < (1 - o.rateTolerance) * offered,
-      generatorLimited: loadgenSaturated || (lagRecord.p99 ?? 0) > o.pacingLagThresholdMs * 1000,
+      generatorLimited: loadgen.saturated || (lagRecord.p99 ?? 0) > o.pacingLagThresholdMs * 1000,
     },
   };
 }

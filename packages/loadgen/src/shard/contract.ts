@@ -5,7 +5,7 @@ import { InvalidOptionError } from '@socketlab/protocol';
  * The shard contract: which part of a sweep one loadgen process runs when several run it together (on
  * Slurm, Kubernetes, or by hand). Independent of the engine: a shard is `index` of `count`, from a flag
  * or from the engine's environment, and takes an integral share of the clients (closed model) or of
- * the arrival rate (open model). Shares differ by at most one unit and add up exactly to the total, and
+ * the connections and the arrival rate, in whole requests/s (open model). Shares differ by at most one unit and add up exactly to the total, and
  * shard i's clients are the indices right after shard i-1's, so concatenating the shards' per-client
  * arrays in shard order gives the array one process would have written.
  */
@@ -39,22 +39,6 @@ export function shareOf(total: number, index: number, count: number): Share {
   const base = Math.floor(total / count);
   const extra = total % count;
   return { count: base + (index < extra ? 1 : 0), first: index * base + Math.min(index, extra) };
-}
-
-/** Resolution of a split rate: 1 mHz (one request per 1000 s). Rates are split in whole units of this. */
-export const RATE_RESOLUTION_PER_S = 0.001;
-
-/**
- * Shard `index`'s share of an open-model arrival rate, requests per second. The rate is split in whole
- * units of RATE_RESOLUTION_PER_S (1 mHz), as shareOf splits clients: shares differ by at most one unit
- * and, counted in units (Math.round(share / RATE_RESOLUTION_PER_S)), add up exactly to the rate's. A
- * rate finer than 1 mHz is rounded to it first.
- */
-export function shareOfRate(ratePerS: number, index: number, count: number): number {
-  if (!Number.isFinite(ratePerS) || ratePerS < 0) throw new RangeError(`rate must be a finite number >= 0 (got ${ratePerS})`);
-  const units = Math.round(ratePerS / RATE_RESOLUTION_PER_S);
-  // Divide, not multiply: units / 1000 is the double nearest the decimal, so 833 units print as 0.833.
-  return shareOf(units, index, count).count / (1 / RATE_RESOLUTION_PER_S);
 }
 
 function checkIndex(index: number, count: number): void {

@@ -1,6 +1,6 @@
 import {
   SCHEMA_VERSION, histogramRecord, mergeHistograms, round3,
-  type CellResult, type ErrorCounts, type LoadgenUsage, type ResolvedSweepConfig, type RunResult, type ShardPart, type SweepResults,
+  type CellResult, type ErrorCounts, type LoadgenUsage, type OpenRunResult, type ResolvedSweepConfig, type RunResult, type ShardPart, type SweepResults,
 } from '@socketlab/results';
 import { ShardMergeError } from '../errors.ts';
 import { summarize } from '../sweep/aggregate.ts';
@@ -81,7 +81,56 @@ function mergeLoadgen(parts: readonly LoadgenUsage[], wallMs: number): LoadgenUs
 /** Shifts a per-client time from the shard's own release to the agreed one. */
 const shift = (values: readonly (number | null)[], byMs: number) => values.map((v) => (v === null ? null : round3(Math.max(0, v + byMs))));
 
-function mergeRun(runs: readonly RunResult[], where: string): RunResult {
+/**
+ * The open-model part of a merged run: counts summed, service time and pacing lag histograms added,
+ * and the rates recomputed over the merged window, measured like a shard's from the agreed release to
+ * the later of (the arrivals' end, the last reply) of any shard. The mean number in the system is each
+ * shard's (mean × its window) — its area, exact to the rounding of the stored mean — over that window.
+ */
+function mergeOpen(runs: readonly RunResult[], err: readonly number[], config: ResolvedSweepConfig, where: string): OpenRunResult {
+  const opens = runs.map((r, i) => {
+    if (!r.open) throw new ShardMergeError(`${where}: shard ${i}'s run is not an open-model run, shard 0's is`);
+    return r.open;
+  });
+  const o = config.open;
+  if (!o) throw new ShardMergeError(`${where}: an open-model run in a closed-model configuration`);
+  const sum = (f: (x: OpenRunResult) => number) => opens.reduce((a, x) => a + f(x), 0);
+  const windowMs = round3(Math.max(...opens.map((x, i) => x.windowMs + err[i]!)));
+  const completed = sum((x) => x.completed);
+  const arrivals = sum((x) => x.arrivals);
+  const dropped = sum((x) => x.dropped);
+  const throughput = completed / (Math.max(windowMs, 0.001) / 1000);
+  const offered = arrivals / (o.durationMs / 1000);
+  return {
+    targetRate: sum((x) => x.targetRate),
+    offeredRate: round3(offered),
+    throughputPerSec: round3(throughput),
+    windowMs,
+    processes: sum((x) => x.processes),
+    seeds: opens.flatMap((x) => x.seeds),
+    arrivals,
+    sent: sum((x) => x.sent),
+    sentLate: sum((x) => x.sentLate),
+    dropped,
+    unsent: sum((x) => x.unsent),
+    replies: sum((x) => x.replies),
+    completed,
+    errorReplies: sum((x) => x.errorReplies),
+    wrongValues: sum((x) => x.wrongValues),
+    timeouts: sum((x) => x.timeouts),
+    lost: sum((x) => x.lost),
+    // Each shard's peak is its processes' largest queue: the merged peak keeps that meaning.
+    peakQueued: Math.max(...opens.map((x) => x.peakQueued)),
+    serviceUs: histogramRecord(mergeHistograms(opens.map((x) => x.serviceUs.encoded))),
+    pacingLagUs: histogramRecord(mergeHistograms(opens.map((x) => x.pacingLagUs.encoded))),
+    meanInSystem: round3(sum((x) => x.meanInSystem * x.windowMs) / Math.max(windowMs, 0.001)),
+    saturated: dropped > 0 || throughput < (1 - o.rateTolerance) * offered,
+    // A shard whose generator fell behind held its arrivals back, whatever the others did.
+    generatorLimited: opens.some((x) => x.generatorLimited),
+  };
+}
+
+function mergeRun(runs: readonly RunResult[], where: string, config: ResolvedSweepConfig): RunResult {
   const syncs = runs.map((r, i) => {
     if (!r.sync) throw new ShardMergeError(`${where}: shard ${i} has no sync record (not written by a sharded sweep)`);
     return r.sync;
@@ -97,7 +146,7 @@ function mergeRun(runs: readonly RunResult[], where: string): RunResult {
   const histogram = mergeHistograms(runs.map((r) => r.tasks.latencyUs.encoded));
   const clients = runs.map((r) => r.clients);
   const noisiest = runs.filter((r) => r.noise).sort((a, b) => (b.noise!.foreignCpuShare ?? 0) - (a.noise!.foreignCpuShare ?? 0))[0]?.noise;
-  const parts: ShardPart[] = runs.map((r, i) => ({ index: i, clients: r.clients.count, totalMs: r.totalMs, sync: syncs[i]!, loadgen: r.loadgen }));
+  const parts: ShardPart[] = runs.map((r, i) => ({ index: i, clients: r.clients.count, ...(r.open ? { targetRate: r.open.targetRate } : {}), totalMs: r.totalMs, sync: syncs[i]!, loadgen: r.loadgen }));
   const merged: RunResult = {
     index: runs[0]!.index,
     serverInstance: null,
@@ -124,6 +173,7 @@ function mergeRun(runs: readonly RunResult[], where: string): RunResult {
     errorSamples: runs.flatMap((r, i) => r.errorSamples.map((m) => `shard ${i}: ${m}`)).slice(0, 10),
     server: null,
     loadgen: mergeLoadgen(runs.map((r) => r.loadgen), wallMs),
+    ...(runs[0]!.open ? { open: mergeOpen(runs, err, config, where) } : {}),
     shards: { startSkewMs: round3(Math.max(...err) - Math.min(...err)), parts },
   };
   if (noisiest) merged.noise = { ...noisiest, noisy: runs.some((r) => r.noise?.noisy === true) };
@@ -182,9 +232,14 @@ export function mergeShardResults(files: readonly SweepResults[], names: readonl
           const run = p.runs[r]!;
           const share = shareOf(cell.clients, i, count).count;
           if (run.clients.count !== share) throw new ShardMergeError(`${where}: ${nameOf[i]} ran ${run.clients.count} clients; shard ${i}'s share of N=${cell.clients} over ${count} shards is ${share}`);
+          if (cell.open) {
+            const rate = shareOf(cell.open.rate, i, count).count;
+            if (run.open?.targetRate !== rate) throw new ShardMergeError(`${where}: ${nameOf[i]} ran ${run.open ? `${run.open.targetRate} requests/s` : 'a closed-model run'}; shard ${i}'s share of ${cell.open.rate} requests/s over ${count} shards is ${rate}`);
+          }
           return run;
         }),
         where,
+        base.config,
       );
     });
     const merged: CellResult = {
@@ -196,6 +251,8 @@ export function mergeShardResults(files: readonly SweepResults[], names: readonl
       runs,
       summary: undefined as unknown as CellResult['summary'],
     };
+    if (cell.model) merged.model = cell.model;
+    if (cell.open) merged.open = cell.open;
     merged.summary = summarize(merged);
     return merged;
   });

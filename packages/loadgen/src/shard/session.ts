@@ -12,6 +12,9 @@ import { RendezvousClient, RendezvousServer, type RendezvousOptions, type StartS
  * barrier before each release, and what to record about that release.
  */
 export interface ShardHooks {
+  /** This shard's index, from 0, and the shard count (the open model splits its rate and connections by them). */
+  readonly index: number;
+  readonly count: number;
   /** This shard's contiguous share of a run of `clients` clients. */
   share(clients: number): Share;
   /** Before a release, once this shard's clients are ready: resolves with the local time (a now() value) to release at. */
@@ -25,8 +28,20 @@ export function checkShardable(config: ResolvedSweepConfig, shard: ShardIdentity
   if (config.target === null) {
     throw new InvalidOptionError('--shard needs --target: every shard must load the same external server (with loadgen-started servers each shard would load its own)');
   }
-  const small = config.clients.filter((n) => n < shard.count);
-  if (small.length > 0) throw new InvalidOptionError(`--clients: with --shard ${shard.index}/${shard.count} every N must be at least the shard count ${shard.count} (got ${small.join(', ')})`);
+  const flag = `--shard ${shard.index}/${shard.count}`;
+  if (config.model === 'open' && config.open) {
+    // Every shard takes an integral share of the connections and of each rate: at least one of each.
+    const o = config.open;
+    if (o.ratePercents.length > 0) {
+      throw new InvalidOptionError(`--rates: with ${flag} give rates in requests/s, not percentages (${o.ratePercents.map((p) => `${p}%`).join(', ')}): each shard would probe the capacity on its own and pick a different rate; probe it with one unsharded sweep first`);
+    }
+    if (o.connections < shard.count) throw new InvalidOptionError(`--connections: with ${flag} there must be at least one connection per shard (got ${o.connections})`);
+    const slow = o.rates.filter((r) => r < shard.count);
+    if (slow.length > 0) throw new InvalidOptionError(`--rates: with ${flag} every rate must be at least the shard count ${shard.count} requests/s (got ${slow.join(', ')})`);
+  } else {
+    const small = config.clients.filter((n) => n < shard.count);
+    if (small.length > 0) throw new InvalidOptionError(`--clients: with ${flag} every N must be at least the shard count ${shard.count} (got ${small.join(', ')})`);
+  }
   if ((config.noiseRetries ?? 0) > 0) {
     // A re-run is decided on each machine's own noise, so the shards would disagree on how many runs
     // there are and the barriers would fall out of step.
@@ -75,7 +90,13 @@ export class ShardSession {
     return this.#sweepId;
   }
 
-  readonly hooks: ShardHooks = {
+  /** The hooks runSweep runs this shard with (SweepHooks.shard). */
+  get hooks(): ShardHooks {
+    const { index, count } = this.identity;
+    return { index, count, ...this.#hooks };
+  }
+
+  readonly #hooks: Omit<ShardHooks, 'index' | 'count'> = {
     share: (clients) => shareOf(clients, this.identity.index, this.identity.count),
     release: async (p) => {
       if (this.#client === null) return now();

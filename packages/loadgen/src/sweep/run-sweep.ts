@@ -147,8 +147,12 @@ export async function runSweep(config: SweepOptions | ResolvedSweepConfig = {}, 
           const run = await measureQuietest(cfg, () => abortReason !== null, async () => {
             current = cfg.clientMode === 'process' ? await ClientProcesses.start(plan.clients, Math.max(cfg.startTimeoutMs, plan.clients * 200)) : shared!;
             try {
-              if (cell.open) return await executeOpenRun(cfg, plan.design, plan.workload, cell.open.rate, r, server, cell.servers.length - 1, current, () => abortReason !== null);
-              const share = hooks.shard && { ...hooks.shard.share(plan.clients), releaseGate: () => hooks.shard!.release(position) };
+              const releaseGate = hooks.shard && (() => hooks.shard!.release(position));
+              if (cell.open) {
+                const shard = hooks.shard && { index: hooks.shard.index, count: hooks.shard.count, releaseGate: releaseGate! };
+                return await executeOpenRun(cfg, plan.design, plan.workload, cell.open.rate, r, server, cell.servers.length - 1, current, () => abortReason !== null, shard);
+              }
+              const share = hooks.shard && { ...hooks.shard.share(plan.clients), releaseGate: releaseGate! };
               return await executeRun(cfg, plan.design, plan.workload, plan.clients, r, server, cell.servers.length - 1, current, () => abortReason !== null, share);
             } finally {
               if (cfg.clientMode === 'process') await current.close();
