@@ -121,6 +121,10 @@ describe('merge of a real sharded sweep (3 shards × N=7, rendezvous and server 
     const readme = readFileSync(join(out, 'README.md'), 'utf8');
     assert.match(readme, /external/);
     assert.match(readme, /N = 7|7 clients|\| 7 \|/);
+    // …and explains the shards: how many, and one row each with its share of N = 7 (3, 2, 2).
+    assert.match(readme, /## Sharded run\n\nThis sweep ran as \*\*3 shards\*\*/);
+    const section = readme.slice(readme.indexOf('## Sharded run'));
+    assert.deepEqual([0, 1, 2].map((i) => new RegExp(`^\\| ${i} \\| [^|]+ \\| (\\d+) \\|`, 'm').exec(section)?.[1]), ['3', '2', '2']);
   });
 
   it('refuses shards of different sweeps, a missing or repeated shard, other configurations and wrong shares, naming what differs', () => {

@@ -12,6 +12,7 @@ import { methodSection } from './method-section.ts';
 import { reproduceSection } from './reproduce-section.ts';
 import { workloadSection } from './workload-section.ts';
 import { OPEN_SECTION_TITLE, openSection } from './open-section.ts';
+import { SHARD_SECTION_TITLE, mergedInputs, shardSection } from './shard-section.ts';
 
 export type { MarkdownContext };
 export { lessonMedians, lessonRuns } from './lesson.ts';
@@ -107,11 +108,11 @@ export function renderMarkdown(a: Analysis, ctx: MarkdownContext): string {
   }
   out.push('');
   const prefork = preforkSharesParagraph(a.dataset.inputs.flatMap((i) => i.results.cells));
-  const sections = [...a.workloads.map((w) => `Workload: ${w.workload.name}`), ...(a.open ? [OPEN_SECTION_TITLE] : []), 'Flagged runs, errors and warnings', 'Environment and configuration', 'How to reproduce', 'What Node.js could not do', ...(prefork ? [PREFORK_SECTION] : []), 'How this report reads the data'];
+  const sections = [...a.workloads.map((w) => `Workload: ${w.workload.name}`), ...(a.open ? [OPEN_SECTION_TITLE] : []), 'Flagged runs, errors and warnings', ...(mergedInputs(a).length ? [SHARD_SECTION_TITLE] : []), 'Environment and configuration', 'How to reproduce', 'What Node.js could not do', ...(prefork ? [PREFORK_SECTION] : []), 'How this report reads the data'];
   out.push(`Sections: ${sections.map((s) => `[${s}](#${slug(s)})`).join(' · ')}.`, '');
   a.workloads.forEach((w, i) => out.push(...workloadSection(a, w, ctx.charts[i])));
   out.push(...openSection(a, ctx.openCharts ?? []));
-  out.push(...flagsSection(a), ...environmentSection(a), ...reproduceSection(a));
+  out.push(...flagsSection(a), ...shardSection(a), ...environmentSection(a), ...reproduceSection(a));
   out.push('## What Node.js could not do', '', ...nodeLimits(a.dataset.inputs.map((i) => i.results.environment), a.dataset.inputs.flatMap((i) => i.results.cells.flatMap((c) => c.servers.filter((s) => s.design.startsWith('mt-per-connection')).map((s) => s.io)))).map((s) => `- ${s}`), '');
   if (prefork) out.push(`## ${PREFORK_SECTION}`, '', prefork, '');
   out.push(...methodSection(ctx, a));
