@@ -112,9 +112,9 @@ describe('report: a merged sharded sweep', () => {
   });
 
   it('gives connections and the rate share in the open model', async () => {
-    // The open fixture shaped as a 3-shard merge: 4 connections split 2/1/1, each rate split in mHz as loadgen's shareOfRate does.
+    // The open fixture shaped as a 3-shard merge: 4 connections split 2/1/1, each rate in whole requests/s as loadgen's shareOf does.
     const r = JSON.parse(readFileSync(new URL('./fixtures/open.json', import.meta.url), 'utf8')) as SweepResults;
-    const split = (rate: number, i: number) => (Math.floor((rate * 1000) / 3) + (i < (rate * 1000) % 3 ? 1 : 0)) / 1000;
+    const split = (rate: number, i: number) => Math.floor(rate / 3) + (i < rate % 3 ? 1 : 0);
     for (const run of runsOf(r)) {
       run.shards = {
         startSkewMs: 0.2,
