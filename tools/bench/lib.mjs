@@ -35,7 +35,11 @@ export function startProcess(args, env = {}) {
  * ping section passes another commit's build there for a before/after comparison in one run.
  */
 export function startVariant(name, extra = [], env = {}, root = ROOT) {
-  const design = DESIGN_CATALOGUE[name];
+  // `design+flag=value+…`: the design with more CLI flags, e.g. mp-prefork-os+crash-answer=off.
+  const [base, ...more] = name.split('+');
+  const design = DESIGN_CATALOGUE[base];
+  if (!design) throw new Error(`unknown design ${JSON.stringify(base)} (in ${JSON.stringify(name)})`);
+  extra = [...extra, ...more.flatMap((m) => { const [k, v] = m.split('='); return v === undefined ? [`--${k}`] : [`--${k}`, v]; })];
   // --pool-size only exists on the designs that run executors (server-single has none).
   if (design.executor === 'none') {
     const i = extra.indexOf('--pool-size');

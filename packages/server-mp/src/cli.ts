@@ -1,6 +1,6 @@
 import { executorFlags, runServerCli, type FlagSpec } from '@socketlab/protocol/server';
 import { PREFORK_ACCEPT } from './prefork.ts';
-import { DEFAULT_ACCEPT, DEFAULT_MAX_WORKERS, STRATEGIES, startServer } from './server.ts';
+import { CRASH_ANSWERS, DEFAULT_ACCEPT, DEFAULT_CRASH_ANSWER, DEFAULT_MAX_WORKERS, STRATEGIES, startServer } from './server.ts';
 
 /** The shared executor flags, with `prefork` among the strategies, and prefork's `--accept`. */
 function flags(): FlagSpec[] {
@@ -12,6 +12,7 @@ function flags(): FlagSpec[] {
   return [
     ...shared,
     { flag: '--accept', key: 'accept', type: 'string', choices: PREFORK_ACCEPT, default: DEFAULT_ACCEPT, help: 'strategy prefork: who accepts: rr (node:cluster round-robin: this process accepts and deals connections out in turn), os (node:cluster SCHED_NONE: the children accept from one shared socket), reuseport (each child its own socket, reusePort: the kernel balances)' },
+    { flag: '--crash-answer', key: 'crashAnswer', type: 'string', choices: CRASH_ANSWERS, default: DEFAULT_CRASH_ANSWER, help: 'strategy prefork: copy (the parent holds an unread copy of each socket and answers WORKER_CRASHED if its child dies) or off (no copy: less memory and CPU per connection; a dead child\'s clients see the connection closed)' },
   ];
 }
 

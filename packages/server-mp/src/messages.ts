@@ -51,6 +51,8 @@ export interface PreforkChildConfig extends HostConfig {
   backlog: number;
   /** Connections it may have open before it must ask the parent for more (its share of maxConnections). */
   permits: number;
+  /** `copy`: send the parent an unread copy of each socket with its `accepted` report (MpServerOptions.crashAnswer). */
+  crashAnswer: 'copy' | 'off';
 }
 
 export const PREFORK_CONFIG_ENV = 'SOCKETLAB_PREFORK_CONFIG';

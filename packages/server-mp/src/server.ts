@@ -18,8 +18,15 @@ export interface MpServerOptions extends Omit<ExecutorServerOptions, 'strategy'>
   strategy?: MpStrategy;
   /** Strategy `prefork`: who accepts (`rr` | `os` | `reuseport`, see PreforkAccept). Default: `rr`. */
   accept?: PreforkAccept;
+  /**
+   * Strategy `prefork`: `copy` (default): the parent holds an unread copy of each client's socket, so a
+   * child that dies has its clients answered SOCKETLAB_ERR_WORKER_CRASHED; `off`: no copy (one
+   * fd-passing IPC send and one socket object in the parent fewer per connection), and a dead child's
+   * clients see their connection closed with no answer.
+   */
+  crashAnswer?: CrashAnswer;
 }
-export type ResolvedMpServerOptions = Readonly<Omit<ResolvedExecutorServerOptions, 'strategy'> & { strategy: MpStrategy; accept: PreforkAccept }>;
+export type ResolvedMpServerOptions = Readonly<Omit<ResolvedExecutorServerOptions, 'strategy'> & { strategy: MpStrategy; accept: PreforkAccept; crashAnswer: CrashAnswer }>;
 /**
  * Most processes at once with strategy `per-connection`: 128. Measured on the 2-core reference machine
  * (Node 26.12.1), an idle child process holds ~48 MiB of RSS (tools/bench, `cap`), so the cap bounds
@@ -30,6 +37,10 @@ export const DEFAULT_MAX_WORKERS = 128;
 export const DEFAULT_OPTIONS = Object.freeze({ ...DEFAULT_EXECUTOR_OPTIONS, maxWorkers: DEFAULT_MAX_WORKERS });
 export const STRATEGIES: readonly MpStrategy[] = [...EXECUTOR_STRATEGIES, 'prefork'];
 export const DEFAULT_ACCEPT: PreforkAccept = 'rr';
+/** Strategy `prefork`: how a dead child's clients are answered (see MpServerOptions.crashAnswer). */
+export type CrashAnswer = 'copy' | 'off';
+export const CRASH_ANSWERS: readonly CrashAnswer[] = ['copy', 'off'];
+export const DEFAULT_CRASH_ANSWER: CrashAnswer = 'copy';
 
 /**
  * The parent accepts (paused: it never reads) and hands each socket to a child process, which owns it
@@ -172,13 +183,15 @@ export function resolveOptions(options?: MpServerOptions): ResolvedMpServerOptio
   const given = (options ?? {}) as Record<string, unknown>;
   const prefork = typeof given === 'object' && given !== null && given.strategy === 'prefork';
   if (prefork && given.spares !== undefined && given.spares !== 0) throw new InvalidOptionError(`spares applies to strategy per-connection only (got strategy prefork)`);
-  if (!prefork && typeof given === 'object' && given !== null && given.accept !== undefined) {
-    throw new InvalidOptionError(`accept applies to strategy prefork only (got strategy ${String(given.strategy ?? DEFAULT_OPTIONS.strategy)})`);
+  for (const key of ['accept', 'crashAnswer']) {
+    if (!prefork && typeof given === 'object' && given !== null && given[key] !== undefined) {
+      throw new InvalidOptionError(`${key} applies to strategy prefork only (got strategy ${String(given.strategy ?? DEFAULT_OPTIONS.strategy)})`);
+    }
   }
   const input = prefork ? { ...given, strategy: 'pool' } : options;
   const resolved = resolveExecutorServerOptions(input as ExecutorServerOptions, { maxWorkers: DEFAULT_MAX_WORKERS }, {
-    defaults: { accept: DEFAULT_ACCEPT },
-    check: { accept: (name, v) => checkOneOf(name, v, PREFORK_ACCEPT) },
+    defaults: { accept: DEFAULT_ACCEPT, crashAnswer: DEFAULT_CRASH_ANSWER },
+    check: { accept: (name, v) => checkOneOf(name, v, PREFORK_ACCEPT), crashAnswer: (name, v) => checkOneOf(name, v, CRASH_ANSWERS) },
   });
   return prefork ? Object.freeze({ ...resolved, strategy: 'prefork' as const }) : resolved;
 }

@@ -88,6 +88,48 @@ describe('prefork, accept rr (node:cluster round-robin)', () => {
   });
 });
 
+describe('prefork, crashAnswer off (no socket copy in the parent)', () => {
+  it('serves and accounts as with the copy; a killed child\'s client sees its connection closed, with no answer, and the others go on', async () => {
+    const server = await startServer({ strategy: 'prefork', accept: 'rr', poolSize: 2, crashAnswer: 'off' });
+    const clients: Client[] = [];
+    const servedByPid: number[] = [];
+    try {
+      assert.equal(server.options.crashAnswer, 'off');
+      const byPid = new Map<number, Client>();
+      for (let i = 0; i < 8 && byPid.size < 2; i++) {
+        const c = await connect({ port: server.address.port });
+        clients.push(c);
+        const pid = parseInfo(await c.request('INFO')).pid;
+        servedByPid.push(pid);
+        if (!byPid.has(pid)) byPid.set(pid, c);
+      }
+      assert.equal(byPid.size, 2, 'two children serving');
+      const [victimPid, otherPid] = [...byPid.keys()] as [number, number];
+      const survives = byPid.get(otherPid)!.request('WAIT 600');
+      const crashed = byPid.get(victimPid)!.request('WAIT 3000').then(() => 'answered', (e: { code?: string }) => e.code);
+      await new Promise((r) => setTimeout(r, 100));
+      assert.equal(server.experimental_killWorker(server.workerPids.indexOf(victimPid)), victimPid);
+      // Without the copy nobody is left to answer: the kernel closes the dead child's sockets.
+      assert.notEqual(await crashed, 'SOCKETLAB_ERR_WORKER_CRASHED');
+      assert.notEqual(await crashed, 'answered');
+      assert.equal(await survives, '600', `the client of child ${otherPid} is answered`);
+      // The parent still counts the dead child's connections as closed (crashed), and its permits come back.
+      const survivors = servedByPid.filter((p) => p === otherPid).length;
+      assert.ok(await waitFor(() => server.stats().workers.crashed === 1 && server.stats().connections.active === survivors, 5000), JSON.stringify(server.stats().connections));
+      const pids = await servedBy(server.address.port, 4);
+      assert.equal(pids.length, 4, 'new connections are served');
+    } finally {
+      for (const c of clients) c.socket.destroy();
+      await server.close();
+    }
+  });
+
+  it('crashAnswer is checked, and applies to strategy prefork only', async () => {
+    await assert.rejects(startServer({ strategy: 'prefork', crashAnswer: 'maybe' as 'off' }), { code: 'SOCKETLAB_ERR_INVALID_OPTION', message: /crashAnswer must be one of "copy", "off"/ });
+    await assert.rejects(startServer({ strategy: 'pool', crashAnswer: 'off' }), { code: 'SOCKETLAB_ERR_INVALID_OPTION', message: /crashAnswer applies to strategy prefork only \(got strategy pool\)/ });
+  });
+});
+
 describe('prefork, accept reuseport (a listening socket per child)', () => {
   it('serves every connection and accounts each to the child that served it (the kernel may or may not spread them)', async () => {
     const server = await startServer({ strategy: 'prefork', accept: 'reuseport', poolSize: 2 });

@@ -2,7 +2,7 @@ import { startServer, type MpServerOptions } from '@socketlab/server-mp';
 
 /**
  * The server-mp variants every shared suite runs: each strategy, the per-connection strategy with warm
- * spares, and prefork with each way of accepting.
+ * spares, prefork with each way of accepting, and prefork without the crash answer's socket copy.
  *
  * `cluster` is the node:cluster scheduling policy a variant needs. That policy is process-wide and
  * fixed at a process's first fork (see the README, "prefork and node:cluster"), so one test process can
@@ -16,6 +16,8 @@ export const VARIANTS = [
   { name: 'mp-prefork-rr', strategy: 'prefork', options: { accept: 'rr' }, args: ['--accept', 'rr'], cluster: 'rr' },
   { name: 'mp-prefork-os', strategy: 'prefork', options: { accept: 'os' }, args: ['--accept', 'os'], cluster: 'os' },
   { name: 'mp-prefork-reuseport', strategy: 'prefork', options: { accept: 'reuseport' }, args: ['--accept', 'reuseport'], cluster: null },
+  // crashAnswer off: no socket copy in the parent, so no WORKER_CRASHED (prefork.test.ts checks what its clients see instead).
+  { name: 'mp-prefork-rr-no-crash-answer', strategy: 'prefork', options: { accept: 'rr', crashAnswer: 'off' }, args: ['--accept', 'rr', '--crash-answer', 'off'], cluster: 'rr' },
 ] as const satisfies readonly { name: string; strategy: 'per-connection' | 'pool' | 'prefork'; options: MpServerOptions; args: readonly string[]; cluster: 'rr' | 'os' | null }[];
 
 export type MpVariant = (typeof VARIANTS)[number];

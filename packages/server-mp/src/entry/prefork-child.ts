@@ -8,7 +8,8 @@
  *  - `reuseport`: it is a plain child process that binds its own listening socket on the shared port
  *    with `reusePort: true` (SO_REUSEPORT); the kernel spreads connections over the sockets by hash.
  * It serves what it accepts on its own event loop with the shared SocketHost (as a `pool` child does),
- * and tells the parent about each connection (see ../prefork.ts for why a copy of the socket goes too).
+ * and tells the parent about each connection (see ../prefork.ts for why a copy of the socket goes too,
+ * unless crashAnswer is `off`).
  */
 import net, { type Socket } from 'node:net';
 import { ShuttingDownError, TooManyConnectionsError } from '@socketlab/protocol';
@@ -50,7 +51,7 @@ function admit(socket: Socket, id: number): void {
   open++;
   // The report goes before the first byte is read, so the parent has counted the connection (and holds
   // its copy) before the client can see any reply.
-  send({ __socketlab__: true, type: 'accepted', id }, socket);
+  send({ __socketlab__: true, type: 'accepted', id }, config.crashAnswer === 'off' ? undefined : socket);
   void host.serve(socket).then((counters) => {
     open--;
     send({ __socketlab__: true, type: 'closed', id, tasks: counters.tasks, errors: counters.errors });
