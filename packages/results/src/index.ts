@@ -21,7 +21,7 @@ export { validateResults, assertValidResults, validateConfig } from './validate.
 export type { ValidationIssue, ValidationResult } from './validate.ts';
 export { HISTOGRAM_SETTINGS, createHistogram, recordUs, decodeHistogram, encodeHistogram, mergeHistograms, histogramRecord, summarizeLatency } from './histogram.ts';
 export type { Histogram, LatencySummary } from './histogram.ts';
-export { median, stat, round3, shareSpread } from './stats.ts';
+export { median, stat, round3, shareSpread, mulberry32 } from './stats.ts';
 export { sweepFlags, clientsFlag } from './command-line.ts';
 export { findWorkspaceRoot, defaultResultsDir, LATEST_RESULTS_NAME } from './workspace.ts';
 export {

@@ -37,3 +37,19 @@ export function shareSpread(counts: readonly number[]): { cv: number | null; max
   const min = Math.min(...counts);
   return { cv: round3(sd / mean), maxMinRatio: min === 0 ? null : round3(Math.max(...counts) / min) };
 }
+
+/**
+ * Seeded PRNG (mulberry32): numbers in [0, 1); the same seed gives the same sequence. Small and fast;
+ * its statistical quality is ample for spacing arrivals and shuffling test inputs, and a recorded seed
+ * replays them exactly (loadgen's Poisson arrivals, the test fuzzers).
+ */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -1,5 +1,6 @@
 import net from 'node:net';
 import { ReplyDecoder, type DecodedReply } from '@socketlab/protocol';
+import { mulberry32 } from '@socketlab/results';
 
 export interface PeerOptions {
   /** Keep our side open after the server's FIN (a client that never closes). Default false: end on the server's FIN, as most clients do. */
@@ -153,17 +154,8 @@ export function tally(outcomes: string[]): Record<string, number> {
   return out;
 }
 
-/** Seeded PRNG (mulberry32): the same seed gives the same run. Returns numbers in [0, 1). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded PRNG (@socketlab/results' mulberry32): the same seed gives the same run. Returns numbers in [0, 1). */
+export const prng = mulberry32;
 
 /** A seed from SOCKETLAB_FUZZ_SEED (to replay a failure), else a fresh one. */
 export function seedFromEnv(): number {

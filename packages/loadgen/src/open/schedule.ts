@@ -1,24 +1,9 @@
-import type { ArrivalProcess } from '@socketlab/results';
+import { mulberry32, type ArrivalProcess } from '@socketlab/results';
 
 /**
  * Arrival schedules of the open model, and how a run is split over loadgen's processes. Pure functions:
  * the same seed gives the same arrivals, so a run can be replayed and a test can count them.
  */
-
-/**
- * Seeded PRNG (mulberry32, as tools/test-utils' fuzzers use): numbers in [0, 1). Small and fast; its
- * statistical quality is ample for spacing arrivals, and a seed replays a run's schedule exactly.
- */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Part `index` of `total` split into `parts` whole shares that differ by at most one and add up to
