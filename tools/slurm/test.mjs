@@ -7,6 +7,7 @@
 // and reported. Stops every daemon and process it started, by pid.
 //
 //   node tools/slurm/test.mjs          (root; after `npm run build`)
+//   SOCKETLAB_SLURM_KEEP=dir node tools/slurm/test.mjs   also copies the merged files (and the shards') to dir
 //
 // Exit 0: passed. Exit 77: SKIPPED (not root, no cgroups, Slurm not installable; the line says why).
 // Anything else: failed.
@@ -17,7 +18,7 @@
 // the unsharded range widened by its own spread (with a floor, since on an idle loopback three runs can
 // land within a millisecond of each other while the sharded side adds a cross-process start).
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -133,6 +134,12 @@ async function main() {
   };
   const { dir: out, seconds: jobS } = await shardedJob('out', SWEEP);
   unsharded('whole-after.json');
+  // Information, not part of the rule: 1 × 100 clients spread over as many client processes as the four
+  // shards use together, to tell the cost of more generator processes on the server's 2 cores from the
+  // cost of sharding itself (the rendezvous, the agreed start, the merge).
+  const control = join(state, 'whole-4-processes.json');
+  sh(process.execPath, [LOADGEN, '--target', target, ...SWEEP.map((a, i, all) => (all[i - 1] === '--loadgen-workers' ? String(SHARDS) : a)), '--quiet', '--out', control]);
+  const controlTotals = JSON.parse(readFileSync(control, 'utf8')).cells[0].runs.map((r) => r.totalMs);
   const merged = JSON.parse(readFileSync(join(out, 'merged.json'), 'utf8'));
   const shardFiles = readdirSync(out).filter((f) => /^shard-\d+\.json$/.test(f));
 
@@ -187,10 +194,19 @@ async function main() {
   log(`start skew per run (ms): ${skews.join(', ')}; max ${merged.merged.maxStartSkewMs}; max |clock offset| ${Math.max(...offsets).toFixed(3)} ms`);
   log(`1 × ${CLIENTS} totals (ms): ${wholeTotals.join(', ')}`);
   log(`${SHARDS} × ${CLIENTS / SHARDS} merged totals (ms): ${sharded.join(', ')}; median ${shardedMedian}`);
+  log(`1 × ${CLIENTS} over ${SHARDS} client processes (information): totals (ms) ${controlTotals.join(', ')}; median ${median(controlTotals)}`);
   log(`merged p50/p99 latency: ${runs.map((r) => `${r.tasks.latencyUs.p50}/${r.tasks.latencyUs.p99} µs`).join('; ')}`);
   const openRuns = openCell.runs;
   log(`open model: sharded job ${openJobS.toFixed(1)} s; start skew per run (ms): ${openRuns.map((r) => r.shards.startSkewMs).join(', ')}`);
   log(`open model merged (${OPEN_RATE}/s target): throughput ${openRuns.map((r) => r.open.throughputPerSec).join(', ')}/s; response p50/p99 ${openRuns.map((r) => `${r.tasks.latencyUs.p50}/${r.tasks.latencyUs.p99}`).join('; ')} µs; service p99 ${openRuns.map((r) => r.open.serviceUs.p99).join(', ')} µs; saturated ${openRuns.map((r) => r.open.saturated).join(', ')}; generatorLimited ${openRuns.map((r) => r.open.generatorLimited).join(', ')}`);
+  const keep = process.env.SOCKETLAB_SLURM_KEEP;
+  if (keep) {
+    mkdirSync(keep, { recursive: true });
+    cpSync(out, join(keep, 'closed'), { recursive: true });
+    cpSync(openOut, join(keep, 'open'), { recursive: true });
+    for (const f of ['whole-before.json', 'whole-after.json', 'whole-4-processes.json']) cpSync(join(state, f), join(keep, f));
+    log(`kept the shard, merged and unsharded files in ${keep}`);
+  }
   if (failures.length) throw new Error(`failed:\n  ${failures.join('\n  ')}`);
   log('PASSED');
 }
