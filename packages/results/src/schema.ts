@@ -329,7 +329,7 @@ export const LoadgenUsageSchema = Obj(
 
 export const NoiseSchema = Obj(
   {
-    foreignCpuShare: Nullable(Num('CPU used by processes outside loadgen\'s and the server\'s process trees (/proc/stat\'s busy time minus the trees\' /proc/<pid>/stat times), as a share of the machine\'s capacity (all CPUs) over windowMs. Null without /proc. Unitless, 0–1.')),
+    foreignCpuShare: Nullable(Num('CPU used by processes outside loadgen\'s and the server\'s process trees (with --target, the server\'s only when given as --target-pid; (v2) a sharded run also leaves out the other shards on this machine, see cohostedShards) (/proc/stat\'s busy time minus the trees\' /proc/<pid>/stat times), as a share of the machine\'s capacity (all CPUs) over windowMs. Null without /proc. Unitless, 0–1.')),
     foreignCpuMs: Nullable(Num('That foreign CPU time. Unit: ms.')),
     windowMs: Num('The window measured: the run, extended back over the quiet window just before it when the run is shorter than config.quietWindowMs. Unit: ms.'),
     loadAverageStart: Type.Array(Type.Number({ minimum: 0 }), { description: '1, 5 and 15 minute load averages when the kept attempt was released.' }),
@@ -339,6 +339,7 @@ export const NoiseSchema = Obj(
     attempts: Int('Attempts run (1 + re-runs of a noisy run); the quietest was kept.', 1),
     attemptShares: Type.Array(Nullable(Num('')), { description: 'foreignCpuShare of every attempt, in order (the kept one included).' }),
     noisy: Type.Boolean({ description: 'True if even the kept attempt\'s foreignCpuShare exceeds config.noiseThreshold: other work shared the machine, so the run may overstate the design\'s times.' }),
+    cohostedShards: Type.Optional(Int('(v2) Sharded runs: how many other shards of the sweep ran on this machine (the same kernel boot and pid namespace, as they told the rendezvous); their process trees\' CPU was left out of foreignCpuShare like loadgen\'s own. 0 = none found. Absent in runs that were not sharded.')),
   },
   'How much other work shared the machine during the run. Absent in files written before loadgen 0.3.',
 );
