@@ -14,7 +14,7 @@ import { summarize } from './aggregate.ts';
 import { ESTIMATE, LearnedEta, estimateRunMs } from './estimate.ts';
 import type { RunPosition, SweepHooks, SweepProgressEvent } from './events.ts';
 import { executeRun } from './measure-run.ts';
-import { measureQuietest } from './quietest.ts';
+import { measureQuietest, noiseExclusions } from './quietest.ts';
 import { cellRate, executeOpenRun, openRunEstimateMs, probeCapacity, rateSpecs } from '../open/measure.ts';
 import type { CapacityProbe } from '@socketlab/results';
 
@@ -89,6 +89,7 @@ export async function runSweep(config: SweepOptions | ResolvedSweepConfig = {}, 
   let server: ServerProcess | null = null;
   let runNumber = 0;
   const eta = new LearnedEta();
+  const exclude = noiseExclusions(hooks);
 
   const onAbort = () => {
     const r = signal?.reason as unknown;
@@ -154,7 +155,7 @@ export async function runSweep(config: SweepOptions | ResolvedSweepConfig = {}, 
               if (cfg.clientMode === 'process') await current.close();
               current = null;
             }
-          });
+          }, exclude);
           if (hooks.shard) run.sync = hooks.shard.sync(run);
           cell.runs.push(run);
           if (run.noise?.noisy) warn(`${plan.design} × ${plan.workload.name} × N=${plan.clients} run ${r + 1}: other processes used ${Math.round((run.noise.foreignCpuShare ?? 0) * 100)} % of the machine's CPU in the quietest of ${run.noise.attempts} attempt(s) (threshold ${Math.round((cfg.noiseThreshold ?? 0) * 100)} %): flagged noisy`);
