@@ -299,7 +299,7 @@ export const ServerUsageSchema = Obj(
     peakThreads: Nullable(Int('Most threads, summed over the tree, at one sample.')),
     samples: Int('Process-tree samples taken during the run (every sampleIntervalMs).'),
   },
-  'The server\'s resource use during one run, from /proc. Null fields: not measurable (external target, or no /proc).',
+  'The server\'s resource use during one run, from /proc. Null fields: not measurable (no /proc). The whole object is null for an external target, unless loadgen was given its pid on this machine (--target-pid).',
 );
 
 export const LoadgenUsageSchema = Obj(
@@ -412,7 +412,7 @@ export const ShardPartSchema = Obj(
 export const RunSchema = Obj(
   {
     index: Int('Run number within the cell, from 0.'),
-    serverInstance: Nullable(Int('Index into the cell\'s `servers` of the server this run used; null for an external target.')),
+    serverInstance: Nullable(Int('Index into the cell\'s `servers` of the server this run used; null for an external target (sampled or not).')),
     startedAt: Iso('When the run was released.'),
     complete: Type.Boolean({ description: 'False if the sweep was interrupted during this run.' }),
     releaseAt: Num('The release instant, as performance.timeOrigin + performance.now() (comparable across loadgen\'s processes). Unit: ms since the Unix epoch.'),

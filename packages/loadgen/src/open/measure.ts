@@ -5,7 +5,7 @@ import {
 } from '@socketlab/results';
 import type { ClientProcesses } from '../client-processes.ts';
 import { LoadgenWorkerError } from '../errors.ts';
-import type { ServerProcess } from '../server-process.ts';
+import type { SampledServer } from '../server-process.ts';
 import { SampleWindow, settle } from '../sweep/measure-run.ts';
 import { expectedReply } from '../workloads.ts';
 import type { OpenResultMessage, OpenShare } from './messages.ts';
@@ -48,7 +48,7 @@ function sharesFor(o: OpenConfig, processes: number, workload: WorkloadDefinitio
   });
 }
 
-function target(cfg: ResolvedSweepConfig, design: DesignLabel, server: ServerProcess | null): { host: string; port: number; connectTimeoutMs: number } {
+function target(cfg: ResolvedSweepConfig, design: DesignLabel, server: SampledServer | null): { host: string; port: number; connectTimeoutMs: number } {
   const t = design === 'external' ? cfg.target! : { host: cfg.host, port: server!.port };
   return { ...t, connectTimeoutMs: cfg.connectTimeoutMs };
 }
@@ -59,7 +59,7 @@ function target(cfg: ResolvedSweepConfig, design: DesignLabel, server: ServerPro
  * from the first process's start to the last reply. A closed loop at full occupancy finds what the server
  * sustains with this many connections, which is the throughput an open run can approach, not exceed.
  */
-export async function probeCapacity(cfg: ResolvedSweepConfig, design: DesignLabel, workload: WorkloadDefinition, server: ServerProcess | null, procs: ClientProcesses): Promise<CapacityProbe> {
+export async function probeCapacity(cfg: ResolvedSweepConfig, design: DesignLabel, workload: WorkloadDefinition, server: SampledServer | null, procs: ClientProcesses): Promise<CapacityProbe> {
   const o = openConfigOf(cfg);
   const shares = sharesFor(o, procs.size, workload, 0, true);
   const outcome = await procs.runOpen(target(cfg, design, server), shares, () => {});
@@ -93,7 +93,7 @@ export async function executeOpenRun(
   workload: WorkloadDefinition,
   rate: number,
   index: number,
-  server: ServerProcess | null,
+  server: SampledServer | null,
   serverInstance: number,
   procs: ClientProcesses,
   aborted: () => boolean,
@@ -128,7 +128,7 @@ export async function executeOpenRun(
   } finally {
     clearInterval(sampler);
   }
-  return openRunResult(cfg, rate, index, server ? serverInstance : null, outcome, parentCpu, server ? window.usage() : null, aborted());
+  return openRunResult(cfg, rate, index, server && design !== 'external' ? serverInstance : null, outcome, parentCpu, server ? window.usage() : null, aborted());
 }
 
 /** Builds the RunResult of an open-model run from the processes' reports. Exported for tests. */

@@ -8,7 +8,7 @@ import { ClientProcesses } from '../client-processes.ts';
 import { collectEnvironment } from '../environment.ts';
 import { ServerStartError } from '../errors.ts';
 import { describeScale, resolveConfig, type SweepOptions } from '../options.ts';
-import { ServerProcess, killAllServersSync } from '../server-process.ts';
+import { ServerProcess, TargetProcess, killAllServersSync } from '../server-process.ts';
 import { VERSION } from '../version.ts';
 import { summarize } from './aggregate.ts';
 import { ESTIMATE, LearnedEta, estimateRunMs } from './estimate.ts';
@@ -32,7 +32,7 @@ function isResolvedConfig(x: unknown): x is ResolvedSweepConfig {
  * over its preset) or a fully resolved configuration, such as the `config` of an earlier results
  * document (re-running it). Resolves with the results document; never rejects once the sweep has begun:
  * an interrupted or failed sweep resolves with `complete: false` and `abortReason`. Before it begins, it
- * throws InvalidOptionError for a bad configuration and ClientCapacityError for more clients than this
+ * throws InvalidOptionError for a bad configuration (or a `hooks.targetPid` that is no live process here) and ClientCapacityError for more clients than this
  * machine can take (open files, local ports).
  */
 export async function runSweep(config: SweepOptions | ResolvedSweepConfig = {}, hooks: SweepHooks = {}): Promise<SweepResults> {
@@ -45,6 +45,8 @@ export async function runSweep(config: SweepOptions | ResolvedSweepConfig = {}, 
     cfg = resolveConfig(config);
   }
   checkClientCapacity(cfg);
+  // The --target server's process, when it runs here: sampled like a server loadgen starts, never stopped.
+  const target = hooks.targetPid === undefined ? null : TargetProcess.attach(hooks.targetPid, cfg.target, 'targetPid');
   const { signal } = hooks;
   const emit = (event: SweepProgressEvent) => {
     try {
@@ -148,9 +150,9 @@ export async function runSweep(config: SweepOptions | ResolvedSweepConfig = {}, 
           const run = await measureQuietest(cfg, () => abortReason !== null, async () => {
             current = cfg.clientMode === 'process' ? await ClientProcesses.start(plan.clients, Math.max(cfg.startTimeoutMs, plan.clients * 200)) : shared!;
             try {
-              if (cell.open) return await executeOpenRun(cfg, plan.design, plan.workload, cell.open.rate, r, server, cell.servers.length - 1, current, () => abortReason !== null);
+              if (cell.open) return await executeOpenRun(cfg, plan.design, plan.workload, cell.open.rate, r, server ?? target, cell.servers.length - 1, current, () => abortReason !== null);
               const share = hooks.shard && { ...hooks.shard.share(plan.clients), releaseGate: () => hooks.shard!.release(position) };
-              return await executeRun(cfg, plan.design, plan.workload, plan.clients, r, server, cell.servers.length - 1, current, () => abortReason !== null, share);
+              return await executeRun(cfg, plan.design, plan.workload, plan.clients, r, server ?? target, cell.servers.length - 1, current, () => abortReason !== null, share);
             } finally {
               if (cfg.clientMode === 'process') await current.close();
               current = null;
