@@ -5,7 +5,7 @@ import {
 } from '@socketlab/results';
 import type { ClientProcesses } from '../client-processes.ts';
 import { LoadgenWorkerError } from '../errors.ts';
-import type { SampledServer } from '../server-process.ts';
+import type { SampledServer, ServerProcess } from '../server-process.ts';
 import { SampleWindow, settle } from '../sweep/measure-run.ts';
 import { expectedReply } from '../workloads.ts';
 import type { OpenResultMessage, OpenShare } from './messages.ts';
@@ -59,7 +59,7 @@ function target(cfg: ResolvedSweepConfig, design: DesignLabel, server: SampledSe
  * from the first process's start to the last reply. A closed loop at full occupancy finds what the server
  * sustains with this many connections, which is the throughput an open run can approach, not exceed.
  */
-export async function probeCapacity(cfg: ResolvedSweepConfig, design: DesignLabel, workload: WorkloadDefinition, server: SampledServer | null, procs: ClientProcesses): Promise<CapacityProbe> {
+export async function probeCapacity(cfg: ResolvedSweepConfig, design: DesignLabel, workload: WorkloadDefinition, server: ServerProcess | null, procs: ClientProcesses): Promise<CapacityProbe> {
   const o = openConfigOf(cfg);
   const shares = sharesFor(o, procs.size, workload, 0, true);
   const outcome = await procs.runOpen(target(cfg, design, server), shares, () => {});

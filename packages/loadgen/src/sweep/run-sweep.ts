@@ -32,8 +32,8 @@ function isResolvedConfig(x: unknown): x is ResolvedSweepConfig {
  * over its preset) or a fully resolved configuration, such as the `config` of an earlier results
  * document (re-running it). Resolves with the results document; never rejects once the sweep has begun:
  * an interrupted or failed sweep resolves with `complete: false` and `abortReason`. Before it begins, it
- * throws InvalidOptionError for a bad configuration (or a `hooks.targetPid` that is no live process here) and ClientCapacityError for more clients than this
- * machine can take (open files, local ports).
+ * throws InvalidOptionError for a bad configuration (or a `hooks.targetPid` that is no live process
+ * here) and ClientCapacityError for more clients than this machine can take (open files, local ports).
  */
 export async function runSweep(config: SweepOptions | ResolvedSweepConfig = {}, hooks: SweepHooks = {}): Promise<SweepResults> {
   let cfg: ResolvedSweepConfig;
