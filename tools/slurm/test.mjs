@@ -154,8 +154,13 @@ async function main() {
   check(shardFiles.length === SHARDS, `${SHARDS} shard files (got ${shardFiles.join(', ')})`);
   check(merged.complete === true, `merged complete (abortReason ${merged.abortReason})`);
   check(merged.merged?.count === SHARDS, 'merged.count');
-  const nodes = new Set(shardFiles.map((f) => JSON.parse(readFileSync(join(out, f), 'utf8')).shard.node));
+  const shardDocs = shardFiles.map((f) => JSON.parse(readFileSync(join(out, f), 'utf8')));
+  const nodes = new Set(shardDocs.map((d) => d.shard.node));
   check(nodes.size === NODES, `shards spread over ${NODES} nodes (got ${[...nodes].join(', ')})`);
+  // The nodes are one machine: each shard must have found the other three there and left them out of its
+  // foreign CPU (before, every shard's runs were flagged noisy by the others).
+  const shardRuns = shardDocs.flatMap((d) => d.cells[0].runs.map((r) => ({ shard: d.shard.index, run: r })));
+  for (const { shard, run } of shardRuns) check(run.noise?.cohostedShards === SHARDS - 1, `shard ${shard} run ${run.index}: ${SHARDS - 1} co-hosted shards found (got ${run.noise?.cohostedShards})`);
   const runs = merged.cells[0].runs;
   check(runs.length === RUNS, `${RUNS} merged runs`);
   for (const r of runs) {
@@ -195,6 +200,7 @@ async function main() {
   log(`1 × ${CLIENTS} totals (ms): ${wholeTotals.join(', ')}`);
   log(`${SHARDS} × ${CLIENTS / SHARDS} merged totals (ms): ${sharded.join(', ')}; median ${shardedMedian}`);
   log(`1 × ${CLIENTS} over ${SHARDS} client processes (information): totals (ms) ${controlTotals.join(', ')}; median ${median(controlTotals)}`);
+  log(`shard runs flagged noisy: ${shardRuns.filter((x) => x.run.noise?.noisy).length} of ${shardRuns.length}; foreign CPU shares: ${shardRuns.map((x) => x.run.noise?.foreignCpuShare).join(', ')}`);
   log(`merged p50/p99 latency: ${runs.map((r) => `${r.tasks.latencyUs.p50}/${r.tasks.latencyUs.p99} µs`).join('; ')}`);
   const openRuns = openCell.runs;
   log(`open model: sharded job ${openJobS.toFixed(1)} s; start skew per run (ms): ${openRuns.map((r) => r.shards.startSkewMs).join(', ')}`);

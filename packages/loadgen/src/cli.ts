@@ -11,7 +11,7 @@ import { DEFAULT_SWEEP_OPTIONS, PRESETS, parseTarget, resolveConfig, type SweepO
 import { EXIT_CODE_TABLE, LOADGEN_EXIT_CODES, verdict, type VerdictOptions } from './exit.ts';
 import { writeResults } from './output.ts';
 import { createProgress } from './progress.ts';
-import { killAllServersSync } from './server-process.ts';
+import { TargetProcess, killAllServersSync } from './server-process.ts';
 import { runSweep } from './sweep/run-sweep.ts';
 import { SHARD_FLAGS, launcherMain, mergeMain, shardFlags, shardOutPath, shardSweepOptions, type ShardFlags } from './shard/cli.ts';
 import { ShardSession } from './shard/session.ts';
@@ -78,6 +78,7 @@ export const FLAGS: readonly LoadgenFlag[] = [
   { flag: '--preset', option: 'preset', type: 'string', arg: '<name>', parse: choiceValue(PRESET_NAMES), help: 'starting point; the flags below override it (see Presets)', default: d.preset },
   { flag: '--designs', option: 'designs', type: 'string', arg: '<list>', parse: listValue(DESIGNS), help: `comma-separated server variants, or "all": ${DESIGNS.join(', ')}`, default: 'preset' },
   { flag: '--target', option: 'target', type: 'string', arg: '<host:port>', parse: (raw, flag) => parseTarget(raw, flag), help: 'sweep an external server that speaks the protocol instead (loadgen does not start or stop it)', default: 'none' },
+  { flag: '--target-pid', type: 'string', arg: '<pid>', parse: int, help: 'with --target: the target server\'s process on this machine; its process tree is sampled like a server loadgen starts (each run\'s server CPU and memory) and its CPU is not counted as noise', default: 'none' },
   { flag: '--server', option: 'servers', type: 'string', multiple: true, arg: '<name=cmd>', parse: (raw, flag) => parseServerSpec(raw, flag), help: 'also sweep your own server: loadgen starts COMMAND ({port} → a free port, {host} → --host), measures and stops it like its own designs; repeatable. Alone (without --designs), only these servers run', default: 'none' },
   { flag: '--protocol', option: 'protocol', type: 'string', arg: '<name>', parse: choiceValue(PROTOCOLS), help: 'how clients talk to --server/--target servers: socketlab (docs/protocol.md), line (a request line, a reply line) or raw (the lesson\'s way: one write per task, the reply is what arrives)', default: 'socketlab' },
   { flag: '--expect', option: 'expect', type: 'string', multiple: true, arg: '<task=reply>', parse: expectValue, help: 'line/raw: what a task\'s reply must be, by task word: sleep=prefix:Slept, fib=/fib\\(\\d+\\) = \\d+/, ping=PONG (exact unless prefix:, regex: or /…/); repeatable', default: 'the lesson\'s replies' },
@@ -140,6 +141,8 @@ export interface ParsedArgs {
   out: string | null;
   /** --shard, --rendezvous, --rendezvous-timeout-ms; null when the sweep is not sharded. */
   shard: ShardFlags | null;
+  /** --target-pid: the --target server's process here, to sample; null when not given. */
+  targetPid: number | null;
   /** What decides the exit code: --threshold, --allow-errors, --fail-on-noise. */
   verdict: VerdictOptions;
   options: SweepOptions;
@@ -236,6 +239,7 @@ function toParsedArgs(p: ParsedCommandLine): ParsedArgs {
     progress: !quiet && p.flags['no-progress'] !== true,
     out: typeof p.flags.out === 'string' ? p.flags.out : null,
     shard: shardFlags(p.flags),
+    targetPid: (p.flags['target-pid'] as number | undefined) ?? null,
     verdict: {
       thresholds: (p.flags.threshold as Threshold[] | undefined) ?? [],
       allowErrors: p.flags['allow-errors'] === true,
@@ -286,6 +290,8 @@ export async function main(argv: string[]): Promise<void> {
 async function sweep(parsed: ParsedArgs): Promise<number> {
   // A range the API refuses is a usage error too: the skeleton rewords it to name the flag.
   const config = resolveConfig(parsed.shard ? shardSweepOptions(parsed.options) : parsed.options);
+  // Checked here too, to name the flag, and before a shard keeps the others waiting at the rendezvous.
+  if (parsed.targetPid !== null) TargetProcess.attach(parsed.targetPid, config.target);
   // A shard first meets the others (shard/session.ts): a missing shard fails here, before any run.
   const session = parsed.shard ? await ShardSession.open(parsed.shard.identity, config, parsed.shard.rendezvous, { timeoutMs: parsed.shard.timeoutMs }) : null;
   const controller = new AbortController();
@@ -306,7 +312,7 @@ async function sweep(parsed: ParsedArgs): Promise<number> {
   process.on('SIGTERM', onTerm);
   const progress = parsed.progress ? createProgress(process.stderr) : null;
   try {
-    let results = await runSweep(config, { signal: controller.signal, onProgress: progress ? (e) => progress.onProgress(e) : undefined, shard: session?.hooks });
+    let results = await runSweep(config, { signal: controller.signal, onProgress: progress ? (e) => progress.onProgress(e) : undefined, shard: session?.hooks, ...(parsed.targetPid === null ? {} : { targetPid: parsed.targetPid }) });
     progress?.stop();
     if (session) results = session.annotate(results);
     const check = validateResults(results);

@@ -6,7 +6,13 @@ import { DESIGNS } from '@socketlab/results';
 
 describe('parseArgs', () => {
   it('gives empty options and the CLI defaults without flags', () => {
-    assert.deepEqual(parseArgs([]), { help: false, version: false, json: false, quiet: false, progress: true, out: null, shard: null, verdict: { thresholds: [], allowErrors: false, failOnNoise: false }, options: {} });
+    assert.deepEqual(parseArgs([]), { help: false, version: false, json: false, quiet: false, progress: true, out: null, shard: null, targetPid: null, verdict: { thresholds: [], allowErrors: false, failOnNoise: false }, options: {} });
+  });
+
+  it('parses --target-pid beside the options, not into them (a pid is this machine\'s, not the sweep\'s)', () => {
+    const p = parseArgs(['--target', '127.0.0.1:5000', '--target-pid', '4321']);
+    assert.equal(p.targetPid, 4321);
+    assert.deepEqual(p.options, { target: { host: '127.0.0.1', port: 5000 } });
   });
 
   it('parses thresholds in order, with units in ms, and the verdict switches', () => {

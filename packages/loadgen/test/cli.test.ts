@@ -58,6 +58,22 @@ describe('socketlab-loadgen CLI', () => {
     assert.match(combo.stderr, /--loadgen-workers applies only to --client-mode "workers"/);
   });
 
+  it('--target-pid: only with --target, and a live process here; a usage error (exit 2) naming the flag', async () => {
+    const gone = 2 ** 22 + 1;
+    const cases: [string[], RegExp][] = [
+      [['--target-pid', String(process.pid)], /^socketlab-loadgen: --target-pid applies only with --target: a server loadgen starts is sampled anyway\n/],
+      [['--target', '127.0.0.1:1', '--target-pid', '0'], /--target-pid must be a process id, an integer >= 1 \(got 0\)/],
+      [['--target', '127.0.0.1:1', '--target-pid', 'x'], /--target-pid must be a non-negative integer \(got "x"\)/],
+      [['--target', '127.0.0.1:1', '--target-pid', String(gone)], new RegExp(`--target-pid ${gone}: no such live process on this machine`)],
+    ];
+    for (const [args, message] of cases) {
+      const r = await run([...args, '--clients', '1']);
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, message);
+      assert.doesNotMatch(r.stderr, /\[1\//, 'no run started');
+    }
+  });
+
   it('--out -q is a usage error (exit 2) and starts no sweep', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'loadgen-out-'));
     try {

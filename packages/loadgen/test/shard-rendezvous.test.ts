@@ -100,6 +100,31 @@ describe('rendezvous (real sockets on 127.0.0.1)', () => {
     }
   });
 
+  it('tells each shard the pids of the other shards on its machine; an unknown or missing machine shares none', { timeout: 10_000 }, async () => {
+    const server = await RendezvousServer.listen('127.0.0.1', 0, 6, sameConfig, { timeoutMs: 5000 });
+    const places: Partial<Hello>[] = [
+      { pid: 101, machine: 'boot-a/pid:[1]' },
+      { pid: 102, machine: 'boot-b/pid:[1]' }, // another machine
+      { pid: 103, machine: 'boot-a/pid:[1]' },
+      { pid: 104, machine: 'unknown' },
+      { pid: 105, machine: 'unknown' }, // two unknown keys are no evidence of one machine
+      {}, // an older loadgen says neither
+    ];
+    const clients = await Promise.all(places.map((p, i) => RendezvousClient.join('127.0.0.1', server.port, { ...hello(i, 6), ...p })));
+    assert.deepEqual(clients.map((c) => c.cohosted), [[103], [], [101], [], [], []]);
+    for (const c of clients) c.close();
+    await server.close();
+    assert.equal(server.failure, null);
+  });
+
+  it('refuses a hello whose pid or machine key is malformed, naming the field', { timeout: 10_000 }, async () => {
+    const server = await RendezvousServer.listen('127.0.0.1', 0, 2, sameConfig, { timeoutMs: 2000 });
+    for (const [bad, message] of [[{ pid: -3 }, /^shard 1: pid -3 is not a process id$/], [{ pid: 1, machine: '' }, /^shard 1: machine "" is not a machine key$/]] as const) {
+      await assert.rejects(RendezvousClient.join('127.0.0.1', server.port, { ...hello(1, 2), ...bad }), codeOf('SOCKETLAB_ERR_SHARD_RENDEZVOUS', message));
+    }
+    await server.close();
+  });
+
   it('gives up with SOCKETLAB_ERR_SHARD_TIMEOUT when nothing listens at the rendezvous', { timeout: 10_000 }, async () => {
     const port = await freePort();
     await assert.rejects(RendezvousClient.join('127.0.0.1', port, hello(1, 2), { timeoutMs: 400, connectRetryMs: 50 }), codeOf('SOCKETLAB_ERR_SHARD_TIMEOUT', new RegExp(`^shard 1 could not reach the rendezvous at 127\\.0\\.0\\.1:${port} within 400 ms .*ECONNREFUSED`)));

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { startServer, type Server } from '@socketlab/server-single';
 import { fibValue, runSweep } from '../src/index.ts';
-import { validateResults } from '@socketlab/results';
+import { ServerProcess } from '../src/server-process.ts';
+import { HAS_PROCFS, isAlive, validateResults } from '@socketlab/results';
 
 /** A fake "server" that answers every request with `reply(request)` and closes after EXIT. */
 function fakeServer(reply: (request: string) => string): Promise<net.Server> {
@@ -126,5 +127,45 @@ describe('error accounting', () => {
     } finally {
       await Promise.all([close(closer), close(silent)]);
     }
+  });
+});
+
+describe('--target-pid: the target server\'s process on this machine', { skip: !HAS_PROCFS && 'no /proc' }, () => {
+  // A real server process (mp-per-connection: a process per client), started here only to have a pid;
+  // the sweep is told it is an external --target, which it neither starts nor stops.
+  let srv: ServerProcess;
+  before(async () => {
+    srv = await ServerProcess.start('mp-per-connection', 0, { host: '127.0.0.1', poolSize: 4, startTimeoutMs: 15_000 });
+  });
+  after(async () => {
+    await srv.stop(5000);
+  });
+
+  it('samples its process tree in every run like a server loadgen starts, and leaves it running', { timeout: 60_000 }, async () => {
+    const results = await runSweep(
+      { preset: 'smoke', target: `127.0.0.1:${srv.port}`, workloads: ['sleep'], clients: [3], runs: 2, timeScale: 0.05, quietWaitMs: 0, noiseRetries: 0 },
+      { targetPid: srv.pid },
+    );
+    assert.deepEqual(validateResults(results).errors, []);
+    const cell = results.cells[0]!;
+    assert.deepEqual(cell.servers, [], 'loadgen started no server');
+    assert.equal(cell.runs.length, 2);
+    for (const run of cell.runs) {
+      assert.equal(run.errors.total, 0, JSON.stringify(run.errorSamples));
+      assert.equal(run.serverInstance, null, 'a target is none of the cell\'s servers');
+      const usage = run.server;
+      assert.ok(usage && usage.samples >= 2 && usage.cpuTotalMs !== null && usage.peakRssBytes! > 1e6, JSON.stringify(usage));
+      // The tree, not just its root: a process per connected client.
+      assert.ok(usage.peakProcesses! >= 2, `peakProcesses ${usage.peakProcesses}`);
+      assert.equal(run.noise!.cohostedShards, undefined, 'not sharded: no co-hosted count');
+    }
+    assert.ok(isAlive(srv.pid), 'the target is still running: loadgen does not stop it');
+  });
+
+  it('refuses a pid that is no live process here, and one without a target, naming the option', async () => {
+    const gone = 2 ** 22 + 1;
+    await assert.rejects(runSweep({ target: `127.0.0.1:${srv.port}`, clients: [1] }, { targetPid: gone }), (err: Error & { code?: string }) =>
+      err.code === 'SOCKETLAB_ERR_INVALID_OPTION' && err.message === `targetPid ${gone}: no such live process on this machine (the --target server must run here, in loadgen's pid namespace)`);
+    await assert.rejects(runSweep({ designs: ['single-event-loop'], clients: [1] }, { targetPid: srv.pid }), /^InvalidOptionError: targetPid applies only with target/);
   });
 });

@@ -147,6 +147,7 @@ export const RUNS_CSV_COLUMNS: readonly RunsCsvColumn[] = Object.freeze([
   col('syncClockOffsetMs', 'sync.clockOffsetMs', (r) => r.run.sync?.clockOffsetMs),
   col('syncRttMs', 'sync.rttMs', (r) => r.run.sync?.rttMs),
   col('shardsStartSkewMs', 'shards.startSkewMs', (r) => r.run.shards?.startSkewMs),
+  col('noiseCohostedShards', 'noise.cohostedShards', (r) => r.run.noise?.cohostedShards),
 ]);
 
 /**

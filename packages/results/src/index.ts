@@ -26,7 +26,7 @@ export { sweepFlags, clientsFlag } from './command-line.ts';
 export { findWorkspaceRoot, defaultResultsDir, LATEST_RESULTS_NAME } from './workspace.ts';
 export {
   HAS_PROCFS, clockTicksPerSecond, pageSizeBytes, ticksToMs, processCpuMs, readProcStat, processTree, allStats, isAlive, sampleTree, openFileLimit, somaxconn, localPortRange,
-  readMachineCpu, parseMachineCpu, treeCpuTicks,
+  readMachineCpu, parseMachineCpu, treeCpuTicks, treesCpuTicks,
 } from './procfs.ts';
 export type { ProcStat, TreeSample, MachineCpu } from './procfs.ts';
 export { ResultsInvalidError, RESULTS_ERROR_CLASSES } from './errors.ts';

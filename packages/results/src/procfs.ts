@@ -245,3 +245,30 @@ export function treeCpuTicks(root: number): number {
   }
   return ticks;
 }
+
+/**
+ * CPU used so far by several process trees (as treeCpuTicks), by root: `<pid>:<start time>` of each root
+ * that exists → its tree's ticks. Each process counts once, in the first tree (in `roots` order) that
+ * holds it, so trees that overlap (a root inside another's tree, or given twice) are not counted twice.
+ * A root that is gone is absent; the start time in the key tells a recycled pid from the process that
+ * had it, so comparing two calls key by key (the difference per key present in both) counts only the
+ * trees that lived through both.
+ */
+export function treesCpuTicks(roots: readonly number[]): Map<string, number> {
+  const out = new Map<string, number>();
+  const counted = new Set<number>();
+  for (const root of roots) {
+    const r = readProcStat(root);
+    if (!r) continue;
+    const key = `${root}:${r.starttime}`;
+    let ticks = 0;
+    for (const pid of processTree(root)) {
+      if (counted.has(pid)) continue;
+      counted.add(pid);
+      const s = pid === root ? r : readProcStat(pid);
+      if (s) ticks += s.utime + s.stime + s.cutime + s.cstime;
+    }
+    out.set(key, (out.get(key) ?? 0) + ticks);
+  }
+  return out;
+}

@@ -299,7 +299,7 @@ export const ServerUsageSchema = Obj(
     peakThreads: Nullable(Int('Most threads, summed over the tree, at one sample.')),
     samples: Int('Process-tree samples taken during the run (every sampleIntervalMs).'),
   },
-  'The server\'s resource use during one run, from /proc. Null fields: not measurable (external target, or no /proc).',
+  'The server\'s resource use during one run, from /proc. Null fields: not measurable (no /proc). The whole object is null for an external target, unless loadgen was given its pid on this machine (--target-pid).',
 );
 
 export const LoadgenUsageSchema = Obj(
@@ -329,7 +329,7 @@ export const LoadgenUsageSchema = Obj(
 
 export const NoiseSchema = Obj(
   {
-    foreignCpuShare: Nullable(Num('CPU used by processes outside loadgen\'s and the server\'s process trees (/proc/stat\'s busy time minus the trees\' /proc/<pid>/stat times), as a share of the machine\'s capacity (all CPUs) over windowMs. Null without /proc. Unitless, 0–1.')),
+    foreignCpuShare: Nullable(Num('CPU used by processes outside loadgen\'s and the server\'s process trees (with --target, the server\'s only when given as --target-pid; (v2) a sharded run also leaves out the other shards on this machine, see cohostedShards) (/proc/stat\'s busy time minus the trees\' /proc/<pid>/stat times), as a share of the machine\'s capacity (all CPUs) over windowMs. Null without /proc. Unitless, 0–1.')),
     foreignCpuMs: Nullable(Num('That foreign CPU time. Unit: ms.')),
     windowMs: Num('The window measured: the run, extended back over the quiet window just before it when the run is shorter than config.quietWindowMs. Unit: ms.'),
     loadAverageStart: Type.Array(Type.Number({ minimum: 0 }), { description: '1, 5 and 15 minute load averages when the kept attempt was released.' }),
@@ -339,6 +339,7 @@ export const NoiseSchema = Obj(
     attempts: Int('Attempts run (1 + re-runs of a noisy run); the quietest was kept.', 1),
     attemptShares: Type.Array(Nullable(Num('')), { description: 'foreignCpuShare of every attempt, in order (the kept one included).' }),
     noisy: Type.Boolean({ description: 'True if even the kept attempt\'s foreignCpuShare exceeds config.noiseThreshold: other work shared the machine, so the run may overstate the design\'s times.' }),
+    cohostedShards: Type.Optional(Int('(v2) Sharded runs: how many other shards of the sweep ran on this machine (the same kernel boot and pid namespace, as they told the rendezvous); their process trees\' CPU was left out of foreignCpuShare like loadgen\'s own. 0 = none found. Absent in runs that were not sharded.')),
   },
   'How much other work shared the machine during the run. Absent in files written before loadgen 0.3.',
 );
@@ -411,7 +412,7 @@ export const ShardPartSchema = Obj(
 export const RunSchema = Obj(
   {
     index: Int('Run number within the cell, from 0.'),
-    serverInstance: Nullable(Int('Index into the cell\'s `servers` of the server this run used; null for an external target.')),
+    serverInstance: Nullable(Int('Index into the cell\'s `servers` of the server this run used; null for an external target (sampled or not).')),
     startedAt: Iso('When the run was released.'),
     complete: Type.Boolean({ description: 'False if the sweep was interrupted during this run.' }),
     releaseAt: Num('The release instant, as performance.timeOrigin + performance.now() (comparable across loadgen\'s processes). Unit: ms since the Unix epoch.'),

@@ -2,7 +2,7 @@ import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { HAS_PROCFS, clockTicksPerSecond, localPortRange, processCpuMs, processTree, sampleTree, ticksToMs } from '../src/index.ts';
+import { HAS_PROCFS, clockTicksPerSecond, localPortRange, processCpuMs, processTree, readProcStat, sampleTree, ticksToMs, treeCpuTicks, treesCpuTicks } from '../src/index.ts';
 
 describe('process-tree reader', { skip: !HAS_PROCFS && 'no /proc' }, () => {
   // The child spins until it has used 300 ms of CPU by its own count, then says so: a busy machine
@@ -24,6 +24,20 @@ describe('process-tree reader', { skip: !HAS_PROCFS && 'no /proc' }, () => {
     const tree = sampleTree(busy.pid!);
     assert.ok(tree && tree.processes.has(busy.pid!) && tree.rssBytes > 0 && tree.threads >= 1);
     assert.ok(ticksToMs(tree.userTicks + tree.systemTicks) >= own! - 1);
+  });
+
+  it('counts several trees by root, each process once, and leaves out a root that is gone', async () => {
+    await spun;
+    const key = (pid: number) => `${pid}:${readProcStat(pid)!.starttime}`;
+    const gone = 2 ** 22 + 1;
+    // The child is in our tree: given as a root after us it adds nothing (no double count)...
+    const after = treesCpuTicks([process.pid, busy.pid!, process.pid, gone]);
+    assert.deepEqual([...after.keys()], [key(process.pid), key(busy.pid!)], 'one key per live root, the repeated root merged, the gone one absent');
+    assert.equal(after.get(key(busy.pid!)), 0);
+    assert.ok(after.get(key(process.pid))! >= treeCpuTicks(busy.pid!), 'our tree holds the child\'s ticks');
+    // ...and given first it holds its own ticks, which our tree then leaves out.
+    const first = treesCpuTicks([busy.pid!, process.pid]);
+    assert.ok(ticksToMs(first.get(key(busy.pid!))!) >= 250, `the child's 300 ms: ${ticksToMs(first.get(key(busy.pid!))!)} ms`);
   });
 
   it('reads the ephemeral port range the kernel gives outgoing connections', () => {

@@ -5,7 +5,7 @@ import {
 } from '@socketlab/results';
 import type { ClientProcesses } from '../client-processes.ts';
 import { LoadgenWorkerError } from '../errors.ts';
-import type { ServerProcess } from '../server-process.ts';
+import type { SampledServer, ServerProcess } from '../server-process.ts';
 import { ServerSampling, loadgenUsage } from '../sweep/measure-run.ts';
 import { shareOf } from '../shard/contract.ts';
 import { expectedReply } from '../workloads.ts';
@@ -71,7 +71,7 @@ function sharesFor(o: OpenConfig, processes: number, workload: WorkloadDefinitio
   });
 }
 
-function target(cfg: ResolvedSweepConfig, design: DesignLabel, server: ServerProcess | null): { host: string; port: number; connectTimeoutMs: number } {
+function target(cfg: ResolvedSweepConfig, design: DesignLabel, server: SampledServer | null): { host: string; port: number; connectTimeoutMs: number } {
   const t = design === 'external' ? cfg.target! : { host: cfg.host, port: server!.port };
   return { ...t, connectTimeoutMs: cfg.connectTimeoutMs };
 }
@@ -118,7 +118,7 @@ export async function executeOpenRun(
   workload: WorkloadDefinition,
   rate: number,
   index: number,
-  server: ServerProcess | null,
+  server: SampledServer | null,
   serverInstance: number,
   procs: ClientProcesses,
   aborted: () => boolean,
@@ -145,7 +145,7 @@ export async function executeOpenRun(
     sampling.stop();
   }
   const shareRate = shares.reduce((a, x) => a + x.rate, 0);
-  return openRunResult(cfg, shareRate, index, server ? serverInstance : null, outcome, parentCpu, sampling.usage(), aborted(), shares.map((x) => x.seed));
+  return openRunResult(cfg, shareRate, index, server && design !== 'external' ? serverInstance : null, outcome, parentCpu, sampling.usage(), aborted(), shares.map((x) => x.seed));
 }
 
 /** Builds the RunResult of an open-model run from the processes' reports. Exported for tests. */

@@ -3,12 +3,14 @@ import net from 'node:net';
 import { now } from '../client-core.ts';
 import { ShardRendezvousError, ShardTimeoutError } from '../errors.ts';
 import { estimateClock, type ClockEstimate, type ClockSample } from './clock.ts';
+import { cohostedPids } from './cohost.ts';
 
 /**
  * The synchronized start of a sharded sweep. Shard 0 runs a RendezvousServer; every shard, shard 0
  * included, connects a RendezvousClient to it. Messages are JSON, one per line, over TCP:
  *
- *   shard → 0: hello {index, count, host, node, config}   0 → shard: welcome {sweepId} (once all n said hello)
+ *   shard → 0: hello {index, count, host, node, config,   0 → shard: welcome {sweepId, cohosted} (once all n said hello)
+ *                     pid, machine}
  *   shard → 0: ready {seq, label}                          0 → shard: ping {id, t0} … (clock rounds)
  *   shard → 0: pong {id, t0, t1}                           0 → shard: start {seq, agreedAt, localAt, offsetMs, rttMs}
  *   shard → 0: bye                                         0 → shard: abort {code, message}
@@ -18,6 +20,10 @@ import { estimateClock, type ClockEstimate, type ClockSample } from './clock.ts'
  * picks one start time a margin ahead on its own clock, and tells each shard that time on the shard's
  * own clock. Anything wrong (a shard missing past the timeout, one that leaves, one that disagrees)
  * aborts every shard with the same coded error.
+ *
+ * `pid` and `machine` (shard/cohost.ts) say where a shard runs; the welcome tells each shard the pids of
+ * the others on its machine (`cohosted`), whose CPU its noise measurement leaves out. Both sides ignore
+ * fields they do not know, so a shard that sends neither (an older loadgen) is simply co-hosted with none.
  */
 
 /** Defaults of the rendezvous, with units. */
@@ -46,7 +52,13 @@ export interface Hello {
   node: string | null;
   /** The shard's resolved sweep configuration: shard 0 refuses one that differs from its own. */
   config: unknown;
+  /** Its process id, and its machine key (cohost.ts machineKey): where its process tree can be found. */
+  pid?: number;
+  machine?: string;
 }
+
+/** Longest machine key shard 0 accepts (a boot id and a namespace are about 60 characters). */
+const MAX_MACHINE_KEY = 256;
 
 /** What a shard learns at a barrier: when to release, on its clock and on shard 0's. */
 export interface StartSignal {
@@ -193,14 +205,17 @@ export class RendezvousServer {
         if (hello.count !== this.#count) return this.#abort(new ShardRendezvousError(`shard ${hello.index} says there are ${hello.count} shards; shard 0 says ${this.#count} (give every shard the same --shard count)`));
         if (!Number.isInteger(hello.index) || hello.index < 0 || hello.index >= this.#count) return reject(`shard index ${String(hello.index)} is not between 0 and ${this.#count - 1}`);
         if (this.#byIndex.has(hello.index)) return this.#abort(new ShardRendezvousError(`two shards claim index ${hello.index} (${this.#byIndex.get(hello.index)!.hello!.host} and ${hello.host}); give each shard its own --shard index`));
+        if (hello.pid !== undefined && (!Number.isInteger(hello.pid) || hello.pid < 1)) return reject(`shard ${hello.index}: pid ${JSON.stringify(hello.pid)} is not a process id`);
+        if (hello.machine !== undefined && (typeof hello.machine !== 'string' || hello.machine === '' || hello.machine.length > MAX_MACHINE_KEY)) return reject(`shard ${hello.index}: machine ${JSON.stringify(hello.machine)} is not a machine key`);
         const differs = this.#check(hello);
         if (differs !== null) return this.#abort(new ShardRendezvousError(`shard ${hello.index} runs another sweep than shard 0: ${differs}`));
-        peer.hello = { index: hello.index, count: hello.count, host: hello.host, node: hello.node, config: null };
+        peer.hello = { index: hello.index, count: hello.count, host: hello.host, node: hello.node, config: null, pid: hello.pid, machine: hello.machine };
         peer.said = 'hello';
         this.#byIndex.set(hello.index, peer);
         if (this.#byIndex.size === this.#count) {
           clearTimeout(this.#connectTimer);
-          for (const p of this.#byIndex.values()) send(p.socket, { t: 'welcome', sweepId: this.sweepId });
+          const places = [...this.#byIndex.values()].map((p) => p.hello!);
+          for (const p of this.#byIndex.values()) send(p.socket, { t: 'welcome', sweepId: this.sweepId, cohosted: cohostedPids(places, p.hello!.index) });
         }
         return;
       }
@@ -326,6 +341,8 @@ export class RendezvousClient {
   #seq = 0;
   /** The sweep's id, handed out by shard 0 once every shard is connected. */
   sweepId = '';
+  /** The pids of the other shards on this shard's machine, handed out with the id. */
+  cohosted: readonly number[] = [];
 
   private constructor(socket: net.Socket, options: Required<RendezvousOptions>) {
     this.#socket = socket;
@@ -384,10 +401,17 @@ export class RendezvousClient {
 
   #onMessage(m: Message): void {
     switch (m.t) {
-      case 'welcome':
+      case 'welcome': {
+        // From an older shard 0, no list: co-hosted with none. A list that is not pids is shard 0's bug.
+        const cohosted = m.cohosted ?? [];
+        if (!Array.isArray(cohosted) || !cohosted.every((pid) => Number.isInteger(pid) && (pid as number) > 0)) {
+          return this.#fail(new ShardRendezvousError(`shard 0's welcome lists co-hosted shards that are not process ids: ${JSON.stringify(cohosted).slice(0, 80)}`));
+        }
+        this.cohosted = Object.freeze([...(cohosted as number[])]);
         this.#welcome?.resolve(String(m.sweepId));
         this.#welcome = null;
         return;
+      }
       case 'ping':
         send(this.#socket, { t: 'pong', id: m.id, t0: m.t0, t1: now() });
         return;

@@ -3,6 +3,7 @@ import { InvalidOptionError } from '@socketlab/protocol';
 import { round3, type ResolvedSweepConfig, type RunResult, type ShardSync, type SweepResults } from '@socketlab/results';
 import { now } from '../client-core.ts';
 import type { RunPosition } from '../sweep/events.ts';
+import { machineKey, visiblePids } from './cohost.ts';
 import { shareOf, type Share, type ShardIdentity } from './contract.ts';
 import { configDifference } from './merge.ts';
 import { RendezvousClient, RendezvousServer, type RendezvousOptions, type StartSignal } from './rendezvous.ts';
@@ -21,6 +22,8 @@ export interface ShardHooks {
   release(position: RunPosition): Promise<number>;
   /** After a run: how its release lined up with the agreed one. */
   sync(run: RunResult): ShardSync | undefined;
+  /** The pids of the other shards on this machine that this one can see: not foreign CPU (sweep/noise.ts). Absent: none. */
+  cohosted?(): readonly number[];
 }
 
 /** Checks a configuration can run sharded; throws InvalidOptionError naming the flag. */
@@ -78,7 +81,7 @@ export class ShardSession {
       ? await RendezvousServer.listen(rendezvous.host, rendezvous.port, identity.count, (hello) => configDifference(config, hello.config as ResolvedSweepConfig, 'shard 0', `shard ${hello.index}`), options)
       : null;
     try {
-      const client = await RendezvousClient.join(rendezvous.host, server?.port ?? rendezvous.port, { index: identity.index, count: identity.count, host: identity.host, node: identity.node, config }, options);
+      const client = await RendezvousClient.join(rendezvous.host, server?.port ?? rendezvous.port, { index: identity.index, count: identity.count, host: identity.host, node: identity.node, config, pid: process.pid, machine: machineKey() }, options);
       return new ShardSession(identity, `${rendezvous.host}:${rendezvous.port}`, client, server, client.sweepId);
     } catch (err) {
       await server?.close();
@@ -109,6 +112,7 @@ export class ShardSession {
       if (s === null) return undefined;
       return { agreedReleaseAt: round3(s.agreedAt), releaseErrorMs: round3(run.releaseAt - s.localAt), clockOffsetMs: round3(s.offsetMs), rttMs: round3(s.rttMs) };
     },
+    cohosted: () => visiblePids(this.#client?.cohosted ?? []),
   };
 
   /** Records the shard's identity in its results. */

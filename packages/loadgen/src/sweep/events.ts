@@ -31,4 +31,7 @@ export interface SweepHooks {
   /** Run as one shard of a sharded sweep (shard/session.ts): this shard's share of each run's clients,
    * released at the start agreed with the other shards. */
   shard?: ShardHooks;
+  /** With a `target`: the pid of the target server's process on this machine (`--target-pid`). Its process
+   * tree is sampled like a server loadgen started (each run's `server`) and is not foreign CPU. */
+  targetPid?: number;
 }

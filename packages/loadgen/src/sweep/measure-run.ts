@@ -10,7 +10,7 @@ import { DEFAULT_ADAPTER_OPTIONS, lessonRequest } from '../adapters.ts';
 import type { ClientReport, ClientSpec, PrepareMessage, ResultMessage } from '../messages.ts';
 import { sourceAddressesFor } from '../capacity.ts';
 import { autoRunTimeoutMs } from '../options.ts';
-import type { AcceptCounts, ServerProcess } from '../server-process.ts';
+import type { AcceptCounts, SampledServer } from '../server-process.ts';
 import { clientRequests, expectedReply } from '../workloads.ts';
 
 /** Runs of at most this many clients record every client's timeline (clients.timeline). */
@@ -107,7 +107,7 @@ const PREFORK_DESIGNS: ReadonlySet<DesignLabel> = new Set(['mp-prefork-rr', 'mp-
 const SHARES_TIMEOUT_MS = 2000;
 
 /** How this run's `connections` were shared between the children; null if the server never said. */
-async function sharesOf(server: ServerProcess, before: AcceptCounts | null, connections: number): Promise<ChildShares | null> {
+async function sharesOf(server: SampledServer, before: AcceptCounts | null, connections: number): Promise<ChildShares | null> {
   const base = before?.accepted ?? [];
   const after = await server.acceptCountsAtLeast(base.reduce((a, b) => a + b, 0) + connections, SHARES_TIMEOUT_MS);
   if (!after) return null;
@@ -115,7 +115,7 @@ async function sharesOf(server: ServerProcess, before: AcceptCounts | null, conn
   return { accept: after.accept, accepted, ...shareSpread(accepted) };
 }
 
-export async function settle(server: ServerProcess, baseline: number | null): Promise<void> {
+export async function settle(server: SampledServer, baseline: number | null): Promise<void> {
   if (baseline === null) return;
   const deadline = performance.now() + SETTLE_TIMEOUT_MS;
   while (performance.now() < deadline) {
@@ -208,13 +208,13 @@ export function loadgenUsage(
  * takes the last sample and stops; usage() is the run's server usage. With no server, all do nothing.
  */
 export class ServerSampling {
-  readonly #server: ServerProcess | null;
+  readonly #server: SampledServer | null;
   readonly #intervalMs: number;
   readonly #window = new SampleWindow();
   #baseline: number | null = null;
   #timer: NodeJS.Timeout | undefined;
 
-  constructor(server: ServerProcess | null, intervalMs: number) {
+  constructor(server: SampledServer | null, intervalMs: number) {
     this.#server = server;
     this.#intervalMs = intervalMs;
   }
@@ -252,7 +252,7 @@ export async function executeRun(
   workload: WorkloadDefinition,
   clients: number,
   index: number,
-  server: ServerProcess | null,
+  server: SampledServer | null,
   serverInstance: number,
   procs: ClientProcesses,
   aborted: () => boolean,
@@ -307,7 +307,8 @@ export async function executeRun(
 
   return {
     index,
-    serverInstance: server ? serverInstance : null,
+    // A --target server (sampled with --target-pid) is none of the cell's servers.
+    serverInstance: server && design !== 'external' ? serverInstance : null,
     startedAt: new Date(release).toISOString(),
     complete: !wasAborted,
     releaseAt: round3(release),

@@ -8,13 +8,13 @@ import { ClientProcesses } from '../client-processes.ts';
 import { collectEnvironment } from '../environment.ts';
 import { ServerStartError } from '../errors.ts';
 import { describeScale, resolveConfig, type SweepOptions } from '../options.ts';
-import { ServerProcess, killAllServersSync } from '../server-process.ts';
+import { ServerProcess, TargetProcess, killAllServersSync } from '../server-process.ts';
 import { VERSION } from '../version.ts';
 import { summarize } from './aggregate.ts';
 import { ESTIMATE, LearnedEta, estimateRunMs } from './estimate.ts';
 import type { RunPosition, SweepHooks, SweepProgressEvent } from './events.ts';
 import { executeRun } from './measure-run.ts';
-import { measureQuietest } from './quietest.ts';
+import { measureQuietest, noiseExclusions } from './quietest.ts';
 import { cellRate, executeOpenRun, openRunEstimateMs, probeCapacity, rateSpecs } from '../open/measure.ts';
 import type { CapacityProbe } from '@socketlab/results';
 
@@ -32,8 +32,8 @@ function isResolvedConfig(x: unknown): x is ResolvedSweepConfig {
  * over its preset) or a fully resolved configuration, such as the `config` of an earlier results
  * document (re-running it). Resolves with the results document; never rejects once the sweep has begun:
  * an interrupted or failed sweep resolves with `complete: false` and `abortReason`. Before it begins, it
- * throws InvalidOptionError for a bad configuration and ClientCapacityError for more clients than this
- * machine can take (open files, local ports).
+ * throws InvalidOptionError for a bad configuration (or a `hooks.targetPid` that is no live process
+ * here) and ClientCapacityError for more clients than this machine can take (open files, local ports).
  */
 export async function runSweep(config: SweepOptions | ResolvedSweepConfig = {}, hooks: SweepHooks = {}): Promise<SweepResults> {
   let cfg: ResolvedSweepConfig;
@@ -45,6 +45,8 @@ export async function runSweep(config: SweepOptions | ResolvedSweepConfig = {}, 
     cfg = resolveConfig(config);
   }
   checkClientCapacity(cfg);
+  // The --target server's process, when it runs here: sampled like a server loadgen starts, never stopped.
+  const target = hooks.targetPid === undefined ? null : TargetProcess.attach(hooks.targetPid, cfg.target, 'targetPid');
   const { signal } = hooks;
   const emit = (event: SweepProgressEvent) => {
     try {
@@ -89,6 +91,7 @@ export async function runSweep(config: SweepOptions | ResolvedSweepConfig = {}, 
   let server: ServerProcess | null = null;
   let runNumber = 0;
   const eta = new LearnedEta();
+  const exclude = noiseExclusions(hooks);
 
   const onAbort = () => {
     const r = signal?.reason as unknown;
@@ -150,15 +153,15 @@ export async function runSweep(config: SweepOptions | ResolvedSweepConfig = {}, 
               const releaseGate = hooks.shard && (() => hooks.shard!.release(position));
               if (cell.open) {
                 const shard = hooks.shard && { index: hooks.shard.index, count: hooks.shard.count, releaseGate: releaseGate! };
-                return await executeOpenRun(cfg, plan.design, plan.workload, cell.open.rate, r, server, cell.servers.length - 1, current, () => abortReason !== null, shard);
+                return await executeOpenRun(cfg, plan.design, plan.workload, cell.open.rate, r, server ?? target, cell.servers.length - 1, current, () => abortReason !== null, shard);
               }
               const share = hooks.shard && { ...hooks.shard.share(plan.clients), releaseGate: releaseGate! };
-              return await executeRun(cfg, plan.design, plan.workload, plan.clients, r, server, cell.servers.length - 1, current, () => abortReason !== null, share);
+              return await executeRun(cfg, plan.design, plan.workload, plan.clients, r, server ?? target, cell.servers.length - 1, current, () => abortReason !== null, share);
             } finally {
               if (cfg.clientMode === 'process') await current.close();
               current = null;
             }
-          });
+          }, exclude);
           if (hooks.shard) run.sync = hooks.shard.sync(run);
           cell.runs.push(run);
           if (run.noise?.noisy) warn(`${plan.design} × ${plan.workload.name} × N=${plan.clients} run ${r + 1}: other processes used ${Math.round((run.noise.foreignCpuShare ?? 0) * 100)} % of the machine's CPU in the quietest of ${run.noise.attempts} attempt(s) (threshold ${Math.round((cfg.noiseThreshold ?? 0) * 100)} %): flagged noisy`);
