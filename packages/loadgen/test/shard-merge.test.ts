@@ -113,6 +113,15 @@ describe('merge of a real sharded sweep (3 shards × N=7, rendezvous and server 
     assert.equal(merged.merged!.maxStartSkewMs, Math.max(...merged.cells[0]!.runs.map((r) => r.shards!.startSkewMs)));
   });
 
+  it('keeps the server usage of the lowest shard that sampled the target (--target-pid), else null', () => {
+    assert.equal(merged.cells[0]!.runs[0]!.server, null, 'no shard sampled the server');
+    const c = shards.map((s) => structuredClone(s));
+    const usage = { cpuUserMs: 10, cpuSystemMs: 5, cpuTotalMs: 15, peakRssBytes: 1 << 20, peakProcesses: 1, peakThreads: 7, samples: 3 };
+    c[1]!.cells[0]!.runs[0]!.server = usage;
+    c[2]!.cells[0]!.runs[0]!.server = { ...usage, cpuTotalMs: 99 };
+    assert.deepEqual(mergeShardResults(c).cells[0]!.runs[0]!.server, usage);
+  });
+
   it('the report reads the merged file like any other', { timeout: 60_000 }, async () => {
     const file = join(dir, 'merged.json');
     writeFileSync(file, JSON.stringify(merged));

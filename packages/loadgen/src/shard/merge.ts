@@ -171,7 +171,9 @@ function mergeRun(runs: readonly RunResult[], where: string, config: ResolvedSwe
     },
     errors: sumErrors(runs.map((r) => r.errors)),
     errorSamples: runs.flatMap((r, i) => r.errorSamples.map((m) => `shard ${i}: ${m}`)).slice(0, 10),
-    server: null,
+    // A shard given --target-pid sampled the server's tree (every shard on the server's machine samples
+    // the same one): the lowest such shard's usage stands for the run; none: null, as for any --target.
+    server: runs.find((r) => r.server !== null)?.server ?? null,
     loadgen: mergeLoadgen(runs.map((r) => r.loadgen), wallMs),
     ...(runs[0]!.open ? { open: mergeOpen(runs, err, config, where) } : {}),
     shards: { startSkewMs: round3(Math.max(...err) - Math.min(...err)), parts },
