@@ -102,7 +102,10 @@ async function main() {
   const env = { ...process.env, SLURM_CONF: join(state, 'slurm.conf'), PATH: `${dirname(process.execPath)}:${process.env.PATH}` };
 
   const server = await startServer();
+  // --target-pid: every shard runs on this machine, so each samples the server's process (runs[].server)
+  // and leaves it out of its foreign CPU; the unsharded runs do the same.
   const target = `127.0.0.1:${server.port}`;
+  const targetPid = ['--target-pid', String(server.child.pid)];
   log(`server single-event-loop on ${target}`);
 
   // 1 × 100 clients, RUNS runs before the sharded sweep and RUNS after it: the noise band, taken over
@@ -110,7 +113,7 @@ async function main() {
   const wholeTotals = [];
   const unsharded = (name) => {
     const file = join(state, name);
-    sh(process.execPath, [LOADGEN, '--target', target, ...SWEEP, '--quiet', '--out', file]);
+    sh(process.execPath, [LOADGEN, '--target', target, ...targetPid, ...SWEEP, '--quiet', '--out', file]);
     wholeTotals.push(...JSON.parse(readFileSync(file, 'utf8')).cells[0].runs.map((r) => r.totalMs));
   };
   unsharded('whole-before.json');
@@ -118,7 +121,7 @@ async function main() {
   // 4 × 25 clients over the 3 nodes: the generated launcher, run by sbatch (srun inside it, then the merge).
   const shardedJob = async (name, sweep) => {
     const port = await freePort();
-    const script = sh(process.execPath, [LOADGEN, 'launcher', 'slurm', '--shards', String(SHARDS), '--nodes', String(NODES), '--port', String(port), '--rendezvous-host', '127.0.0.1', '--name', 'socketlab-ci', '--command', `${process.execPath} ${LOADGEN}`, '--', '--target', target, ...sweep]);
+    const script = sh(process.execPath, [LOADGEN, 'launcher', 'slurm', '--shards', String(SHARDS), '--nodes', String(NODES), '--port', String(port), '--rendezvous-host', '127.0.0.1', '--name', 'socketlab-ci', '--command', `${process.execPath} ${LOADGEN}`, '--', '--target', target, ...targetPid, ...sweep]);
     writeFileSync(join(state, `${name}.sh`), script);
     const dir = join(state, name);
     const t = performance.now();
@@ -138,7 +141,7 @@ async function main() {
   // shards use together, to tell the cost of more generator processes on the server's 2 cores from the
   // cost of sharding itself (the rendezvous, the agreed start, the merge).
   const control = join(state, 'whole-4-processes.json');
-  sh(process.execPath, [LOADGEN, '--target', target, ...SWEEP.map((a, i, all) => (all[i - 1] === '--loadgen-workers' ? String(SHARDS) : a)), '--quiet', '--out', control]);
+  sh(process.execPath, [LOADGEN, '--target', target, ...targetPid, ...SWEEP.map((a, i, all) => (all[i - 1] === '--loadgen-workers' ? String(SHARDS) : a)), '--quiet', '--out', control]);
   const controlTotals = JSON.parse(readFileSync(control, 'utf8')).cells[0].runs.map((r) => r.totalMs);
   const merged = JSON.parse(readFileSync(join(out, 'merged.json'), 'utf8'));
   const shardFiles = readdirSync(out).filter((f) => /^shard-\d+\.json$/.test(f));
@@ -168,6 +171,7 @@ async function main() {
     check(r.shards.parts.map((p) => p.clients).join() === '25,25,25,25', `run ${r.index}: 4 × 25`);
   }
   check(readme.includes('external'), 'the report names the external design');
+  check(runs.every((r) => r.server !== null && r.server.samples > 0), 'merged runs keep the server usage the shards sampled (--target-pid)');
 
   const sharded = runs.map((r) => r.totalMs);
   const shardedMedian = median(sharded);
@@ -201,6 +205,7 @@ async function main() {
   log(`${SHARDS} × ${CLIENTS / SHARDS} merged totals (ms): ${sharded.join(', ')}; median ${shardedMedian}`);
   log(`1 × ${CLIENTS} over ${SHARDS} client processes (information): totals (ms) ${controlTotals.join(', ')}; median ${median(controlTotals)}`);
   log(`shard runs flagged noisy: ${shardRuns.filter((x) => x.run.noise?.noisy).length} of ${shardRuns.length}; foreign CPU shares: ${shardRuns.map((x) => x.run.noise?.foreignCpuShare).join(', ')}`);
+  log(`server CPU per merged run (ms, sampled through --target-pid): ${runs.map((r) => r.server?.cpuTotalMs).join(', ')}`);
   log(`merged p50/p99 latency: ${runs.map((r) => `${r.tasks.latencyUs.p50}/${r.tasks.latencyUs.p99} µs`).join('; ')}`);
   const openRuns = openCell.runs;
   log(`open model: sharded job ${openJobS.toFixed(1)} s; start skew per run (ms): ${openRuns.map((r) => r.shards.startSkewMs).join(', ')}`);

@@ -204,6 +204,8 @@ export function costModelSentence(a: Analysis, w: WorkloadAnalysis): string {
  */
 export function fastestSentence(w: WorkloadAnalysis): string | null {
   if (w.fastest.length === 0) return null;
+  // "Fastest" of one is no finding (a sweep of one --target, a merged sharded run).
+  if (w.designs.length < 2) return `Only **${w.designs[0]?.design ?? w.fastest[0]!.design}** was swept: nothing to rank it against.`;
   const range = (s: { fromN: number; toN: number }) => (s.fromN === s.toN ? `N = ${s.fromN}` : `N = ${s.fromN}–${s.toN}`);
   const decided = w.fastest.filter((s) => s.design !== null);
   const parts = w.fastest.map((s) =>

@@ -9,8 +9,8 @@ import { REPO_ROOT } from './helpers.ts';
 
 /**
  * The repository ships reports generated from real sweeps: reports/quick/ (from its sweep.json),
- * reports/seed/ (from two sweeps), reports/lesson/ and reports/open/ (one sweep each; those three with a
- * title of their own). Regenerating them the way the maintainers'
+ * reports/seed/ (from two sweeps), reports/lesson/ and reports/open/ (one sweep each), reports/sharded/
+ * (the two merged files of the CI's Slurm test, closed and open model; those four with a title of their own). Regenerating them the way the maintainers'
  * command does (`npx nx run report:shipped`, the `shipped` script) must give the committed files byte
  * for byte: same data, same report. After an intended change to the report, run that command and commit.
  */
@@ -19,6 +19,7 @@ const SHIPPED = [
   { dir: 'reports/seed/', inputs: ['sweep.json', 'sweep-2.json'], title: "socketlab report: the lesson's parameters (SLEEP 3000)", preset: 'seed' },
   { dir: 'reports/lesson/', inputs: ['sweep.json'], title: "socketlab report: the lesson preset, socketlab's designs beside the lesson's Python servers (SLEEP 30)", preset: 'lesson' },
   { dir: 'reports/open/', inputs: ['sweep.json'], title: "socketlab report: the open model, PING and SLEEP 5 at 10-120 % of each design's probed capacity", preset: 'quick' },
+  { dir: 'reports/sharded/', inputs: ['sweep.json', 'sweep-2.json'], title: 'socketlab report: a sharded run on a one-machine Slurm (4 shards over 3 fake nodes), closed and open model, merged', preset: 'quick' },
 ] as const;
 
 describe('the shipped reports', () => {
