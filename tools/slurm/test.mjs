@@ -34,11 +34,12 @@ const CLIENTS = 100;
 const RUNS = 5;
 // CPU-light: WAIT 300 ms on the event loop (timeScale 0.1), one task per client.
 const SWEEP = ['--clients', String(CLIENTS), '--workloads', 'wait', '--time-scale', '0.1', '--runs', String(RUNS), '--quiet-wait-ms', '0', '--loadgen-workers', '1', '--no-progress', '--allow-errors'];
-// Open model: 4 shards × 50 requests/s, constant arrivals (so the arrivals are the rate × the duration, exactly).
+// Open model: 4 shards × 50 requests/s, constant arrivals (so the arrivals are the rate × the duration,
+// exactly); then 50 % of the capacity the four shards probe together (every shard must derive one rate).
 const OPEN_RATE = 200;
 const OPEN_CONNECTIONS = 8;
 const OPEN_DURATION_MS = 2000;
-const OPEN_SWEEP = ['--model', 'open', '--rates', String(OPEN_RATE), '--connections', String(OPEN_CONNECTIONS), '--duration-ms', String(OPEN_DURATION_MS), '--arrival', 'constant', '--workloads', 'ping', '--runs', '2', '--quiet-wait-ms', '0', '--loadgen-workers', '1', '--no-progress', '--allow-errors'];
+const OPEN_SWEEP = ['--model', 'open', '--rates', `${OPEN_RATE},50%`, '--probe-ms', '1000', '--connections', String(OPEN_CONNECTIONS), '--duration-ms', String(OPEN_DURATION_MS), '--arrival', 'constant', '--workloads', 'ping', '--runs', '2', '--quiet-wait-ms', '0', '--loadgen-workers', '1', '--no-progress', '--allow-errors'];
 const SKIP = 77;
 
 const state = mkdtempSync(join(tmpdir(), 'socketlab-slurm-'));
@@ -187,7 +188,11 @@ async function main() {
   const openReadme = readFileSync(join(state, 'open-report/README.md'), 'utf8');
   check(openMerged.complete === true, `open: merged complete (abortReason ${openMerged.abortReason})`);
   const openCell = openMerged.cells[0];
-  check(openCell.model === 'open' && openCell.open.rate === OPEN_RATE, `open: one open-model cell at ${OPEN_RATE} requests/s`);
+  check(openCell.model === 'open' && openCell.open.rate === OPEN_RATE, `open: the first open-model cell at ${OPEN_RATE} requests/s`);
+  const percentCell = openMerged.cells[1];
+  const openShardCells = readdirSync(openOut).filter((f) => /^shard-\d+\.json$/.test(f)).map((f) => JSON.parse(readFileSync(join(openOut, f), 'utf8')).cells[1]);
+  check(percentCell?.open?.ratePercent === 50 && percentCell.open.probe?.completed > 0, 'open: a cell at 50 % of the jointly probed capacity');
+  check(openShardCells.length === SHARDS && openShardCells.every((c) => JSON.stringify(c.open) === JSON.stringify(percentCell?.open)), 'open: every shard derived the same probe and rate');
   const arrivalsExpected = (OPEN_RATE * OPEN_DURATION_MS) / 1000;
   for (const r of openCell.runs) {
     check(r.open.arrivals === arrivalsExpected, `open run ${r.index}: ${arrivalsExpected} arrivals from 4 shards' constant schedules (got ${r.open.arrivals})`);
@@ -209,6 +214,7 @@ async function main() {
   log(`merged p50/p99 latency: ${runs.map((r) => `${r.tasks.latencyUs.p50}/${r.tasks.latencyUs.p99} µs`).join('; ')}`);
   const openRuns = openCell.runs;
   log(`open model: sharded job ${openJobS.toFixed(1)} s; start skew per run (ms): ${openRuns.map((r) => r.shards.startSkewMs).join(', ')}`);
+  if (percentCell?.open) log(`open model, 50 % of the joint probe: capacity ${percentCell.open.probe.throughputPerSec}/s (${percentCell.open.probe.completed} replies in ${percentCell.open.probe.durationMs} ms over 4 shards) → ${percentCell.open.rate}/s; throughput ${percentCell.runs.map((r) => r.open.throughputPerSec).join(', ')}/s; parts ${percentCell.runs[0]?.shards.parts.map((p) => p.targetRate).join('/')}`);
   log(`open model merged (${OPEN_RATE}/s target): throughput ${openRuns.map((r) => r.open.throughputPerSec).join(', ')}/s; response p50/p99 ${openRuns.map((r) => `${r.tasks.latencyUs.p50}/${r.tasks.latencyUs.p99}`).join('; ')} µs; service p99 ${openRuns.map((r) => r.open.serviceUs.p99).join(', ')} µs; saturated ${openRuns.map((r) => r.open.saturated).join(', ')}; generatorLimited ${openRuns.map((r) => r.open.generatorLimited).join(', ')}`);
   const keep = process.env.SOCKETLAB_SLURM_KEEP;
   if (keep) {

@@ -8,7 +8,7 @@ import { FLAGS, parseArgs } from '../src/cli.ts';
 import { BRAND } from '../src/messages.ts';
 import { OpenShareRunner } from '../src/open/open-client.ts';
 import type { OpenPrepareMessage, OpenResultMessage, OpenShareReport } from '../src/open/messages.ts';
-import { executeOpenRun, openRunResult } from '../src/open/measure.ts';
+import { executeOpenRun, openRunResult, combineProbes, probeValues } from '../src/open/measure.ts';
 import { DEFAULT_OPEN_OPTIONS, ratesValue } from '../src/open/options.ts';
 import { arrivalTimes, integralShare, splitRun } from '../src/open/schedule.ts';
 import { resolveConfig } from '../src/options.ts';
@@ -303,5 +303,13 @@ describe('open model: a sweep end to end', () => {
       assert.ok(o.arrivals > 0);
       assert.equal(run.clients.completed, 2, JSON.stringify(run.errorSamples));
     }
+  });
+});
+
+describe('open model: the shards\' joint capacity probe', () => {
+  it('adds the shards\' OK replies and errors over the longest probe, the same for every shard', () => {
+    const parts = [probeValues({ throughputPerSec: 0, durationMs: 300, completed: 100, errors: 0 }), probeValues({ throughputPerSec: 0, durationMs: 310, completed: 50, errors: 1 })];
+    assert.deepEqual(combineProbes(parts), { throughputPerSec: 483.871, durationMs: 310, completed: 150, errors: 1 });
+    assert.deepEqual(combineProbes([...parts]), combineProbes(parts));
   });
 });

@@ -69,7 +69,6 @@ describe('CLI: sharded sweeps, merge and launcher', () => {
       [['--shard', '1/2', '--target', '127.0.0.1:1'], /--rendezvous is required with --shard 1\/2/],
       [['--shard', '0/4', '--target', '127.0.0.1:1', '--clients', '2'], /--clients: with --shard 0\/4 every N must be at least the shard count 4 \(got 2\)/],
       [['--shard', '0/1', '--target', '127.0.0.1:1', '--noise-retries', '1'], /--noise-retries must be 0 with --shard/],
-      [['--shard', '0/2', '--target', '127.0.0.1:1', '--model', 'open', '--rates', '100,50%'], /--rates: with --shard 0\/2 give rates in requests\/s, not percentages \(50%\)/],
       [['--shard', '0/4', '--target', '127.0.0.1:1', '--model', 'open', '--rates', '100', '--connections', '2'], /--connections: with --shard 0\/4 there must be at least one connection per shard \(got 2\)/],
       [['--shard', '0/4', '--target', '127.0.0.1:1', '--model', 'open', '--rates', '3,100', '--connections', '8'], /--rates: with --shard 0\/4 every rate must be at least the shard count 4 requests\/s \(got 3\)/],
     ];

@@ -255,6 +255,21 @@ describe('merge of a real sharded open-model sweep (3 shards, 60 requests/s on 6
     assert.equal(o.generatorLimited, parts.some((p) => p.open!.generatorLimited));
   });
 
+  it('a percentage of capacity: the shards probe together and all derive the same rate from the joint probe', { timeout: 60_000 }, async () => {
+    const target = `127.0.0.1:${server.address.port}`;
+    const config = resolveConfig({ target, model: 'open', rates: ['50%'], connections: CONNECTIONS, durationMs: 400, probeMs: 300, arrival: 'constant', workloads: ['ping'], runs: 1, quietWaitMs: 0, noiseRetries: 0, loadgenWorkers: 1 });
+    const parts = await shardedSweep(target, config);
+    const cells = parts.map((p) => p.cells[0]!);
+    const probe = cells[0]!.open!.probe!;
+    assert.ok(probe.completed > 0, 'the joint probe counted replies');
+    for (const c of cells) assert.deepEqual(c.open, cells[0]!.open, 'every shard has the same probe and rate');
+    assert.equal(cells[0]!.open!.rate, Math.max(1, Math.round((probe.throughputPerSec * 50) / 100)));
+    assert.equal(cells[0]!.open!.ratePercent, 50);
+    const m = mergeShardResults(parts);
+    assert.deepEqual(validateResults(m).errors, []);
+    assert.deepEqual(m.cells[0]!.runs[0]!.shards!.parts.map((p) => p.targetRate), [0, 1, 2].map((i) => shareOf(cells[0]!.open!.rate, i, SHARDS).count));
+  });
+
   it('refuses a shard whose rate is not its share of the cell\'s rate', () => {
     const c = shards.map((s) => structuredClone(s));
     c[1]!.cells[0]!.runs[0]!.open!.targetRate = RATE;

@@ -117,6 +117,19 @@ describe('rendezvous (real sockets on 127.0.0.1)', () => {
     assert.equal(server.failure, null);
   });
 
+  it('a barrier gathers numbers: every shard gets every shard\'s values by index; values that are not numbers fail the run', { timeout: 10_000 }, async () => {
+    const server = await RendezvousServer.listen('127.0.0.1', 0, 3, sameConfig, { timeoutMs: 5000 });
+    const clients = await Promise.all([0, 1, 2].map((i) => RendezvousClient.join('127.0.0.1', server.port, hello(i, 3))));
+    const starts = await Promise.all(clients.map((c, i) => c.barrier('probe result', [10 * (i + 1), 300 + i])));
+    for (const s of starts) assert.deepEqual(s.values, [[10, 300], [20, 301], [30, 302]]);
+    const plain = await Promise.all(clients.map((c) => c.barrier('a run')));
+    for (const s of plain) assert.equal(s.values, null, 'no values given, none handed out');
+    const bad = clients.map((c, i) => c.barrier('probe result 2', i === 1 ? ([1, Number.NaN] as number[]) : [1]));
+    for (const b of bad) await assert.rejects(b, codeOf('SOCKETLAB_ERR_SHARD_RENDEZVOUS', /shard 1 gave values that are not up to 16 finite numbers at "probe result 2"/));
+    for (const c of clients) c.close();
+    await server.close();
+  });
+
   it('refuses a hello whose pid or machine key is malformed, naming the field', { timeout: 10_000 }, async () => {
     const server = await RendezvousServer.listen('127.0.0.1', 0, 2, sameConfig, { timeoutMs: 2000 });
     for (const [bad, message] of [[{ pid: -3 }, /^shard 1: pid -3 is not a process id$/], [{ pid: 1, machine: '' }, /^shard 1: machine "" is not a machine key$/]] as const) {

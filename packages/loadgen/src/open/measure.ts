@@ -5,7 +5,7 @@ import {
 } from '@socketlab/results';
 import type { ClientProcesses } from '../client-processes.ts';
 import { LoadgenWorkerError } from '../errors.ts';
-import type { SampledServer, ServerProcess } from '../server-process.ts';
+import type { SampledServer } from '../server-process.ts';
 import { ServerSampling, loadgenUsage } from '../sweep/measure-run.ts';
 import { shareOf } from '../shard/contract.ts';
 import { expectedReply } from '../workloads.ts';
@@ -82,10 +82,10 @@ function target(cfg: ResolvedSweepConfig, design: DesignLabel, server: SampledSe
  * from the first process's start to the last reply. A closed loop at full occupancy finds what the server
  * sustains with this many connections, which is the throughput an open run can approach, not exceed.
  */
-export async function probeCapacity(cfg: ResolvedSweepConfig, design: DesignLabel, workload: WorkloadDefinition, server: ServerProcess | null, procs: ClientProcesses): Promise<CapacityProbe> {
+export async function probeCapacity(cfg: ResolvedSweepConfig, design: DesignLabel, workload: WorkloadDefinition, server: SampledServer | null, procs: ClientProcesses, shard?: OpenShard): Promise<CapacityProbe> {
   const o = openConfigOf(cfg);
-  const shares = sharesFor(o, procs.size, workload, 0, true);
-  const outcome = await procs.runOpen(target(cfg, design, server), shares, () => {});
+  const shares = sharesFor(o, procs.size, workload, 0, true, shard);
+  const outcome = await procs.runOpen(target(cfg, design, server), shares, () => {}, shard?.releaseGate);
   const reports = outcome.results.map((r) => r.report);
   const start = Math.min(...reports.map((r) => r.startAt));
   const lastReply = Math.max(...reports.map((r) => r.lastReplyAt ?? r.startAt));
@@ -93,6 +93,23 @@ export async function probeCapacity(cfg: ResolvedSweepConfig, design: DesignLabe
   const sent = reports.reduce((a, r) => a + r.sent, 0);
   const durationMs = Math.max(0.001, lastReply - start);
   return { throughputPerSec: round3(completed / (durationMs / 1000)), durationMs: round3(durationMs), completed, errors: sent - completed + reports.reduce((a, r) => a + r.connections.filter((c) => c.failure !== null).length, 0) };
+}
+
+/** A probe's numbers as one shard gives them to the others (ShardHooks.gather). */
+export function probeValues(p: CapacityProbe): number[] {
+  return [p.completed, p.durationMs, p.errors];
+}
+
+/**
+ * The capacity the shards probed together (each its share of the connections, all released at one
+ * agreed start): their OK replies added, over the longest shard's probe. Every shard computes it from the
+ * same numbers in shard order, so every shard gets the same capacity, and so the same cell rates.
+ */
+export function combineProbes(parts: readonly (readonly number[])[]): CapacityProbe {
+  const completed = parts.reduce((a, v) => a + (v[0] ?? 0), 0);
+  const durationMs = Math.max(0.001, ...parts.map((v) => v[1] ?? 0));
+  const errors = parts.reduce((a, v) => a + (v[2] ?? 0), 0);
+  return { throughputPerSec: round3(completed / (durationMs / 1000)), durationMs: round3(durationMs), completed, errors };
 }
 
 /** A cell's rate: given in requests/s, or a percentage of the design × workload's probed capacity. */

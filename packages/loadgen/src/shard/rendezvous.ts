@@ -11,8 +11,8 @@ import { cohostedPids } from './cohost.ts';
  *
  *   shard → 0: hello {index, count, host, node, config,   0 → shard: welcome {sweepId, cohosted} (once all n said hello)
  *                     pid, machine}
- *   shard → 0: ready {seq, label}                          0 → shard: ping {id, t0} … (clock rounds)
- *   shard → 0: pong {id, t0, t1}                           0 → shard: start {seq, agreedAt, localAt, offsetMs, rttMs}
+ *   shard → 0: ready {seq, label, values?}                 0 → shard: ping {id, t0} … (clock rounds)
+ *   shard → 0: pong {id, t0, t1}                           0 → shard: start {seq, agreedAt, localAt, offsetMs, rttMs, values?}
  *   shard → 0: bye                                         0 → shard: abort {code, message}
  *
  * Before every run (barrier `seq`) each shard says ready once its clients are prepared; when all n are,
@@ -20,6 +20,9 @@ import { cohostedPids } from './cohost.ts';
  * picks one start time a margin ahead on its own clock, and tells each shard that time on the shard's
  * own clock. Anything wrong (a shard missing past the timeout, one that leaves, one that disagrees)
  * aborts every shard with the same coded error.
+ *
+ * A barrier can also gather numbers: each shard's `values` at a barrier come back to every shard in the
+ * start, by shard index (the open model's joint capacity probe sums the shards' probes this way).
  *
  * `pid` and `machine` (shard/cohost.ts) say where a shard runs; the welcome tells each shard the pids of
  * the others on its machine (`cohosted`), whose CPU its noise measurement leaves out. Both sides ignore
@@ -69,7 +72,12 @@ export interface StartSignal {
   readonly localAt: number;
   readonly offsetMs: number;
   readonly rttMs: number;
+  /** Every shard's `values` at this barrier, by shard index; null when none gave any. */
+  readonly values: readonly (readonly number[])[] | null;
 }
+
+/** Most numbers one shard may give at a barrier. */
+const MAX_BARRIER_VALUES = 16;
 
 type Message = { t: string; [key: string]: unknown };
 
@@ -123,6 +131,8 @@ export class RendezvousServer {
   readonly #peers = new Set<Peer>();
   readonly #byIndex = new Map<number, Peer>();
   readonly #ready = new Map<number, Map<number, string>>();
+  /** The values given at each pending barrier, by shard index. */
+  readonly #values = new Map<number, Map<number, number[]>>();
   #barrierTimer: NodeJS.Timeout | undefined;
   #connectTimer: NodeJS.Timeout | undefined;
   #failure: Error | null = null;
@@ -225,8 +235,13 @@ export class RendezvousServer {
         resolve?.({ t0: m.t0 as number, t1: m.t1 as number, t2: now() });
         return;
       }
-      case 'ready':
-        return this.#onReady(peer, m.seq as number, String(m.label));
+      case 'ready': {
+        const values = m.values;
+        if (values !== undefined && !(Array.isArray(values) && values.length <= MAX_BARRIER_VALUES && values.every((v) => typeof v === 'number' && Number.isFinite(v)))) {
+          return this.#abort(new ShardRendezvousError(`shard ${peer.hello?.index ?? '?'} gave values that are not up to ${MAX_BARRIER_VALUES} finite numbers at "${String(m.label)}": ${JSON.stringify(values).slice(0, 80)}`));
+        }
+        return this.#onReady(peer, m.seq as number, String(m.label), values as number[] | undefined);
+      }
       case 'bye': {
         peer.said = 'bye';
         // The others wait at a barrier this shard will never reach: its sweep ended early (interrupted).
@@ -237,7 +252,7 @@ export class RendezvousServer {
     }
   }
 
-  #onReady(peer: Peer, seq: number, label: string): void {
+  #onReady(peer: Peer, seq: number, label: string, values?: number[]): void {
     if (!peer.hello) return;
     const gone = [...this.#byIndex.values()].find((p) => p.said === 'bye');
     if (gone) return this.#abort(this.#endedEarly(gone.hello!.index, seq, label));
@@ -255,10 +270,18 @@ export class RendezvousServer {
       if (other !== label) return this.#abort(new ShardRendezvousError(`run ${seq + 1}: shard ${peer.hello.index} is at "${label}" but shard ${index} at "${other}"; the shards' sweeps diverged`));
     }
     ready.set(peer.hello.index, label);
+    if (values !== undefined) {
+      const given = this.#values.get(seq) ?? new Map<number, number[]>();
+      given.set(peer.hello.index, values);
+      this.#values.set(seq, given);
+    }
     if (ready.size === this.#count) {
       clearTimeout(this.#barrierTimer);
       this.#ready.delete(seq);
-      this.#start(seq).catch((err: Error) => this.#abort(err));
+      const given = this.#values.get(seq);
+      this.#values.delete(seq);
+      const all = given ? Array.from({ length: this.#count }, (_, i) => given.get(i) ?? []) : null;
+      this.#start(seq, all).catch((err: Error) => this.#abort(err));
     }
   }
 
@@ -281,7 +304,7 @@ export class RendezvousServer {
     return estimateClock(samples);
   }
 
-  async #start(seq: number): Promise<void> {
+  async #start(seq: number, values: number[][] | null): Promise<void> {
     const peers = [...this.#byIndex.values()];
     const clocks = await Promise.all(peers.map((p) => this.#clock(p)));
     if (this.#failure) return;
@@ -289,7 +312,7 @@ export class RendezvousServer {
     const agreedAt = now() + this.#options.startMarginMs + 2 * maxRtt;
     peers.forEach((p, i) => {
       const c = clocks[i]!;
-      send(p.socket, { t: 'start', seq, agreedAt, localAt: agreedAt + c.offsetMs, offsetMs: c.offsetMs, rttMs: c.rttMs });
+      send(p.socket, { t: 'start', seq, agreedAt, localAt: agreedAt + c.offsetMs, offsetMs: c.offsetMs, rttMs: c.rttMs, ...(values ? { values } : {}) });
     });
   }
 
@@ -418,7 +441,8 @@ export class RendezvousClient {
       case 'start': {
         const waiter = this.#starts.get(m.seq as number);
         this.#starts.delete(m.seq as number);
-        waiter?.resolve({ seq: m.seq as number, agreedAt: m.agreedAt as number, localAt: m.localAt as number, offsetMs: m.offsetMs as number, rttMs: m.rttMs as number });
+        const values = Array.isArray(m.values) ? (m.values as number[][]) : null;
+        waiter?.resolve({ seq: m.seq as number, agreedAt: m.agreedAt as number, localAt: m.localAt as number, offsetMs: m.offsetMs as number, rttMs: m.rttMs as number, values });
         return;
       }
       case 'abort': {
@@ -445,10 +469,11 @@ export class RendezvousClient {
 
   /**
    * The barrier before a run: tells shard 0 this shard is ready for the run named `label` and resolves
-   * with the agreed start. Rejects (coded) if the rendezvous fails meanwhile. Bounded: shard 0 gives up
-   * on late shards after the timeout; this side gives up on a silent shard 0 after twice that.
+   * with the agreed start (and every shard's `values`, when given). Rejects (coded) if the rendezvous
+   * fails meanwhile. Bounded: shard 0 gives up on late shards after the timeout; this side gives up on a
+   * silent shard 0 after twice that.
    */
-  async barrier(label: string): Promise<StartSignal> {
+  async barrier(label: string, values?: readonly number[]): Promise<StartSignal> {
     if (this.#failure) throw this.#failure;
     const seq = this.#seq++;
     const timeoutMs = 2 * this.#options.timeoutMs;
@@ -457,7 +482,7 @@ export class RendezvousClient {
       return await new Promise<StartSignal>((resolve, reject) => {
         this.#starts.set(seq, { resolve, reject });
         timer = setTimeout(() => this.#fail(new ShardTimeoutError(`run ${seq + 1} (${label}): no start from the rendezvous within ${timeoutMs} ms`)), timeoutMs);
-        send(this.#socket, { t: 'ready', seq, label });
+        send(this.#socket, { t: 'ready', seq, label, ...(values ? { values } : {}) });
       });
     } finally {
       clearTimeout(timer);

@@ -20,6 +20,10 @@ export interface ShardHooks {
   share(clients: number): Share;
   /** Before a release, once this shard's clients are ready: resolves with the local time (a now() value) to release at. */
   release(position: RunPosition): Promise<number>;
+  /** A barrier named `label` (not a run's: the open model's capacity probe): the local time to start at. */
+  start(label: string): Promise<number>;
+  /** A barrier that gathers numbers: resolves with every shard's `values`, by shard index. */
+  gather(label: string, values: readonly number[]): Promise<number[][]>;
   /** After a run: how its release lined up with the agreed one. */
   sync(run: RunResult): ShardSync | undefined;
   /** The pids of the other shards on this machine that this one can see: not foreign CPU (sweep/noise.ts). Absent: none. */
@@ -35,9 +39,7 @@ export function checkShardable(config: ResolvedSweepConfig, shard: ShardIdentity
   if (config.model === 'open' && config.open) {
     // Every shard takes an integral share of the connections and of each rate: at least one of each.
     const o = config.open;
-    if (o.ratePercents.length > 0) {
-      throw new InvalidOptionError(`--rates: with ${flag} give rates in requests/s, not percentages (${o.ratePercents.map((p) => `${p}%`).join(', ')}): each shard would probe the capacity on its own and pick a different rate; probe it with one unsharded sweep first`);
-    }
+    // Percentages are of the capacity the shards probe together (open/measure.ts combineProbes).
     if (o.connections < shard.count) throw new InvalidOptionError(`--connections: with ${flag} there must be at least one connection per shard (got ${o.connections})`);
     const slow = o.rates.filter((r) => r < shard.count);
     if (slow.length > 0) throw new InvalidOptionError(`--rates: with ${flag} every rate must be at least the shard count ${shard.count} requests/s (got ${slow.join(', ')})`);
@@ -101,6 +103,15 @@ export class ShardSession {
 
   readonly #hooks: Omit<ShardHooks, 'index' | 'count'> = {
     share: (clients) => shareOf(clients, this.identity.index, this.identity.count),
+    start: async (label) => {
+      if (this.#client === null) return now();
+      return (await this.#client.barrier(label)).localAt;
+    },
+    gather: async (label, values) => {
+      if (this.#client === null) return [[...values]];
+      const s = await this.#client.barrier(label, values);
+      return (s.values ?? []).map((v) => [...v]);
+    },
     release: async (p) => {
       if (this.#client === null) return now();
       this.#last = await this.#client.barrier(`${p.design}/${p.workload}/N=${p.clients}/run ${p.run}`);

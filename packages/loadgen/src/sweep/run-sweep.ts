@@ -15,7 +15,7 @@ import { ESTIMATE, LearnedEta, estimateRunMs } from './estimate.ts';
 import type { RunPosition, SweepHooks, SweepProgressEvent } from './events.ts';
 import { executeRun } from './measure-run.ts';
 import { measureQuietest, noiseExclusions } from './quietest.ts';
-import { cellRate, executeOpenRun, openRunEstimateMs, probeCapacity, rateSpecs } from '../open/measure.ts';
+import { cellRate, combineProbes, executeOpenRun, openRunEstimateMs, probeCapacity, probeValues, rateSpecs } from '../open/measure.ts';
 import type { CapacityProbe } from '@socketlab/results';
 
 /** Attempts at starting a server before its cell is skipped, and the pause between them (ms). */
@@ -134,7 +134,12 @@ export async function runSweep(config: SweepOptions | ResolvedSweepConfig = {}, 
               current = shared; // so that an interrupt reaches the probe too
               let probe: CapacityProbe;
               try {
-                probe = await probeCapacity(cfg, plan.design, plan.workload, server, shared!);
+                // Sharded: every shard probes its share of the connections from one agreed start, and the
+                // capacity is theirs together (each shard then derives the same rates from it).
+                const label = `probe ${plan.design}/${plan.workload.name}`;
+                const shard = hooks.shard && { index: hooks.shard.index, count: hooks.shard.count, releaseGate: () => hooks.shard!.start(label) };
+                probe = await probeCapacity(cfg, plan.design, plan.workload, server ?? target, shared!, shard);
+                if (hooks.shard) probe = combineProbes(await hooks.shard.gather(`${label} result`, probeValues(probe)));
               } finally {
                 current = null;
               }
