@@ -1,4 +1,4 @@
-import type { RunResult } from '@socketlab/results';
+import type { HistogramRecord, RunResult } from '@socketlab/results';
 import type { Dataset } from './load.ts';
 
 /**
@@ -34,6 +34,21 @@ export interface RunsCsvColumn {
 
 const col = (name: string, from: string | null, value: (r: RunRow) => Cell): RunsCsvColumn => Object.freeze({ name, from, value });
 
+/** A histogram's summary columns (`<prefix>Count`, `<prefix>MinUs`, … `<prefix>MaxUs`) from the histogram at `path`. */
+const SUMMARY = [['Count', 'count'], ['MinUs', 'min'], ['MeanUs', 'mean'], ['P50Us', 'p50'], ['P90Us', 'p90'], ['P99Us', 'p99'], ['MaxUs', 'max']] as const;
+const histogramCols = (prefix: string, path: string, get: (r: RunRow) => HistogramRecord | undefined): RunsCsvColumn[] =>
+  SUMMARY.map(([suffix, key]) => col(`${prefix}${suffix}`, `${path}.${key}`, (r) => get(r)?.[key]));
+
+/** A histogram's fields no column holds: its encoding and settings stay in the JSON. */
+const histogramLeftOut = (path: string): Record<string, string> => ({
+  [`${path}.encoding`]: 'the histogram itself: percentiles are columns, the histogram stays in the JSON',
+  [`${path}.unit`]: 'always us (the column names say µs)',
+  [`${path}.lowestDiscernibleValue`]: 'the histogram\'s settings',
+  [`${path}.highestTrackableValue`]: 'the histogram\'s settings',
+  [`${path}.significantDigits`]: 'the histogram\'s settings',
+  [`${path}.encoded`]: 'the histogram itself',
+});
+
 /** The columns, in order. docs/results-format.md ("CSV export") lists them. */
 export const RUNS_CSV_COLUMNS: readonly RunsCsvColumn[] = Object.freeze([
   col('input', null, (r) => r.input),
@@ -51,13 +66,7 @@ export const RUNS_CSV_COLUMNS: readonly RunsCsvColumn[] = Object.freeze([
   col('tasksExpected', 'tasks.expected', (r) => r.run.tasks.expected),
   col('tasksSent', 'tasks.sent', (r) => r.run.tasks.sent),
   col('tasksOk', 'tasks.ok', (r) => r.run.tasks.ok),
-  col('latencyCount', 'tasks.latencyUs.count', (r) => r.run.tasks.latencyUs.count),
-  col('latencyMinUs', 'tasks.latencyUs.min', (r) => r.run.tasks.latencyUs.min),
-  col('latencyMeanUs', 'tasks.latencyUs.mean', (r) => r.run.tasks.latencyUs.mean),
-  col('latencyP50Us', 'tasks.latencyUs.p50', (r) => r.run.tasks.latencyUs.p50),
-  col('latencyP90Us', 'tasks.latencyUs.p90', (r) => r.run.tasks.latencyUs.p90),
-  col('latencyP99Us', 'tasks.latencyUs.p99', (r) => r.run.tasks.latencyUs.p99),
-  col('latencyMaxUs', 'tasks.latencyUs.max', (r) => r.run.tasks.latencyUs.max),
+  ...histogramCols('latency', 'tasks.latencyUs', (r) => r.run.tasks.latencyUs),
   col('errorsTotal', 'errors.total', (r) => r.run.errors.total),
   col('errorsRefused', 'errors.refused', (r) => r.run.errors.refused),
   col('errorsReset', 'errors.reset', (r) => r.run.errors.reset),
@@ -121,20 +130,8 @@ export const RUNS_CSV_COLUMNS: readonly RunsCsvColumn[] = Object.freeze([
   col('openTimeouts', 'open.timeouts', (r) => r.run.open?.timeouts),
   col('openLost', 'open.lost', (r) => r.run.open?.lost),
   col('openPeakQueued', 'open.peakQueued', (r) => r.run.open?.peakQueued),
-  col('openServiceCount', 'open.serviceUs.count', (r) => r.run.open?.serviceUs.count),
-  col('openServiceMinUs', 'open.serviceUs.min', (r) => r.run.open?.serviceUs.min),
-  col('openServiceMeanUs', 'open.serviceUs.mean', (r) => r.run.open?.serviceUs.mean),
-  col('openServiceP50Us', 'open.serviceUs.p50', (r) => r.run.open?.serviceUs.p50),
-  col('openServiceP90Us', 'open.serviceUs.p90', (r) => r.run.open?.serviceUs.p90),
-  col('openServiceP99Us', 'open.serviceUs.p99', (r) => r.run.open?.serviceUs.p99),
-  col('openServiceMaxUs', 'open.serviceUs.max', (r) => r.run.open?.serviceUs.max),
-  col('openPacingLagCount', 'open.pacingLagUs.count', (r) => r.run.open?.pacingLagUs.count),
-  col('openPacingLagMinUs', 'open.pacingLagUs.min', (r) => r.run.open?.pacingLagUs.min),
-  col('openPacingLagMeanUs', 'open.pacingLagUs.mean', (r) => r.run.open?.pacingLagUs.mean),
-  col('openPacingLagP50Us', 'open.pacingLagUs.p50', (r) => r.run.open?.pacingLagUs.p50),
-  col('openPacingLagP90Us', 'open.pacingLagUs.p90', (r) => r.run.open?.pacingLagUs.p90),
-  col('openPacingLagP99Us', 'open.pacingLagUs.p99', (r) => r.run.open?.pacingLagUs.p99),
-  col('openPacingLagMaxUs', 'open.pacingLagUs.max', (r) => r.run.open?.pacingLagUs.max),
+  ...histogramCols('openService', 'open.serviceUs', (r) => r.run.open?.serviceUs),
+  ...histogramCols('openPacingLag', 'open.pacingLagUs', (r) => r.run.open?.pacingLagUs),
   col('openMeanInSystem', 'open.meanInSystem', (r) => r.run.open?.meanInSystem),
   col('openSaturated', 'open.saturated', (r) => r.run.open?.saturated),
   col('openGeneratorLimited', 'open.generatorLimited', (r) => r.run.open?.generatorLimited),
@@ -160,30 +157,15 @@ export const RUNS_CSV_LEFT_OUT: Readonly<Record<string, string>> = Object.freeze
   'clients.connectMs': 'one value per client, not per run',
   'clients.firstReplyMs': 'one value per client, not per run',
   'clients.completionMs': 'one value per client, not per run',
-  'tasks.latencyUs.encoding': 'the histogram itself: percentiles are columns, the histogram stays in the JSON',
-  'tasks.latencyUs.unit': 'always us (the column names say µs)',
-  'tasks.latencyUs.lowestDiscernibleValue': 'the histogram\'s settings',
-  'tasks.latencyUs.highestTrackableValue': 'the histogram\'s settings',
-  'tasks.latencyUs.significantDigits': 'the histogram\'s settings',
-  'tasks.latencyUs.encoded': 'the histogram itself',
+  ...histogramLeftOut('tasks.latencyUs'),
   'loadgen.processCpuMs': 'one value per loadgen process',
   'noise.attemptShares': 'one value per attempt; the kept attempt\'s share is foreignCpuShare',
   'clients.timeline.sentMs': 'per client and request, not per run',
   'clients.timeline.replyMs': 'per client and request, not per run',
   'clients.timeline.closeMs': 'one value per client, not per run',
   'open.seeds': 'one value per loadgen process',
-  'open.serviceUs.encoding': 'the histogram itself: percentiles are columns, the histogram stays in the JSON',
-  'open.serviceUs.unit': 'always us (the column names say µs)',
-  'open.serviceUs.lowestDiscernibleValue': 'the histogram\'s settings',
-  'open.serviceUs.highestTrackableValue': 'the histogram\'s settings',
-  'open.serviceUs.significantDigits': 'the histogram\'s settings',
-  'open.serviceUs.encoded': 'the histogram itself',
-  'open.pacingLagUs.encoding': 'the histogram itself: percentiles are columns, the histogram stays in the JSON',
-  'open.pacingLagUs.unit': 'always us (the column names say µs)',
-  'open.pacingLagUs.lowestDiscernibleValue': 'the histogram\'s settings',
-  'open.pacingLagUs.highestTrackableValue': 'the histogram\'s settings',
-  'open.pacingLagUs.significantDigits': 'the histogram\'s settings',
-  'open.pacingLagUs.encoded': 'the histogram itself',
+  ...histogramLeftOut('open.serviceUs'),
+  ...histogramLeftOut('open.pacingLagUs'),
   'shards.parts': 'one entry per shard (its own loadgen CPU, clients and start); startSkewMs is the column',
 });
 
