@@ -238,12 +238,7 @@ export function readMachineCpu(): MachineCpu | null {
  * cutime/cstime), in clock ticks; 0 if the tree is gone. Cheaper than sampleTree: no /proc/<pid>/status.
  */
 export function treeCpuTicks(root: number): number {
-  let ticks = 0;
-  for (const pid of processTree(root)) {
-    const s = readProcStat(pid);
-    if (s) ticks += s.utime + s.stime + s.cutime + s.cstime;
-  }
-  return ticks;
+  return treesCpuTicks([root]).values().next().value ?? 0;
 }
 
 /**

@@ -7,7 +7,7 @@ import type { ClientProcesses } from '../client-processes.ts';
 import { LoadgenWorkerError } from '../errors.ts';
 import type { SampledServer } from '../server-process.ts';
 import { ServerSampling, loadgenUsage } from '../sweep/measure-run.ts';
-import { shareOf } from '../shard/contract.ts';
+import { integralShare, shareOf } from '../shard/contract.ts';
 import { expectedReply } from '../workloads.ts';
 import type { OpenResultMessage, OpenShare } from './messages.ts';
 import { splitRun } from './schedule.ts';
@@ -62,7 +62,7 @@ function sharesFor(o: OpenConfig, processes: number, workload: WorkloadDefinitio
       durationMs: probe ? o.probeMs : o.durationMs,
       maxInFlight: o.maxInFlight,
       // Each process holds its integral share of the queue bound.
-      queueLimit: Math.floor(queueLimit / split.connections.length) + (i < queueLimit % split.connections.length ? 1 : 0),
+      queueLimit: integralShare(queueLimit, split.connections.length, i),
       drainMs: o.drainMs,
       requests,
       expected: requests.map(expectedReply),

@@ -1,17 +1,10 @@
 import { mulberry32, type ArrivalProcess } from '@socketlab/results';
+import { integralShare } from '../shard/contract.ts';
 
 /**
  * Arrival schedules of the open model, and how a run is split over loadgen's processes. Pure functions:
  * the same seed gives the same arrivals, so a run can be replayed and a test can count them.
  */
-
-/**
- * Part `index` of `total` split into `parts` whole shares that differ by at most one and add up to
- * `total` (the first `total mod parts` parts get one more): 10 over 3 → 4, 3, 3.
- */
-export function integralShare(total: number, parts: number, index: number): number {
-  return Math.floor(total / parts) + (index < total % parts ? 1 : 0);
-}
 
 /**
  * The intended times of one process's arrivals, ms after its start, ascending, all < durationMs.

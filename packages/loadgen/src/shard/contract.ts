@@ -36,9 +36,16 @@ export interface Share {
 export function shareOf(total: number, index: number, count: number): Share {
   if (!Number.isInteger(total) || total < 0) throw new RangeError(`total must be an integer >= 0 (got ${total})`);
   checkIndex(index, count);
-  const base = Math.floor(total / count);
-  const extra = total % count;
-  return { count: base + (index < extra ? 1 : 0), first: index * base + Math.min(index, extra) };
+  return { count: integralShare(total, count, index), first: index * Math.floor(total / count) + Math.min(index, total % count) };
+}
+
+/**
+ * Part `index` of `total` split into `parts` whole shares that differ by at most one and add up to
+ * `total` (the first `total mod parts` parts get one more): 10 over 3 → 4, 3, 3. The one split of
+ * socketlab's: shards (shareOf) and, within a shard, its client processes (open/schedule.ts). Unchecked.
+ */
+export function integralShare(total: number, parts: number, index: number): number {
+  return Math.floor(total / parts) + (index < total % parts ? 1 : 0);
 }
 
 function checkIndex(index: number, count: number): void {

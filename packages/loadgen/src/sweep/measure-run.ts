@@ -203,7 +203,8 @@ export function loadgenUsage(
 }
 
 /**
- * Samples a loadgen-started server's process tree through one run (both models): start() takes the
+ * Samples a server's process tree through one run (both models; one loadgen started, or a --target
+ * given --target-pid): start() takes the
  * baseline and starts the periodic samples; finish() waits for per-connection children to go (settle),
  * takes the last sample and stops; usage() is the run's server usage. With no server, all do nothing.
  */

@@ -15,7 +15,7 @@ import { ESTIMATE, LearnedEta, estimateRunMs } from './estimate.ts';
 import type { RunPosition, SweepHooks, SweepProgressEvent } from './events.ts';
 import { executeRun } from './measure-run.ts';
 import { measureQuietest, noiseExclusions } from './quietest.ts';
-import { cellRate, combineProbes, executeOpenRun, openRunEstimateMs, probeCapacity, probeValues, rateSpecs } from '../open/measure.ts';
+import { cellRate, combineProbes, executeOpenRun, openRunEstimateMs, probeCapacity, probeValues, rateSpecs, type OpenShard } from '../open/measure.ts';
 import type { CapacityProbe } from '@socketlab/results';
 
 /** Attempts at starting a server before its cell is skipped, and the pause between them (ms). */
@@ -92,6 +92,8 @@ export async function runSweep(config: SweepOptions | ResolvedSweepConfig = {}, 
   let runNumber = 0;
   const eta = new LearnedEta();
   const exclude = noiseExclusions(hooks);
+  /** Sharded: this shard's part of an open-model run or probe, released by `gate`; unsharded: none. */
+  const openShard = (gate: () => Promise<number>): OpenShard | undefined => hooks.shard && { index: hooks.shard.index, count: hooks.shard.count, releaseGate: gate };
 
   const onAbort = () => {
     const r = signal?.reason as unknown;
@@ -137,8 +139,7 @@ export async function runSweep(config: SweepOptions | ResolvedSweepConfig = {}, 
                 // Sharded: every shard probes its share of the connections from one agreed start, and the
                 // capacity is theirs together (each shard then derives the same rates from it).
                 const label = `probe ${plan.design}/${plan.workload.name}`;
-                const shard = hooks.shard && { index: hooks.shard.index, count: hooks.shard.count, releaseGate: () => hooks.shard!.start(label) };
-                probe = await probeCapacity(cfg, plan.design, plan.workload, server ?? target, shared!, shard);
+                probe = await probeCapacity(cfg, plan.design, plan.workload, server ?? target, shared!, openShard(() => hooks.shard!.start(label)));
                 if (hooks.shard) probe = combineProbes(await hooks.shard.gather(`${label} result`, probeValues(probe)));
               } finally {
                 current = null;
@@ -156,10 +157,7 @@ export async function runSweep(config: SweepOptions | ResolvedSweepConfig = {}, 
             current = cfg.clientMode === 'process' ? await ClientProcesses.start(plan.clients, Math.max(cfg.startTimeoutMs, plan.clients * 200)) : shared!;
             try {
               const releaseGate = hooks.shard && (() => hooks.shard!.release(position));
-              if (cell.open) {
-                const shard = hooks.shard && { index: hooks.shard.index, count: hooks.shard.count, releaseGate: releaseGate! };
-                return await executeOpenRun(cfg, plan.design, plan.workload, cell.open.rate, r, server ?? target, cell.servers.length - 1, current, () => abortReason !== null, shard);
-              }
+              if (cell.open) return await executeOpenRun(cfg, plan.design, plan.workload, cell.open.rate, r, server ?? target, cell.servers.length - 1, current, () => abortReason !== null, openShard(releaseGate!));
               const share = hooks.shard && { ...hooks.shard.share(plan.clients), releaseGate: releaseGate! };
               return await executeRun(cfg, plan.design, plan.workload, plan.clients, r, server ?? target, cell.servers.length - 1, current, () => abortReason !== null, share);
             } finally {
