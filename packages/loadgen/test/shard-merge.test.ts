@@ -109,6 +109,9 @@ describe('merge of a real sharded sweep (3 shards × N=7, rendezvous and server 
       // Per-client times: shard i's, shifted from its own release to the agreed one, in shard order.
       const expected = parts.flatMap((p, i) => p.clients.completionMs.map((v) => (v === null ? null : Math.round(Math.max(0, v + err[i]!) * 1000) / 1000)));
       assert.deepEqual(run.clients.completionMs, expected);
+      // The timelines too (every shard records one at N = 7), shifted but not clamped.
+      assert.deepEqual(run.clients.timeline!.replyMs, parts.flatMap((p, i) => p.clients.timeline!.replyMs.map((ts) => ts.map((t) => Math.round((t + err[i]!) * 1000) / 1000))));
+      assert.equal(run.clients.timeline!.closeMs.length, N);
     }
     assert.equal(merged.merged!.maxStartSkewMs, Math.max(...merged.cells[0]!.runs.map((r) => r.shards!.startSkewMs)));
   });

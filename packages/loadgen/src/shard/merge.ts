@@ -12,7 +12,8 @@ import { shareOf } from './contract.ts';
  * added bucket for bucket (HDR histograms are lossless to their precision, so the merged percentiles are
  * the ones a single process would have recorded), counts summed, per-client arrays concatenated in shard
  * order (shard i ran the client indices right after shard i − 1's), and each run's total measured from
- * the agreed release: max over shards of (its end − the agreed release). Each shard's own loadgen CPU and
+ * the agreed release: max over shards of (its end − the agreed release). The per-client timelines (runs
+ * of up to 1,000 clients) are concatenated the same way, shifted to the agreed release. Each shard's own loadgen CPU and
  * saturation are kept per run (`runs[].shards.parts`), beside their sums.
  */
 
@@ -162,6 +163,12 @@ function mergeRun(runs: readonly RunResult[], where: string, config: ResolvedSwe
       connectMs: clients.flatMap((c, i) => shift(c.connectMs, err[i]!)),
       firstReplyMs: clients.flatMap((c, i) => shift(c.firstReplyMs, err[i]!)),
       completionMs: clients.flatMap((c, i) => shift(c.completionMs, err[i]!)),
+      ...(clients.every((c) => c.timeline) ? { timeline: {
+        // Signed, as loadgen records them (a reply can precede the release): shifted, never clamped.
+        sentMs: clients.flatMap((c, i) => c.timeline!.sentMs.map((ts) => ts.map((t) => round3(t + err[i]!)))),
+        replyMs: clients.flatMap((c, i) => c.timeline!.replyMs.map((ts) => ts.map((t) => round3(t + err[i]!)))),
+        closeMs: clients.flatMap((c, i) => c.timeline!.closeMs.map((t) => (t === null ? null : round3(t + err[i]!)))),
+      } } : {}),
     },
     tasks: {
       expected: runs.reduce((a, r) => a + r.tasks.expected, 0),
