@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import net from 'node:net';
 import { dirname, join } from 'node:path';
 import { InvalidOptionError } from '@socketlab/protocol';
+import { childEnv } from '@socketlab/protocol/server';
 import { ServerStartError } from './errors.ts';
 import { fillCommand, type ExternalServerSpec } from './external-servers.ts';
 import {
@@ -110,7 +111,8 @@ export class ServerProcess {
     const startedAt = new Date();
     const t0 = performance.now();
     // detached: a process group of its own (see above). execArgv is not passed: the bin runs on plain Node.
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    // SOCKETLAB_PARENT_PID (childEnv): the server shuts down if loadgen dies, even by SIGKILL.
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: childEnv() });
     const record: ServerInstance = {
       index, design, package: spec.package, command: args, pid: child.pid ?? null, port: null,
       startedAt: startedAt.toISOString(), startupMs: null, io: null, stop: null, stderrTail: '',

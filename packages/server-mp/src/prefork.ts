@@ -3,7 +3,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import type { AddressInfo, Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { InvalidOptionError, ShuttingDownError, WorkerCrashedError, reusePortSupported } from '@socketlab/protocol';
-import { Executors, Logger, rejectSocket, stopReading, type Executor, type ExitReport, type ServerStats } from '@socketlab/protocol/server';
+import { Executors, Logger, PARENT_PID_ENV, rejectSocket, stopReading, type Executor, type ExitReport, type ServerStats } from '@socketlab/protocol/server';
 import { PREFORK_CONFIG_ENV, isBranded, type FromPreforkChild, type PreforkAcceptMode, type PreforkChildConfig, type ToPreforkChild } from './messages.ts';
 import { SIGKILL_TIMEOUT_MS } from './process-worker.ts';
 import type { ResolvedMpServerOptions } from './server.ts';
@@ -311,7 +311,8 @@ export class PreforkServer {
       accept: this.accept, host: o.host, port, backlog: o.backlog, permits, crashAnswer: o.crashAnswer,
       limits: o.limits, idleTimeoutMs: o.idleTimeoutMs, lingerMs: o.lingerMs, log: o.log, quiet: o.quiet,
     };
-    const env = { [PREFORK_CONFIG_ENV]: JSON.stringify(config) };
+    // The child watches this process (watchParent): it goes with us, whatever the moment of our death.
+    const env = { [PREFORK_CONFIG_ENV]: JSON.stringify(config), [PARENT_PID_ENV]: String(process.pid) };
     // reuseport needs no node:cluster (each child binds for itself), so it leaves the process's cluster
     // state alone: a plain child process.
     const proc = this.accept === 'reuseport'

@@ -1,7 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';
 import { ShuttingDownError, WorkerCrashedError, toSocketlabError } from '@socketlab/protocol';
-import { rejectSocket, type ConnectionCounters, type Executor, type ExitReport } from '@socketlab/protocol/server';
+import { childEnv, rejectSocket, type ConnectionCounters, type Executor, type ExitReport } from '@socketlab/protocol/server';
 import { isBranded, type ChildConfig, type FromChild, type ToChild } from './messages.ts';
 
 /** Loads {@link file://./entry/child.ts}, built to dist/entry/child.cjs (self-contained) next to this bundle. */
@@ -35,7 +35,7 @@ export class ProcessWorker implements Executor {
   constructor(config: ChildConfig, onExit: ExitReport<ProcessWorker>) {
     this.#lingerMs = config.lingerMs;
     // execArgv: [] keeps the parent's loaders (e.g. tsx under test) out of the child, so start-up is Node's own.
-    this.child = fork(CHILD_ENTRY, [JSON.stringify(config)], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'json' });
+    this.child = fork(CHILD_ENTRY, [JSON.stringify(config)], { execArgv: [], env: childEnv(), stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'json' });
     this.ready = new Promise((resolve, reject) => {
       const onMessage = (msg: FromChild) => {
         if (isBranded(msg) && msg.type === 'ready') {

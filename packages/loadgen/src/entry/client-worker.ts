@@ -6,11 +6,14 @@
  * With `release-then-connect`, `ready` comes at once and the clients connect on `go`. In `workers` mode
  * one process serves many runs; in `process` mode each process runs one client once.
  */
+import { watchParent } from '@socketlab/protocol/server';
 import { measureActivity } from '../activity.ts';
 import { runClients, type ReleaseGate } from '../client-core.ts';
 import { BRAND, isBranded, type FromWorker, type PrepareMessage, type ToWorker } from '../messages.ts';
 import { createOpenWorker } from '../open/worker.ts';
 
+// No orphans, first of all: when the parent goes (even by SIGKILL, even before we are set up), so do we.
+watchParent(() => process.exit(0));
 if (!process.send) throw new Error('@socketlab/loadgen: entry/client-worker.js must be started with an IPC channel (child_process.fork)');
 const send = (msg: FromWorker): void => void process.send!(msg);
 const open = createOpenWorker(send);
@@ -18,8 +21,6 @@ const open = createOpenWorker(send);
 // Ctrl-C on a terminal signals the whole foreground process group, us included. The parent owns the
 // shutdown (it aborts the run and collects partial results), so the signal is ignored here.
 process.on('SIGINT', () => {});
-// No orphans: when the parent goes away, even by SIGKILL, the IPC channel closes, and so do we.
-process.on('disconnect', () => process.exit(0));
 
 let prepared: PrepareMessage | null = null;
 let controller = new AbortController();

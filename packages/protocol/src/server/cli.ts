@@ -3,6 +3,7 @@ import { choiceValue, integerValue, parseCommandLine, type CliFlag } from '../cl
 import { helpText as skeletonHelp } from '../cli/help.ts';
 import { EXIT_CODES, isUsageError, reportError, runCli, type CliDefinition as SkeletonDefinition } from '../cli/run.ts';
 import { DEFAULT_COMMON_SERVER_OPTIONS } from './options.ts';
+import { declaredParentPid, watchParent } from './parent.ts';
 
 /** One command-line flag. `key` is the option's name in the API (`limits.maxFibN` for limits). */
 export interface FlagSpec {
@@ -133,6 +134,10 @@ export async function runServerCli(argv: readonly string[], def: CliDefinition, 
       );
     process.on('SIGINT', () => stop('SIGINT'));
     process.on('SIGTERM', () => stop('SIGTERM'));
+    // Started by a program that declared itself our parent (loadgen, a test): when it dies, even by
+    // SIGKILL, we shut down as on SIGTERM. Not otherwise: a server started from a shell under nohup
+    // may outlive its shell.
+    if (declaredParentPid() !== null) watchParent(() => stop('parent gone'));
     try {
       server = await start(options);
     } catch (err) {

@@ -23,3 +23,5 @@ export { Executors, ExecutorPool, Spares, occupiesThread, INLINE_TEXT_MAX_BYTES 
 export { SocketHost } from './host.ts';
 export type { HostConfig } from './host.ts';
 export type { Executor, ExecutorCounts, ExitReport } from './executors.ts';
+export { watchParent, childEnv, declaredParentPid, PARENT_PID_ENV, PARENT_POLL_MS } from './parent.ts';
+export type { ParentWatch, ParentWatchOptions } from './parent.ts';

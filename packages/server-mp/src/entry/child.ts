@@ -6,9 +6,11 @@
  */
 import type { Socket } from 'node:net';
 import { ShuttingDownError } from '@socketlab/protocol';
-import { SocketHost } from '@socketlab/protocol/server';
+import { SocketHost, watchParent } from '@socketlab/protocol/server';
 import { isBranded, type ChildConfig, type FromChild, type ToChild } from '../messages.ts';
 
+// No orphans, first of all: when the parent goes (even by SIGKILL, even before we are set up), so do we.
+watchParent(() => process.exit(0));
 if (!process.send) throw new Error('@socketlab/server-mp: entry/child.js must be started with an IPC channel (child_process.fork)');
 const send = (msg: FromChild) => process.send!(msg);
 const config = JSON.parse(process.argv[2] ?? '{}') as ChildConfig;
@@ -49,8 +51,5 @@ process.on('SIGTERM', () => {
   exitWhenIdle();
   setTimeout(() => process.exit(0), 500).unref();
 });
-
-// No orphans: when the parent goes away (even by SIGKILL) the IPC channel closes, and so do we.
-process.on('disconnect', () => process.exit(0));
 
 send({ __socketlab__: true, type: 'ready' });

@@ -13,9 +13,12 @@
  */
 import net, { type Socket } from 'node:net';
 import { ShuttingDownError, TooManyConnectionsError } from '@socketlab/protocol';
-import { SocketHost, rejectSocket } from '@socketlab/protocol/server';
+import { SocketHost, rejectSocket, watchParent } from '@socketlab/protocol/server';
 import { PREFORK_CONFIG_ENV, isBranded, type FromPreforkChild, type PreforkChildConfig, type ToPreforkChild } from '../messages.ts';
 
+// No orphans, first of all: when the parent goes (even by SIGKILL, even while we are still starting,
+// listening or in node:cluster's handshake), so do we.
+watchParent(() => process.exit(0));
 if (!process.send) throw new Error('@socketlab/server-mp: entry/prefork-child.cjs must be started with an IPC channel');
 const send = (msg: FromPreforkChild, handle?: Socket) => {
   // keepOpen: the child goes on serving the socket; the parent only holds a copy.
@@ -113,9 +116,6 @@ process.on('SIGTERM', () => {
   if (host.size === 0) process.exit(0);
   setTimeout(() => process.exit(0), 500).unref();
 });
-
-// No orphans: when the parent goes away (even by SIGKILL) the IPC channel closes, and so do we.
-process.on('disconnect', () => process.exit(0));
 
 server.once('error', (err: NodeJS.ErrnoException) => {
   send({ __socketlab__: true, type: 'listen-error', message: err.message, code: err.code ?? null });
