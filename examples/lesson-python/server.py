@@ -40,8 +40,10 @@ def listen(args) -> socket.socket:
 def main() -> None:
     args = parse_args("single-process iterative")
     log = log_to(args.quiet)
-    server_socket = listen(args)
+    # The handler goes in before the listening line is printed: a SIGTERM sent as soon as that line is
+    # read must mean "stop cleanly", not the default "die by the signal".
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    server_socket = listen(args)
     try:
         while True:
             log("Waiting for a client to connect...")

@@ -35,9 +35,10 @@ def stop(*_) -> None:
 def main() -> None:
     args = parse_args("multi-process (a process per client)")
     log = log_to(args.quiet)
-    server_socket = listen(args)
+    # Handlers before the listening line is printed (see server.py).
     signal.signal(signal.SIGCHLD, reap)
     signal.signal(signal.SIGTERM, stop)
+    server_socket = listen(args)
     try:
         while True:
             log("Waiting for a client to connect...")

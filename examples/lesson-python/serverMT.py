@@ -11,9 +11,10 @@ from server import listen, serve_client
 def main() -> None:
     args = parse_args("multi-threaded (a thread per client)")
     log = log_to(args.quiet)
-    server_socket = listen(args)
-    # SIGTERM ends the process, and with it every client thread (daemon threads).
+    # SIGTERM ends the process, and with it every client thread (daemon threads). Set before the
+    # listening line is printed, so a SIGTERM sent as soon as it is read is a clean stop (see server.py).
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    server_socket = listen(args)
     try:
         while True:
             log("Waiting for a client to connect...")
