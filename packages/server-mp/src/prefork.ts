@@ -531,7 +531,10 @@ export class PreforkServer {
       c.send({ __socketlab__: true, type: 'drain' });
     }
     this.#refuseWaiting();
-    const drained = this.#conns.active === 0 ? Promise.resolve() : new Promise<void>((resolve) => this.#idle.add(resolve));
+    // Drained once every connection is closed and every child has exited on its own: a child still
+    // answering late clients (SHUTTING_DOWN, then a clean close) must not be cut short by SIGTERM.
+    const children = [...this.#executors.alive].map((c) => c.exited);
+    const drained = Promise.all([this.#conns.active === 0 ? undefined : new Promise<void>((resolve) => this.#idle.add(resolve)), ...children]);
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), this.options.drainTimeoutMs)));
     const cut = await Promise.race([drained.then(() => false), timedOut]);

@@ -102,10 +102,13 @@ export class ProcessWorker implements Executor {
       this.ready.then(
         () => this.#send(socket, id, head),
         (err: unknown) => {
-          // The child died before it could take the client: answer for it, never leave it hanging.
+          // The child died before it could take the client: answer for it, never leave it hanging. A
+          // child told to drain may go before it was handed the client: then the client was not served
+          // because of the shutdown, not a crash.
           if (!this.#handed.delete(id)) return; // the exit handler already settled it
           counters.errors++;
-          void rejectSocket(socket, toSocketlabError(err), 'text', this.#lingerMs).then(resolve);
+          const error = this.#stopping ? new ShuttingDownError(`server is shutting down; process ${this.child.pid} left before serving this client`) : toSocketlabError(err);
+          void rejectSocket(socket, error, 'text', this.#lingerMs).then(resolve);
         },
       );
     });

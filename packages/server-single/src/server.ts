@@ -1,8 +1,8 @@
 import type { Socket } from 'node:net';
-import { ShuttingDownError, executeTask, type ExecutionContext, type Task } from '@socketlab/protocol';
+import { ShuttingDownError } from '@socketlab/protocol';
 import {
-  ConnectionSet, TaskServer, WaitQueue, checkOneOf, resolveServerOptions, serveSocket,
-  type Admitted, type CommonServerOptions, type ConnectionContext, type Design, type Logger, type ProtocolConnection, type ResolvedCommonServerOptions,
+  ConnectionSet, TaskServer, WaitQueue, checkOneOf, inlineRunner, resolveServerOptions, serveSocket,
+  type Admitted, type CommonServerOptions, type ConnectionContext, type Design, type Logger, type ProtocolConnection, type ResolvedCommonServerOptions, type TaskRunner,
 } from '@socketlab/protocol/server';
 
 export type SingleMode = 'iterative' | 'event-loop';
@@ -21,11 +21,6 @@ export const DEFAULT_OPTIONS = Object.freeze({ mode: 'iterative' as SingleMode }
 
 export const MODES: readonly SingleMode[] = ['iterative', 'event-loop'];
 
-/** Tasks run right here, on the one thread: SLEEP and FIB stall everything this process does. */
-function inlineRunner(context: ExecutionContext) {
-  return (task: Task) => executeTask(task, context);
-}
-
 /**
  * The lesson's Part 1 server: one client at a time, the others waiting in arrival order. libuv always
  * accepts connections, so "waiting in the listen backlog" becomes waiting in the shared WaitQueue
@@ -38,7 +33,7 @@ class IterativeDesign implements Design {
   readonly strategy = 'iterative';
   readonly pauseOnConnect = true;
   readonly #options: ResolvedSingleServerOptions;
-  readonly #run: (task: Task) => ReturnType<typeof executeTask>;
+  readonly #run: TaskRunner;
   readonly #queue: WaitQueue;
   readonly #connections = new ConnectionSet();
   #draining = false;
@@ -46,7 +41,8 @@ class IterativeDesign implements Design {
 
   constructor(options: ResolvedSingleServerOptions) {
     this.#options = options;
-    this.#run = inlineRunner({ design: this.design, strategy: this.strategy });
+    // Tasks run right here, on the one thread: SLEEP and FIB stall everything this process does.
+    this.#run = inlineRunner({ design: this.design, strategy: this.strategy }, () => this.#draining);
     this.#queue = new WaitQueue(1, options.backlog, (client) => {
       const connection = this.#serve(client, false);
       const closed = this.#connections.add(connection);
@@ -104,12 +100,12 @@ class EventLoopDesign implements Design {
   readonly strategy = 'event-loop';
   readonly pauseOnConnect = false;
   readonly #options: ResolvedSingleServerOptions;
-  readonly #run: (task: Task) => ReturnType<typeof executeTask>;
+  readonly #run: TaskRunner;
   readonly #connections = new ConnectionSet();
 
   constructor(options: ResolvedSingleServerOptions) {
     this.#options = options;
-    this.#run = inlineRunner({ design: this.design, strategy: this.strategy });
+    this.#run = inlineRunner({ design: this.design, strategy: this.strategy }, () => this.#connections.draining);
   }
 
   serve(socket: Socket, context: ConnectionContext): Promise<void> {

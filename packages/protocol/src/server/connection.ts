@@ -150,11 +150,15 @@ export class ProtocolConnection {
     this.#draining = true;
     if (!this.#stopped) this.#reason = 'shutdown';
     // Requests already in the kernel's receive buffer were sent before the drain began: give them one
-    // read turn (a setImmediate runs after libuv's poll phase has read ready sockets) before ending.
-    setImmediate(() => {
-      this.#drainReady = true;
-      this.#pump();
-    });
+    // read turn before ending. A setImmediate queued from a setImmediate runs after the next poll phase,
+    // which reads every ready socket, this one included even if its reading only just started (a socket
+    // accepted paused, resumed by this connection).
+    setImmediate(() =>
+      setImmediate(() => {
+        this.#drainReady = true;
+        this.#pump();
+      }),
+    );
     this.#pump();
   }
 
@@ -165,6 +169,13 @@ export class ProtocolConnection {
   destroy(error?: SocketlabError): void {
     if (this.socket.destroyed) return;
     const head = this.#slots[0];
+    if (error && !head && !this.#ending) {
+      // Nothing in flight: whatever the peer sent is unread or not started. Destroying the socket now
+      // would reset a peer whose request is still in our receive buffer; answer it as a drain does
+      // (SHUTTING_DOWN to each request, then FIN), which takes one read turn, then the linger at most.
+      this.shutdown();
+      return;
+    }
     this.#stopped = true;
     this.#slots.length = 0;
     this.#held = 0;

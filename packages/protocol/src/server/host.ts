@@ -1,7 +1,8 @@
 import type { Socket } from 'node:net';
-import { executeTask, type ExecutionContext } from '../tasks.ts';
+import type { ExecutionContext } from '../tasks.ts';
 import type { Limits } from '../limits.ts';
-import type { ConnectionCounters } from './connection.ts';
+import type { ConnectionCounters, TaskRunner } from './connection.ts';
+import { inlineRunner } from './inline.ts';
 import type { LogFormat } from './logger.ts';
 import { Logger } from './logger.ts';
 import { ConnectionSet, serveSocket } from './serve.ts';
@@ -23,26 +24,26 @@ export interface HostConfig {
  */
 export class SocketHost extends ConnectionSet {
   readonly #config: HostConfig;
-  readonly #context: ExecutionContext;
+  /** One runner for every connection of this thread: its blocking tasks take turns (see inlineRunner). */
+  readonly #run: TaskRunner;
   readonly #logger: Logger;
 
   /** `write` replaces stdout for log lines (a worker thread sends them to the main thread: see server-mt). */
   constructor(config: HostConfig, context: ExecutionContext, base: Record<string, string | number>, write?: (line: string) => void) {
     super();
     this.#config = config;
-    this.#context = context;
+    this.#run = inlineRunner(context, () => this.draining);
     this.#logger = new Logger(config.log, { design: context.design, strategy: context.strategy, ...base }, write, config.quiet);
   }
 
   /** Serves a socket this executor owns; resolves with the connection's task and error counts once it has closed. */
   serve(socket: Socket, head: Buffer | null = null): Promise<ConnectionCounters> {
     const counters: ConnectionCounters = { tasks: 0, errors: 0 };
-    const context = this.#context;
     const connection = serveSocket(socket, {
       limits: this.#config.limits,
       idleTimeoutMs: this.#config.idleTimeoutMs,
       lingerMs: this.#config.lingerMs,
-      run: (task) => executeTask(task, context),
+      run: this.#run,
       logger: this.#logger,
       counters,
       head,

@@ -25,3 +25,6 @@ export type { HostConfig } from './host.ts';
 export type { Executor, ExecutorCounts, ExitReport } from './executors.ts';
 export { watchParent, childEnv, declaredParentPid, PARENT_PID_ENV, PARENT_POLL_MS } from './parent.ts';
 export type { ParentWatch, ParentWatchOptions } from './parent.ts';
+export { LateClients, closeAfterPending, nextPollTurn } from './closing.ts';
+export type { LateClientOptions } from './closing.ts';
+export { inlineRunner } from './inline.ts';

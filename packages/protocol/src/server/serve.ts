@@ -66,6 +66,11 @@ export class ConnectionSet {
     return this.#conns.size;
   }
 
+  /** shutdownAll() has been called: no task not yet started may start. */
+  get draining(): boolean {
+    return this.#draining;
+  }
+
   /** Tracks a connection; resolves once its socket has closed. */
   add(connection: ProtocolConnection): Promise<void> {
     this.#conns.add(connection);

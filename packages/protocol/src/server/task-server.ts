@@ -1,5 +1,6 @@
 import net, { type AddressInfo, type Socket } from 'node:net';
 import { rejectSocket } from './reject.ts';
+import { LateClients, closeAfterPending } from './closing.ts';
 import { TooManyConnectionsError, type SocketlabError } from '../errors.ts';
 import type { ConnectionCounters } from './connection.ts';
 import { Logger } from './logger.ts';
@@ -16,7 +17,7 @@ export interface ServerStats {
     total: number;
     /** Closed since start. */
     closed: number;
-    /** Turned away with TOO_MANY_CONNECTIONS or BACKLOG_FULL. */
+    /** Turned away: TOO_MANY_CONNECTIONS, BACKLOG_FULL, or arrived during the shutdown (SHUTTING_DOWN to each request). */
     rejected: number;
   };
   /** Requests answered (with OK or ERR). For server-mp, counted when each connection ends. */
@@ -85,6 +86,8 @@ export class TaskServer {
   #address: AddressInfo | null = null;
   #closing: Promise<void> | null = null;
   readonly #idle = new Set<() => void>();
+  /** Clients accepted once the shutdown began (see LateClients). */
+  readonly #late: LateClients;
 
   constructor(design: Design, options: Readonly<ResolvedCommonServerOptions>) {
     this.#design = design;
@@ -92,6 +95,7 @@ export class TaskServer {
     this.logger = new Logger(options.log, { design: design.design, strategy: design.strategy, pid: process.pid }, undefined, options.quiet);
     this.#server = net.createServer({ pauseOnConnect: design.pauseOnConnect, allowHalfOpen: true }, (socket) => this.#onConnection(socket));
     this.#server.on('error', (err) => this.logger.error('server-error', `Server error: ${err.message}`));
+    this.#late = new LateClients({ limits: options.limits, idleTimeoutMs: options.idleTimeoutMs, lingerMs: options.lingerMs, logger: this.logger, counters: this.#counters });
   }
 
   async listen(): Promise<AddressInfo> {
@@ -147,26 +151,36 @@ export class TaskServer {
     // Stop accepting now. We do not wait for net.Server's 'close' event: once sockets have been sent to
     // child processes it waits for those children to report their socket counts, which a child that
     // already exited never does. Our own accounting (active connections) is what we wait on instead.
-    if (this.#server.listening) this.#server.close();
+    // Clients already in the kernel's accept queue are accepted first and answered SHUTTING_DOWN
+    // (closeAfterPending): closing the listener at once would reset them.
+    const listenerClosed = closeAfterPending(this.#server, this.options.drainTimeoutMs / 2);
     this.logger.info('shutdown', 'Shutting down: no new connections; finishing in-flight tasks...');
     this.#design.drain();
-    const drained = this.#conns.active === 0 ? Promise.resolve() : new Promise<void>((resolve) => this.#idle.add(resolve));
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), this.options.drainTimeoutMs)));
+    const drained = listenerClosed.then(() =>
+      Promise.all([this.#conns.active === 0 ? undefined : new Promise<void>((resolve) => this.#idle.add(resolve)), this.#late.closedAll()]),
+    );
     const cut = await Promise.race([drained.then(() => false), timedOut]);
     clearTimeout(timer);
     if (cut) this.logger.info('shutdown', `Drain timeout (${this.options.drainTimeoutMs} ms): closing remaining connections.`);
+    this.#late.destroyAll();
     await this.#design.stop();
     this.logger.info('closed', 'Server closed.');
   }
 
   #onConnection(socket: Socket): void {
     this.#conns.total++;
-    if (this.#closing || this.#conns.active >= this.options.maxConnections) {
+    if (this.#closing) {
+      // Arrived once the shutdown began: each request it sent gets SHUTTING_DOWN, then a clean close.
+      this.#conns.rejected++;
+      void this.#late.serve(socket);
+      return;
+    }
+    if (this.#conns.active >= this.options.maxConnections) {
       this.#conns.rejected++;
       this.#counters.errors++;
-      const err = new TooManyConnectionsError(this.#closing ? 'server is shutting down' : `server is at maxConnections (${this.options.maxConnections})`);
-      void rejectSocket(socket, err, 'text', this.options.lingerMs);
+      void rejectSocket(socket, new TooManyConnectionsError(`server is at maxConnections (${this.options.maxConnections})`), 'text', this.options.lingerMs);
       return;
     }
     this.#conns.active++;

@@ -13,7 +13,7 @@
  */
 import net, { type Socket } from 'node:net';
 import { ShuttingDownError, TooManyConnectionsError } from '@socketlab/protocol';
-import { SocketHost, rejectSocket, watchParent } from '@socketlab/protocol/server';
+import { LateClients, Logger, SocketHost, closeAfterPending, rejectSocket, watchParent } from '@socketlab/protocol/server';
 import { PREFORK_CONFIG_ENV, isBranded, type FromPreforkChild, type PreforkChildConfig, type ToPreforkChild } from '../messages.ts';
 
 // No orphans, first of all: when the parent goes (even by SIGKILL, even while we are still starting,
@@ -28,6 +28,16 @@ const config = JSON.parse(process.env[PREFORK_CONFIG_ENV] ?? '{}') as PreforkChi
 // Not inherited by anything this process might start.
 delete process.env[PREFORK_CONFIG_ENV];
 const host = new SocketHost(config, { design: 'mp', strategy: 'prefork' }, { pid: process.pid });
+/** Clients accepted once the drain began: SHUTTING_DOWN to each request, then a clean close (no reset). */
+const late = new LateClients({ ...config, logger: new Logger(config.log, { design: 'mp', strategy: 'prefork', pid: process.pid }, undefined, config.quiet) });
+
+/**
+ * `rr`: how long no connection must have been handed to this child before it stops listening at
+ * shutdown, in ms. The primary holds the connections it accepted in a queue and hands them out one at a
+ * time; once the last worker stops listening it closes them all (resets), so a child keeps listening
+ * while hand-offs still come.
+ */
+const RR_HANDOFF_QUIET_MS = 100;
 
 let permits = config.permits;
 let open = 0; // admitted and not yet closed
@@ -44,7 +54,7 @@ const server = net.createServer({ pauseOnConnect: true, allowHalfOpen: true }, (
 function onConnection(socket: Socket): void {
   socket.on('error', () => {}); // a reset before it is served: 'close' follows
   const id = nextId++;
-  if (draining) return reject(socket, new TooManyConnectionsError('server is shutting down'));
+  if (draining) return serveLate(socket);
   if (open < permits) return admit(socket, id);
   pending.set(id, socket);
   send({ __socketlab__: true, type: 'need', id });
@@ -72,8 +82,13 @@ function reject(socket: Socket, error: InstanceType<typeof TooManyConnectionsErr
   });
 }
 
+function serveLate(socket: Socket): void {
+  send({ __socketlab__: true, type: 'rejected' });
+  void late.serve(socket).then(exitWhenIdle);
+}
+
 function exitWhenIdle(): void {
-  if (draining && !listening && open === 0 && rejecting === 0 && pending.size === 0 && host.size === 0) process.exit(0);
+  if (draining && !listening && open === 0 && rejecting === 0 && pending.size === 0 && host.size === 0 && late.size === 0) process.exit(0);
 }
 
 process.on('message', (msg: ToPreforkChild) => {
@@ -84,8 +99,9 @@ process.on('message', (msg: ToPreforkChild) => {
     if (msg.ok) permits++;
     if (!socket) return;
     if (socket.destroyed) return exitWhenIdle();
-    if (msg.ok && !draining) admit(socket, msg.id);
-    else reject(socket, new TooManyConnectionsError(draining ? 'server is shutting down' : `server is at maxConnections`));
+    if (draining) serveLate(socket);
+    else if (msg.ok) admit(socket, msg.id);
+    else reject(socket, new TooManyConnectionsError(`server is at maxConnections`));
   } else if (msg.type === 'release') {
     // Give back every permit not in use; those asked for and not yet answered are the parent's to settle.
     const n = Math.max(0, permits - open);
@@ -94,11 +110,16 @@ process.on('message', (msg: ToPreforkChild) => {
   } else if (msg.type === 'drain') {
     draining = true;
     host.shutdownAll();
+    for (const socket of pending.values()) serveLate(socket);
+    pending.clear();
     if (listening) {
-      // Stops accepting; under node:cluster this also tells the primary to drop this worker from the
-      // listening handle (the primary closes the port once the last worker has).
-      server.close();
-      listening = false;
+      // Stops accepting, once the connections already in the kernel's queue are taken (closeAfterPending:
+      // closing at once would reset them); under node:cluster this also tells the primary to drop this
+      // worker from the listening handle (the primary closes the port once the last worker has).
+      void closeAfterPending(server, config.lingerMs, config.accept === 'rr' ? RR_HANDOFF_QUIET_MS : 0).then(() => {
+        listening = false;
+        exitWhenIdle();
+      });
     }
     exitWhenIdle();
   }
@@ -111,6 +132,7 @@ process.on('SIGINT', () => {});
 process.on('SIGTERM', () => {
   draining = true;
   host.destroyAll(new ShuttingDownError('drain timeout passed; the server is closing'));
+  late.destroyAll();
   for (const socket of pending.values()) socket.destroy();
   pending.clear();
   if (host.size === 0) process.exit(0);
