@@ -158,7 +158,12 @@ describe('merge of a real sharded sweep (3 shards × N=7, rendezvous and server 
             d.cells = d.cells.map((cell) => ({
               ...cell,
               clients: 16,
-              runs: cell.runs.map((run) => ({ ...run, clients: { ...run.clients, count: shareOf(16, i, count).count }, tasks: { ...run.tasks, latencyUs: histogramRecord(h) } })),
+              // Consistent as loadgen writes it: one entry per client, and the histogram counts the OK tasks.
+              runs: cell.runs.map((run) => {
+                const n = shareOf(16, i, count).count;
+                const perClient = Array.from({ length: n }, () => 0);
+                return { ...run, clients: { count: n, completed: n, failed: 0, connectMs: perClient, firstReplyMs: perClient, completionMs: perClient }, tasks: { ...run.tasks, expected: h.totalCount, sent: h.totalCount, ok: h.totalCount, latencyUs: histogramRecord(h) } };
+              }),
             }));
             return d;
           });

@@ -187,7 +187,7 @@ function mergeRun(runs: readonly RunResult[], where: string, config: ResolvedSwe
  * that is not a shard's, shards of different sweeps, a missing or repeated shard, configurations that
  * differ, a shard whose share of N is not its integral share, cells or runs that do not line up. A run
  * whose parts disagree (a corrupt or swapped histogram, a per-client array of the wrong length) is
- * refused first, by @socketlab/results' checkRunConsistency (ResultsInconsistentError).
+ * refused too, by @socketlab/results' checkRunConsistency (ResultsInconsistentError).
  */
 export function mergeShardResults(files: readonly SweepResults[], names: readonly string[] = files.map((_, i) => `file ${i + 1}`)): SweepResults {
   if (files.length === 0) throw new ShardMergeError('nothing to merge: give every shard\'s results file');
@@ -234,13 +234,13 @@ export function mergeShardResults(files: readonly SweepResults[], names: readonl
       return mergeRun(
         parts.map((p, i) => {
           const run = p.runs[r]!;
-          checkRunConsistency(run, `${where} in ${nameOf[i]}`);
           const share = shareOf(cell.clients, i, count).count;
           if (run.clients.count !== share) throw new ShardMergeError(`${where}: ${nameOf[i]} ran ${run.clients.count} clients; shard ${i}'s share of N=${cell.clients} over ${count} shards is ${share}`);
           if (cell.open) {
             const rate = shareOf(cell.open.rate, i, count).count;
             if (run.open?.targetRate !== rate) throw new ShardMergeError(`${where}: ${nameOf[i]} ran ${run.open ? `${run.open.targetRate} requests/s` : 'a closed-model run'}; shard ${i}'s share of ${cell.open.rate} requests/s over ${count} shards is ${rate}`);
           }
+          checkRunConsistency(run, `${where} in ${nameOf[i]}`);
           return run;
         }),
         where,
