@@ -8,37 +8,12 @@ import { startServer, type Server } from '@socketlab/server-single';
 import { buildReport } from '@socketlab/report';
 import {
   createHistogram, decodeHistogram, encodeHistogram, histogramRecord, mergeHistograms, recordUs, validateResults,
-  type Histogram, type ResolvedSweepConfig, type SweepResults,
+  type Histogram, type SweepResults,
 } from '@socketlab/results';
-import { resolveConfig, runSweep } from '../src/index.ts';
-import { parseShard, shareOf } from '../src/shard/contract.ts';
+import { resolveConfig } from '../src/index.ts';
+import { shareOf } from '../src/shard/contract.ts';
 import { mergeShardResults } from '../src/shard/merge.ts';
-import { ShardSession } from '../src/shard/session.ts';
-
-const N = 7;
-const SHARDS = 3;
-
-/** A real sharded sweep, in this process: three shards meet at a rendezvous on 127.0.0.1 and load one server. */
-async function shardedSweep(target: string, config: ResolvedSweepConfig = resolveConfig({ target, clients: [N], workloads: ['wait'], timeScale: 0.01, runs: 2, quietWaitMs: 0, noiseRetries: 0, loadgenWorkers: 1 })): Promise<SweepResults[]> {
-  const port = await (async () => {
-    const { createServer } = await import('node:net');
-    const s = createServer();
-    await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-    const p = (s.address() as { port: number }).port;
-    await new Promise<void>((r) => s.close(() => r()));
-    return p;
-  })();
-  return Promise.all(
-    Array.from({ length: SHARDS }, async (_, i) => {
-      const session = await ShardSession.open(parseShard(`${i}/${SHARDS}`, '--shard', { SLURMD_NODENAME: `n${i + 1}` }), config, { host: '127.0.0.1', port }, { timeoutMs: 20_000 });
-      try {
-        return session.annotate(await runSweep(config, { shard: session.hooks }));
-      } finally {
-        await session.close();
-      }
-    }),
-  );
-}
+import { N, SHARDS, shardedSweep } from './shard-sweep.ts';
 
 /** The bucket view of hdr-histogram-js's JS histograms (what createHistogram builds), not in its Histogram interface. */
 type Buckets = { countsArrayLength: number; getCountAtIndex(index: number): number };
@@ -183,7 +158,12 @@ describe('merge of a real sharded sweep (3 shards × N=7, rendezvous and server 
             d.cells = d.cells.map((cell) => ({
               ...cell,
               clients: 16,
-              runs: cell.runs.map((run) => ({ ...run, clients: { ...run.clients, count: shareOf(16, i, count).count }, tasks: { ...run.tasks, latencyUs: histogramRecord(h) } })),
+              // Consistent as loadgen writes it: one entry per client, and the histogram counts the OK tasks.
+              runs: cell.runs.map((run) => {
+                const n = shareOf(16, i, count).count;
+                const perClient = Array.from({ length: n }, () => 0);
+                return { ...run, clients: { count: n, completed: n, failed: 0, connectMs: perClient, firstReplyMs: perClient, completionMs: perClient }, tasks: { ...run.tasks, expected: h.totalCount, sent: h.totalCount, ok: h.totalCount, latencyUs: histogramRecord(h) } };
+              }),
             }));
             return d;
           });

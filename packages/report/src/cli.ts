@@ -3,6 +3,7 @@ import { helpText as skeletonHelp, numberValue, parseCommandLine, runCli, type C
 import { DEFAULT_REPORT_OPTIONS, type ReportOptions } from './options.ts';
 import { compareMain } from './compare-cli.ts';
 import { buildReport } from './report.ts';
+import { MANIFEST_NAME } from './out-dir.ts';
 
 const BIN = 'socketlab-report';
 
@@ -32,6 +33,7 @@ const CLI: CliDefinition = {
     { flag: '--knee-elasticity', type: 'string', arg: '<x>', option: 'kneeElasticity', parse: numberValue, help: `the knee: the first N where the curve's local elasticity Δln(total)/Δln(N) reaches x after staying below it; 0 < x <= 1 (default: ${d.kneeElasticity})` },
     { flag: '--log-scale-spread', type: 'string', arg: '<x>', option: 'logScaleSpread', parse: numberValue, help: `a chart gets a log y axis when its largest value is >= x times its smallest; >= 1 (default: ${d.logScaleSpread})` },
     { flag: '--no-copy', type: 'boolean', option: 'copyInputs', sets: false, help: 'do not copy the inputs into the report folder (as sweep.json, sweep-2.json, …)' },
+    { flag: '--force', type: 'boolean', option: 'force', help: `write into the report folder even when it holds files the report did not write (not listed in its ${MANIFEST_NAME}); they are kept, files of the same name overwritten (default: refuse such a folder, exit 1)` },
     { flag: '--quiet', short: '-q', type: 'boolean', help: 'print nothing but errors' },
   ],
   packageJson: new URL('../package.json', import.meta.url),
@@ -44,7 +46,7 @@ const CLI: CliDefinition = {
     '',
     `Comparing two sweeps: ${BIN} compare BASE.json NEW.json [options] (see ${BIN} compare --help).`,
     '',
-    'Exit codes: 0 written, 1 unreadable or invalid input, 2 bad usage.',
+    'Exit codes: 0 written, 1 unreadable or invalid input, or a report folder holding other files (see --force), 2 bad usage.',
   ],
 };
 
@@ -77,7 +79,7 @@ export async function main(argv: string[]): Promise<void> {
     const result = await buildReport(parsed.options);
     if (!parsed.quiet) {
       const rel = (path: string) => relative(process.cwd(), path) || '.';
-      const removed = result.removed.length ? `; removed ${result.removed.length} stale file(s)` : '';
+      const removed = result.removed.length ? `; removed ${result.removed.length} file(s) an earlier report wrote` : '';
       process.stdout.write(`${BIN}: wrote ${rel(result.outDir)}/ (README.md, index.html, ${result.charts.length} charts) from ${result.inputPaths.map(rel).join(', ')}${removed}\n`);
     }
   });

@@ -26,6 +26,7 @@ const FLAGS: readonly CliFlag[] = [
   { flag: '--out', short: '-o', type: 'string', arg: '<dir>', option: 'outDir', help: `folder for README.md, index.html and the chart (default: ${DEFAULT_COMPARE_OPTIONS.outDirInWorkspace} under the socketlab workspace root, git-ignored; ./${DEFAULT_COMPARE_OPTIONS.outDirElsewhere} outside it)` },
   { flag: '--title', type: 'string', arg: '<text>', option: 'title', help: 'first heading (default: "socketlab compare: <NEW file> (NEW) vs <BASE file> (BASE)")' },
   { flag: '--fail-on-regression', type: 'string', arg: '<x%>', option: 'failOnRegression', parse: percentValue, help: 'exit 4 when a cell\'s verdict is "NEW slower" and NEW ÷ BASE of its median total time is above 1 + x (default: no threshold, exit 0 even when slower)' },
+  { flag: '--force', type: 'boolean', option: 'force', help: 'write into --out even when it holds files compare did not write (they are kept, files of the same name overwritten; default: refuse, exit 1)' },
   { flag: '--quiet', short: '-q', type: 'boolean', help: 'print no summary on stdout (warnings and the reason for a non-zero exit still go to stderr)' },
 ];
 

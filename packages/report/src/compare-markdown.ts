@@ -1,7 +1,7 @@
 import type { ChartDefinition } from './charts.ts';
 import type { CellComparison, CellKey, Difference, SweepComparison } from './compare.ts';
 import { COMPARISON_RULE } from './compare-rule.ts';
-import { code, list, md, num, ratio, seconds3 } from './format.ts';
+import { code, list, md, num, printable, ratio, seconds3 } from './format.ts';
 import type { LoadedInput } from './load.ts';
 import { table } from './markdown/table.ts';
 
@@ -12,9 +12,16 @@ export function thresholdText(fraction: number): string {
   return `${Number((fraction * 100).toFixed(2))} %`;
 }
 
-/** "BASE and NEW ran on different machines: CPU model AMD EPYC → Intel Xeon; cores 2 → 8." for stderr and the banner. */
+/** Longest value from a file that compare prints on a terminal, in characters. */
+export const MAX_TERMINAL_VALUE = 120;
+
+/**
+ * "CPU model AMD EPYC → Intel Xeon; cores 2 → 8", for stderr: each value from the files is printable()
+ * (control characters and terminal escapes shown as `\xHH`, one line) and cut at MAX_TERMINAL_VALUE.
+ */
 export function differenceList(diffs: readonly Difference[]): string {
-  return diffs.map((d) => `${d.what} ${d.base} → ${d.new}`).join('; ');
+  const v = (s: string) => printable(s, MAX_TERMINAL_VALUE);
+  return diffs.map((d) => `${d.what} ${v(d.base)} → ${v(d.new)}`).join('; ');
 }
 
 /**

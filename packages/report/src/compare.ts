@@ -1,6 +1,5 @@
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
-import { basename, join, resolve, sep } from 'node:path';
-import { InvalidOptionError, checkKnownKeys, checkString, deepFreeze } from '@socketlab/protocol';
+import { basename, dirname, join, resolve, sep } from 'node:path';
+import { InvalidOptionError, checkBoolean, checkKnownKeys, checkString, deepFreeze } from '@socketlab/protocol';
 import { findWorkspaceRoot, type DesignLabel, type Environment, type ResolvedSweepConfig } from '@socketlab/results';
 import { analyse, compareCells, type CellStats } from './analysis.ts';
 import { compareRatioChart, type RatioPoint } from './charts.ts';
@@ -10,7 +9,7 @@ import { gib } from './format.ts';
 import { renderHtml } from './html.ts';
 import { byDesignOrder, combineInputs, readInput, type LoadedInput } from './load.ts';
 import { DEFAULT_REPORT_OPTIONS } from './options.ts';
-import { writeIfChanged } from './report.ts';
+import { writeReportFolder } from './out-dir.ts';
 import { renderSvg } from './svg.ts';
 
 /**
@@ -39,6 +38,8 @@ export interface CompareOptions {
    * 10 %. Unitless, 0–10. Default: null (no threshold: nothing is a regression).
    */
   failOnRegression?: number | null;
+  /** Write into `outDir` even when it holds files compare did not write (see ReportOptions.force). Default: false. */
+  force?: boolean;
 }
 
 export interface ResolvedCompareOptions {
@@ -48,6 +49,7 @@ export interface ResolvedCompareOptions {
   readonly cwd: string;
   readonly title: string | null;
   readonly failOnRegression: number | null;
+  readonly force: boolean;
 }
 
 /** Defaults, with units. */
@@ -59,7 +61,7 @@ export const DEFAULT_COMPARE_OPTIONS = Object.freeze({
   maxRegression: 10, // largest threshold accepted (1000 %)
 });
 
-const KEYS = ['base', 'new', 'outDir', 'cwd', 'title', 'failOnRegression'] as const;
+const KEYS = ['base', 'new', 'outDir', 'cwd', 'title', 'failOnRegression', 'force'] as const;
 
 /** Validates the options (messages name the option) and fills in the defaults; paths become absolute. */
 export function resolveCompareOptions(options: CompareOptions): ResolvedCompareOptions {
@@ -78,6 +80,7 @@ export function resolveCompareOptions(options: CompareOptions): ResolvedCompareO
     cwd,
     title: given.title === undefined || given.title === null ? null : checkString('title', given.title),
     failOnRegression: threshold as number | null,
+    force: given.force === undefined ? false : checkBoolean('force', given.force),
   });
 }
 
@@ -290,14 +293,8 @@ export async function compareSweeps(options: CompareOptions): Promise<CompareRes
   const base = readInput(o.base, 0);
   const next = readInput(o.new, 1);
   const rendered = await renderComparison(base, next, { title: o.title, failOnRegression: o.failOnRegression });
-  mkdirSync(o.outDir, { recursive: true });
-  const written: string[] = [];
-  for (const [name, content] of rendered.files) {
-    writeIfChanged(join(o.outDir, name), content);
-    written.push(name);
-  }
-  // An earlier comparison's chart must not sit beside a page that has none (no cell in both files).
-  const chartFile = join(o.outDir, `${COMPARE_CHART_NAME}.svg`);
-  if (!rendered.files.has(`${COMPARE_CHART_NAME}.svg`) && existsSync(chartFile)) rmSync(chartFile);
+  // Only the files compare wrote are ever removed: an earlier comparison's chart beside a page with none.
+  const inDir = [o.base, o.new].filter((p) => dirname(p) === o.outDir).map((p) => basename(p));
+  const { written } = writeReportFolder(o.outDir, rendered.files, { keep: new Set(inDir), force: o.force, flag: '--out' });
   return { ...rendered, outDir: o.outDir, written };
 }

@@ -9,7 +9,9 @@ import type { Dataset } from './load.ts';
  * is "not measured" (null or absent in the document), never zero.
  *
  * Quoting: a field holding a comma, a double quote, CR or LF is enclosed in double quotes, with each
- * double quote doubled; records end with CRLF.
+ * double quote doubled; records end with CRLF. A text field that starts with `=`, `+`, `-`, `@`, TAB or
+ * CR gets a single quote in front (OWASP's rule against CSV injection), so that a spreadsheet shows it
+ * as text and never runs it as a formula: a results file is untrusted. Numbers are written as numbers.
  */
 
 /** File name of the table in the report folder. */
@@ -169,10 +171,10 @@ export const RUNS_CSV_LEFT_OUT: Readonly<Record<string, string>> = Object.freeze
   'shards.parts': 'one entry per shard (its own loadgen CPU, clients and start); startSkewMs is the column',
 });
 
-/** One CSV field: quoted when it holds a comma, a double quote, CR or LF (RFC 4180 §2.6–2.7). */
+/** One CSV field: a text field neutralised (see the module comment), then quoted when it holds a comma, a double quote, CR or LF (RFC 4180 §2.6–2.7). */
 export function csvField(value: Cell): string {
   if (value === null || value === undefined) return '';
-  const s = typeof value === 'string' ? value : String(value);
+  const s = typeof value === 'string' ? (/^[=+\-@\t\r]/.test(value) ? `'${value}` : value) : String(value);
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 

@@ -16,5 +16,12 @@ export type ReportInputError = InstanceType<typeof ReportInputError>;
 export const ReportMergeError = defineError('ReportMergeError', 'SOCKETLAB_ERR_REPORT_MERGE', 'the inputs cannot be combined into one report');
 export type ReportMergeError = InstanceType<typeof ReportMergeError>;
 
+/**
+ * The report folder (`--out`) holds files the report did not write (its manifest does not list them),
+ * and `--force` was not given: the report would otherwise overwrite or sit among a user's own files.
+ */
+export const ReportOutDirError = defineError('ReportOutDirError', 'SOCKETLAB_ERR_REPORT_OUT_DIR', 'the report folder holds files the report did not write');
+export type ReportOutDirError = InstanceType<typeof ReportOutDirError>;
+
 /** Every error class the report defines (for the docs/errors.md registry test). */
-export const REPORT_ERROR_CLASSES = Object.freeze([ReportInputError, ReportMergeError] as const);
+export const REPORT_ERROR_CLASSES = Object.freeze([ReportInputError, ReportMergeError, ReportOutDirError] as const);

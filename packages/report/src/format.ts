@@ -70,14 +70,54 @@ export function list(items: readonly string[]): string {
   return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
 }
 
-/** Escapes text for a Markdown paragraph or table cell (pipes, emphasis, HTML, links). */
-export function md(text: string): string {
-  return text.replace(/[\\`*_[\]<>|#]/g, (c) => `\\${c}`).replace(/\r?\n/g, ' ');
+/**
+ * Longest text from an input file the report prints in one place, in characters: a results file is
+ * untrusted, and a megabyte of error message would bury the report. The rest is cut and counted.
+ */
+export const MAX_INPUT_TEXT = 500;
+
+// C0 and C1 controls, DEL, and the bidirectional controls that reorder what a reader sees.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * Text from an input, on one line and printable: line breaks become spaces, every other control
+ * character is shown as `\xHH` or `\uHHHH`, and past `max` characters the text is cut with the count of
+ * what was left out.
+ */
+export function printable(text: string, max = MAX_INPUT_TEXT): string {
+  let end = Math.min(text.length, max);
+  if (end < text.length && /[\ud800-\udbff]/.test(text[end - 1]!)) end--; // never split a surrogate pair
+  const cut = end < text.length ? `${text.slice(0, end)}… (${text.length - end} more characters)` : text;
+  return cut.replace(/\r\n|[\r\n]/g, ' ').replace(UNPRINTABLE, (c) => {
+    const n = c.charCodeAt(0);
+    return n <= 0xff ? `\\x${n.toString(16).padStart(2, '0')}` : `\\u${n.toString(16).padStart(4, '0')}`;
+  });
 }
 
-/** Inline code that survives backticks in the text. */
+/**
+ * Escapes text for a Markdown paragraph or table cell: printable() first, then every character that
+ * could start emphasis, code, HTML, a link or a table cell is backslash-escaped, and what GitHub would
+ * turn into a link by itself (`scheme://`, `www.`, an e-mail address) is broken up by escapes, so that text from
+ * an input can never become markup or a reference to anything outside the report.
+ */
+export function md(text: string): string {
+  return printable(text)
+    .replace(/[\\`*_[\]<>|#]/g, (c) => `\\${c}`)
+    .replace(/\/\//g, '\\/\\/')
+    .replace(/\b(www)\./gi, '$1\\.')
+    .replace(/([\w.+-])@/g, '$1\\@');
+}
+
+/**
+ * Inline code for text from anywhere: printable() (so no line break can end the span or start a
+ * block), fenced with one backtick more than the longest run of backticks inside, padded when the text
+ * starts or ends with a backtick.
+ */
 export function code(text: string): string {
-  const fence = text.includes('`') ? '``' : '`';
-  const pad = text.startsWith('`') || text.endsWith('`') ? ' ' : '';
-  return `${fence}${pad}${text}${pad}${fence}`;
+  const t = printable(text);
+  const longest = Math.max(0, ...[...t.matchAll(/`+/g)].map((m) => m[0].length));
+  const fence = '`'.repeat(longest + 1);
+  const pad = t.startsWith('`') || t.endsWith('`') ? ' ' : '';
+  return `${fence}${pad}${t}${pad}${fence}`;
 }

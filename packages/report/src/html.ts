@@ -30,14 +30,54 @@ li { margin: 4px 0; }
 blockquote { margin: 12px 0 16px; padding: 6px 16px; border-left: 4px solid #d4a72c; background: #fff8e5; }
 `.trim();
 
+/** A link the page keeps: to one of its own anchors, or to a file of the report folder. */
+function ownLink(href: string, svgs: ReadonlyMap<string, string>, files: ReadonlySet<string>): boolean {
+  return /^#[\p{L}\p{N}_-]*$/u.test(href) || files.has(href) || svgs.has(href);
+}
+
 function escapeHtml(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
-/** Renders the report's Markdown as a self-contained HTML page; `svgs` maps `name.svg` to its SVG text. */
-export function renderHtml(markdown: string, title: string, svgs: ReadonlyMap<string, string>): string {
+/**
+ * Renders the report's Markdown as a self-contained HTML page; `svgs` maps `name.svg` to its SVG text,
+ * `files` names the other files of the report folder the page may link to (README.md, runs.csv, …).
+ *
+ * The page can reference nothing outside the report, whatever the Markdown says: raw HTML is shown as
+ * text, a link is kept only when it goes to an anchor of the page or to one of `files`, and an image
+ * only when it is one of `svgs` (inlined); any other link or image is rendered as its text.
+ */
+export function renderHtml(markdown: string, title: string, svgs: ReadonlyMap<string, string>, files: ReadonlySet<string> = new Set()): string {
   // html: false: the Markdown is generated, and any text from the input is escaped, never raw HTML.
   const mdit = new MarkdownIt({ html: false, linkify: false, typographer: false });
+
+  // Links and images that would leave the report become their text (a second line of defence behind md()).
+  mdit.core.ruler.push('own_references', (state) => {
+    for (const block of state.tokens) {
+      if (!block.children) continue;
+      const kept: typeof block.children = [];
+      let dropClose = false;
+      for (const t of block.children) {
+        if (t.type === 'link_open' && !ownLink(String(t.attrGet('href') ?? ''), svgs, files)) {
+          dropClose = true; // links do not nest: the next link_close is this one's
+          continue;
+        }
+        if (t.type === 'link_close' && dropClose) {
+          dropClose = false;
+          continue;
+        }
+        if (t.type === 'image' && !svgs.has(String(t.attrGet('src') ?? ''))) {
+          const text = new state.Token('text', '', 0);
+          text.content = (t.children ?? []).map((c) => c.content).join('');
+          kept.push(text);
+          continue;
+        }
+        kept.push(t);
+      }
+      block.children = kept;
+    }
+    return true;
+  });
 
   // Heading ids as GitHub makes them, so the README's #links work in the page too.
   mdit.core.ruler.push('heading_ids', (state) => {

@@ -34,6 +34,12 @@ export interface ReportOptions {
   logScaleSpread?: number;
   /** Copy the inputs into the report folder (`sweep.json`, `sweep-2.json`, …) so the folder can be rebuilt from itself. */
   copyInputs?: boolean;
+  /**
+   * Write into `outDir` even when it holds files the report did not write (its manifest,
+   * `.socketlab-report.json`, does not list them): they are left alone, files of the same name overwritten.
+   * Without it such a folder is refused with ReportOutDirError.
+   */
+  force?: boolean;
 }
 
 /** The options with every default filled in and every path absolute. Frozen. */
@@ -47,6 +53,7 @@ export interface ResolvedReportOptions {
   readonly kneeElasticity: number;
   readonly logScaleSpread: number;
   readonly copyInputs: boolean;
+  readonly force: boolean;
 }
 
 /** Defaults, with units. `inputs: []` means "the report folder's own sweep.json". */
@@ -62,6 +69,7 @@ export const DEFAULT_REPORT_OPTIONS = Object.freeze({
   kneeElasticity: 0.5, // unitless: half-way between flat (0) and proportional to N (1)
   logScaleSpread: 10, // ×: log y axis once the values span a factor of 10
   copyInputs: true,
+  force: false,
 });
 
 /** Name of the report folder's copy of its input (`sweep-2.json`, … for further inputs). */
@@ -72,7 +80,7 @@ export function inputCopyName(index: number): string {
   return index === 0 ? INPUT_COPY_NAME : `sweep-${index + 1}.json`;
 }
 
-const KEYS = ['inputs', 'latest', 'outDir', 'cwd', 'title', 'kneeElasticity', 'logScaleSpread', 'copyInputs'] as const;
+const KEYS = ['inputs', 'latest', 'outDir', 'cwd', 'title', 'kneeElasticity', 'logScaleSpread', 'copyInputs', 'force'] as const;
 
 function checkNumber(name: string, value: unknown, min: number, exclusive: boolean, max = 1000): number {
   const tooLow = typeof value === 'number' && (exclusive ? value <= min : value < min);
@@ -112,6 +120,7 @@ export function resolveReportOptions(options: ReportOptions = {}): ResolvedRepor
     workspaceRoot: root,
     ...content,
     copyInputs: given.copyInputs === undefined ? d.copyInputs : checkBoolean('copyInputs', given.copyInputs),
+    force: given.force === undefined ? d.force : checkBoolean('force', given.force),
   });
 }
 

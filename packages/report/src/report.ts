@@ -1,7 +1,6 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import { analyse, type Analysis } from './analysis.ts';
-import { CHART_PREFIXES, workloadCharts } from './charts.ts';
+import { workloadCharts } from './charts.ts';
 import { renderHtml } from './html.ts';
 import { RUNS_CSV_NAME, runsCsv } from './csv.ts';
 import { combineInputs, readInput, type LoadedInput } from './load.ts';
@@ -9,6 +8,7 @@ import { allCharts, defaultTitle, renderMarkdown } from './markdown/index.ts';
 import { resolveContentOptions, resolveInputs, resolveReportOptions, type ReportOptions } from './options.ts';
 import { renderSvg } from './svg.ts';
 import { latencyThroughputChart } from './open-charts.ts';
+import { writeReportFolder } from './out-dir.ts';
 
 /** One rendered chart. */
 export interface RenderedChart {
@@ -39,7 +39,7 @@ export interface ReportResult extends RenderedReport {
   readonly inputPaths: readonly string[];
   /** Files written or already up to date (names within outDir), input copies included. */
   readonly written: readonly string[];
-  /** Stale files removed from outDir (charts of an earlier report, extra input copies). */
+  /** Files an earlier report wrote into outDir that this one does not (charts of an earlier report, extra input copies). */
   readonly removed: readonly string[];
 }
 
@@ -64,53 +64,27 @@ export async function renderReport(inputs: readonly LoadedInput[], options: Rend
   }
   const markdown = renderMarkdown(analysis, { title, charts: perWorkload, kneeElasticity: o.kneeElasticity, logScaleSpread: o.logScaleSpread, openCharts });
   const svgs = new Map(charts.map((c) => [c.file, c.svg]));
-  const html = renderHtml(markdown, title, svgs);
+  const html = renderHtml(markdown, title, svgs, new Set(['README.md', RUNS_CSV_NAME, ...inputs.map((i) => i.name)]));
   const files = new Map<string, string>([['README.md', markdown], ['index.html', html], [RUNS_CSV_NAME, runsCsv(dataset)], ...charts.map((c): [string, string] => [c.file, c.svg])]);
   return { title, analysis, markdown, html, charts, files };
-}
-
-/** Writes `content` unless the file already holds it (so an unchanged report keeps its files' times). */
-export function writeIfChanged(path: string, content: string): void {
-  if (existsSync(path) && readFileSync(path, 'utf8') === content) return;
-  writeFileSync(path, content);
 }
 
 /**
  * Reads the inputs (validated against loadgen's schema), renders the report and writes it to the
  * report folder: README.md, index.html, one SVG per chart, and a copy of each input (`sweep.json`, …)
- * unless `copyInputs` is false. Charts of an earlier report that this one no longer has are removed.
+ * unless `copyInputs` is false. The folder must be empty or one the report wrote (its manifest,
+ * `.socketlab-report.json`), unless `force`; files an earlier report wrote that this one does not are
+ * removed, and no other file ever is (see writeReportFolder).
  */
 export async function buildReport(options: ReportOptions = {}): Promise<ReportResult> {
   const o = resolveReportOptions(options);
   const paths = resolveInputs(o).map((p) => resolve(o.cwd, p));
   const inputs = paths.map((p, i) => readInput(p, i, p));
   const report = await renderReport(inputs, { title: o.title, kneeElasticity: o.kneeElasticity, logScaleSpread: o.logScaleSpread });
-
-  mkdirSync(o.outDir, { recursive: true });
-  const written: string[] = [];
-  for (const [name, content] of report.files) {
-    writeIfChanged(join(o.outDir, name), content);
-    written.push(name);
-  }
-  if (o.copyInputs) {
-    for (const input of inputs) {
-      const dest = join(o.outDir, input.name);
-      if (resolve(input.path) !== dest) writeIfChanged(dest, input.text);
-      written.push(input.name);
-    }
-  }
-  // Never remove a file this report was built from, even one named like a stale copy.
-  const keep = new Set([...written, ...paths.filter((p) => dirname(p) === o.outDir).map((p) => basename(p))]);
-  const removed: string[] = [];
-  for (const name of readdirSync(o.outDir).sort()) {
-    if (keep.has(name)) continue;
-    const staleChart = name.endsWith('.svg') && CHART_PREFIXES.some((p) => name.startsWith(p));
-    const staleCopy = o.copyInputs && /^sweep-\d+\.json$/.test(name);
-    if (staleChart || staleCopy) {
-      rmSync(join(o.outDir, name));
-      removed.push(name);
-    }
-  }
+  const files = new Map(report.files);
+  if (o.copyInputs) for (const input of inputs) files.set(input.name, input.text);
+  // Never remove a file this report was built from, even one an earlier report wrote.
+  const keep = new Set(paths.filter((p) => dirname(p) === o.outDir).map((p) => basename(p)));
+  const { written, removed } = writeReportFolder(o.outDir, files, { keep, force: o.force, flag: '--out' });
   return { ...report, outDir: o.outDir, inputPaths: paths, written, removed };
 }
-

@@ -4,47 +4,24 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { chromium } from 'playwright-core';
 import { compareSweeps } from '../src/index.ts';
+import { CHROMIUM, HAVE_CHROMIUM, SKIP_WITHOUT_CHROMIUM as skip, launchChromium, openWatched, watchNetwork } from './chromium.ts';
 import { REPO_ROOT, scaleAll, tightResults } from './helpers.ts';
 
-/**
- * The shipped index.html in a real headless browser: Debian's chromium driven by playwright-core.
- * Locally the test is skipped when /usr/bin/chromium is missing; in CI (CI set) it fails instead:
- * install it with `apt-get update && apt-get install -y chromium`.
- */
-const CHROMIUM = '/usr/bin/chromium';
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
+/** The shipped index.html in a real headless browser (see chromium.ts). */
 const SHIPPED = fileURLToPath(new URL('reports/quick/', REPO_ROOT));
 /** Where the full-page screenshots go (a temp folder, never the repository). */
 export const SCREENSHOT = join(tmpdir(), 'socketlab-report', 'index.png');
 const COMPARE_SCREENSHOT = join(tmpdir(), 'socketlab-report', 'compare.png');
-const BROWSER_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-
-const skip = !HAVE_CHROMIUM && !process.env.CI ? `${CHROMIUM} is missing (apt-get install -y chromium); CI fails instead of skipping` : false;
 
 describe('index.html in headless chromium', { skip }, () => {
   it('shows every chart with a non-zero size, loads nothing from the network, and screenshots', { timeout: 60_000 }, async (t) => {
     assert.ok(HAVE_CHROMIUM, `${CHROMIUM} is missing: the browser test needs Debian's chromium (apt-get update && apt-get install -y chromium)`);
     const charts = readdirSync(SHIPPED).filter((f) => f.endsWith('.svg')).sort();
     assert.ok(charts.length > 0, 'reports/quick has charts');
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: BROWSER_ARGS,
-      timeout: 30_000,
-    });
+    const browser = await launchChromium();
     try {
-      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-      const external: string[] = [];
-      await page.route('**/*', (route) => {
-        const url = route.request().url();
-        if (url.startsWith('file:') || url.startsWith('data:')) return route.continue();
-        external.push(url);
-        return route.abort();
-      });
-      const errors: string[] = [];
-      page.on('pageerror', (e) => errors.push(e.message));
-      await page.goto(pathToFileURL(join(SHIPPED, 'index.html')).href, { waitUntil: 'load' });
+      const { page, external, errors } = await openWatched(browser, join(SHIPPED, 'index.html'));
       assert.deepEqual(external, [], 'no network requests');
       assert.deepEqual(errors, [], 'no page errors');
       assert.match(await page.title(), /^socketlab report/);
@@ -79,7 +56,7 @@ describe('index.html in headless chromium', { skip }, () => {
   it('shows the compare page: its banner, its one chart with the rule at 1, nothing from the network', { timeout: 60_000 }, async (t) => {
     assert.ok(HAVE_CHROMIUM, `${CHROMIUM} is missing`);
     const dir = mkdtempSync(join(tmpdir(), 'report-compare-browser-'));
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: BROWSER_ARGS, timeout: 30_000 });
+    const browser = await launchChromium();
     try {
       const base = join(dir, 'base.json');
       const next = join(dir, 'new.json');
@@ -89,13 +66,7 @@ describe('index.html in headless chromium', { skip }, () => {
       writeFileSync(next, JSON.stringify(slow));
       await compareSweeps({ base, new: next, outDir: join(dir, 'out'), failOnRegression: 0.1 });
       const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-      const external: string[] = [];
-      await page.route('**/*', (route) => {
-        const url = route.request().url();
-        if (url.startsWith('file:') || url.startsWith('data:')) return route.continue();
-        external.push(url);
-        return route.abort();
-      });
+      const external = await watchNetwork(page);
       await page.goto(pathToFileURL(join(dir, 'out', 'index.html')).href, { waitUntil: 'load' });
       assert.deepEqual(external, []);
       assert.match(await page.title(), /^socketlab compare: new\.json \(NEW\) vs base\.json \(BASE\)$/);

@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InvalidOptionError, SocketlabError } from '@socketlab/protocol';
 import { helpText, parseArgs } from '../src/cli.ts';
-import { DEFAULT_REPORT_OPTIONS, resolveInputs, resolveReportOptions } from '../src/index.ts';
+import { DEFAULT_REPORT_OPTIONS, MANIFEST_NAME, resolveInputs, resolveReportOptions } from '../src/index.ts';
 import { REPO_ROOT, SMALL_FIXTURE } from './helpers.ts';
 
 const BIN = fileURLToPath(new URL('../bin.js', import.meta.url));
@@ -109,21 +109,34 @@ describe('the socketlab-report binary (built)', () => {
       const files = readdirSync(join(dir, 'r'));
       for (const f of ['README.md', 'index.html', 'sweep.json']) assert.ok(files.includes(f), f);
       assert.equal(readFileSync(join(dir, 'r', 'sweep.json'), 'utf8'), readFileSync(SMALL_FIXTURE, 'utf8'));
-      // Rebuilding from the folder's own copy, quietly: nothing printed, same files; stale charts and
-      // extra input copies go, other files stay. (Without --in, sweep-2.json would be read as an input.)
+      // Rebuilding from the folder's own copy, quietly: nothing printed, same files.
       const before = new Map(files.map((f) => [f, readFileSync(join(dir, 'r', f), 'utf8')]));
       const fromOwnCopy = spawnSync(process.execPath, [BIN, '--out', 'r', '--quiet'], { encoding: 'utf8', cwd: dir });
       assert.equal(fromOwnCopy.status, 0, fromOwnCopy.stderr);
       assert.equal(fromOwnCopy.stdout, '');
+      assert.ok(files.includes(MANIFEST_NAME), 'the manifest lists what the report wrote');
+      // Files the report did not write: refused (exit 1, coded), and nothing touched; --force writes
+      // beside them and removes none of them, however they are named.
       writeFileSync(join(dir, 'r', 'total-time-old-design.svg'), '<svg/>');
       writeFileSync(join(dir, 'r', 'sweep-2.json'), '{}');
       writeFileSync(join(dir, 'r', 'notes.txt'), 'mine');
-      const again = spawnSync(process.execPath, [BIN, '--in', 'r/sweep.json', '--out', 'r', '--quiet'], { encoding: 'utf8', cwd: dir });
+      const refused = spawnSync(process.execPath, [BIN, '--in', 'r/sweep.json', '--out', 'r', '--quiet'], { encoding: 'utf8', cwd: dir });
+      assert.equal(refused.status, 1);
+      assert.match(refused.stderr, /holds 3 files this report did not write \("notes\.txt", "sweep-2\.json", "total-time-old-design\.svg"\).*--force.* \[SOCKETLAB_ERR_REPORT_OUT_DIR\]\n$/);
+      const again = spawnSync(process.execPath, [BIN, '--in', 'r/sweep.json', '--out', 'r', '--quiet', '--force'], { encoding: 'utf8', cwd: dir });
       assert.equal(again.status, 0, again.stderr);
       assert.equal(again.stdout, '');
-      assert.deepEqual(readdirSync(join(dir, 'r')).sort(), [...files, 'notes.txt'].sort());
+      assert.deepEqual(readdirSync(join(dir, 'r')).sort(), [...files, 'notes.txt', 'sweep-2.json', 'total-time-old-design.svg'].sort());
       for (const [f, text] of before) assert.equal(readFileSync(join(dir, 'r', f), 'utf8'), text, `${f} unchanged`);
-      const bad = spawnSync(process.execPath, [BIN, '--in', join(dir, 'missing.json'), '--out', 'r2'], { encoding: 'utf8', cwd: dir });
+      // What an earlier report wrote and this one does not (a second input's copy) is removed.
+      const two = spawnSync(process.execPath, [BIN, '--in', fileURLToPath(SMALL_FIXTURE), '--in', fileURLToPath(SMALL_FIXTURE), '--out', 'r2'], { encoding: 'utf8', cwd: dir });
+      assert.equal(two.status, 0, two.stderr);
+      assert.ok(readdirSync(join(dir, 'r2')).includes('sweep-2.json'));
+      const one = spawnSync(process.execPath, [BIN, '--in', fileURLToPath(SMALL_FIXTURE), '--out', 'r2'], { encoding: 'utf8', cwd: dir });
+      assert.equal(one.status, 0, one.stderr);
+      assert.match(one.stdout, /; removed 1 file\(s\) an earlier report wrote\n$/);
+      assert.deepEqual(readdirSync(join(dir, 'r2')).sort(), [...files].sort());
+      const bad = spawnSync(process.execPath, [BIN, '--in', join(dir, 'missing.json'), '--out', 'r3'], { encoding: 'utf8', cwd: dir });
       assert.equal(bad.status, 1);
       assert.match(bad.stderr, /missing\.json: cannot read the loadgen results \(no such file\) \[SOCKETLAB_ERR_REPORT_INPUT\]/);
       const usage = spawnSync(process.execPath, [BIN, '--nope'], { encoding: 'utf8', cwd: dir });

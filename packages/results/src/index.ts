@@ -29,7 +29,8 @@ export {
   readMachineCpu, parseMachineCpu, treeCpuTicks, treesCpuTicks,
 } from './procfs.ts';
 export type { ProcStat, TreeSample, MachineCpu } from './procfs.ts';
-export { ResultsInvalidError, RESULTS_ERROR_CLASSES } from './errors.ts';
+export { ResultsInvalidError, ResultsInconsistentError, RESULTS_ERROR_CLASSES } from './errors.ts';
+export { checkedHistogram, checkRunConsistency, sumErrorCounts } from './consistency.ts';
 
 /** The results JSON Schema (the content of schema.json), as a plain object. */
 export const RESULTS_JSON_SCHEMA: Readonly<Record<string, unknown>> = Object.freeze(_schema());

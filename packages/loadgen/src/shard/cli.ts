@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { InvalidOptionError } from '@socketlab/protocol';
 import { choiceValue, integerValue, reportError, runCli, type CliDefinition, type CliFlag } from '@socketlab/protocol/cli';
+import { escapeForLog } from '@socketlab/protocol/server';
 import { ResultsInvalidError, defaultResultsDir, validateResults, type SweepResults } from '@socketlab/results';
 import { parseTarget, type SweepOptions } from '../options.ts';
 import { writeResults } from '../output.ts';
@@ -84,7 +85,12 @@ const MERGE_CLI: CliDefinition = {
   ],
   flags: MERGE_FLAGS,
   packageJson: new URL('../../package.json', import.meta.url),
-  epilogue: ['Refused (exit 1, SOCKETLAB_ERR_SHARD_MERGE): files of different sweeps, a missing or repeated shard,', 'configurations that differ (the message names the field), shares of N that are not the integral split.'],
+  epilogue: [
+    'Refused (exit 1, SOCKETLAB_ERR_SHARD_MERGE): files of different sweeps, a missing, repeated or out-of-range shard,',
+    'configurations that differ (the message names the field), shares of N that are not the integral split.',
+    'Refused (exit 1, SOCKETLAB_ERR_RESULTS_INCONSISTENT): a run whose histogram is corrupt or swapped, or whose',
+    'per-client arrays do not have one entry per client. (SOCKETLAB_ERR_RESULTS_INVALID: a file that is not results.)',
+  ],
 };
 
 function readShardFile(path: string): SweepResults {
@@ -120,7 +126,7 @@ export async function mergeMain(argv: readonly string[]): Promise<void> {
       const [path] = writeResults(merged, { out });
       if (p.flags.quiet !== true && p.flags.json !== true) {
         const m = merged.merged!;
-        process.stdout.write(`merged ${m.count} shards of sweep ${m.sweepId} (${merged.cells.reduce((a, c) => a + c.runs.length, 0)} runs); largest start skew ${m.maxStartSkewMs ?? '–'} ms\nresults: ${resolve(path!)}\n`);
+        process.stdout.write(`merged ${m.count} shards of sweep ${escapeForLog(m.sweepId, 40)} (${merged.cells.reduce((a, c) => a + c.runs.length, 0)} runs); largest start skew ${m.maxStartSkewMs ?? '–'} ms\nresults: ${resolve(path!)}\n`);
       }
     }
     return merged.complete ? 0 : 1;

@@ -1,7 +1,8 @@
 import {
-  SCHEMA_VERSION, histogramRecord, mergeHistograms, round3,
-  type CellResult, type ErrorCounts, type LoadgenUsage, type OpenRunResult, type ResolvedSweepConfig, type RunResult, type ShardPart, type SweepResults,
+  SCHEMA_VERSION, checkRunConsistency, histogramRecord, mergeHistograms, round3, sumErrorCounts,
+  type CellResult, type LoadgenUsage, type OpenRunResult, type ResolvedSweepConfig, type RunResult, type ShardPart, type SweepResults,
 } from '@socketlab/results';
+import { escapeForLog } from '@socketlab/protocol/server';
 import { ShardMergeError } from '../errors.ts';
 import { summarize } from '../sweep/aggregate.ts';
 import { VERSION } from '../version.ts';
@@ -26,7 +27,7 @@ const MACHINE_DEPENDENT: ReadonlySet<string> = new Set(['poolSize']);
 /** The first place `a` and `b` differ, as `path: A vs B`, or null. */
 function firstDifference(a: unknown, b: unknown, path: string): string | null {
   if (Object.is(a, b)) return null;
-  const show = (v: unknown) => (v === undefined ? 'absent' : JSON.stringify(v));
+  const show = (v: unknown) => (v === undefined ? 'absent' : escapeForLog(JSON.stringify(v), 120));
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null || Array.isArray(a) !== Array.isArray(b)) return `${path}: ${show(a)} vs ${show(b)}`;
   if (Array.isArray(a) && Array.isArray(b) && a.length !== b.length) return `${path}: ${show(a)} vs ${show(b)}`;
   const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])];
@@ -47,15 +48,6 @@ export function configDifference(a: ResolvedSweepConfig, b: ResolvedSweepConfig,
   if (d === null) return null;
   const at = d.lastIndexOf(' vs ');
   return `${d.slice(0, at)} (${nameA}) vs ${d.slice(at + 4)} (${nameB})`;
-}
-
-function sumErrors(all: readonly ErrorCounts[]): ErrorCounts {
-  const out: ErrorCounts = { total: 0, refused: 0, reset: 0, closed: 0, timeout: 0, protocol: {}, wrongResult: 0, other: 0 };
-  for (const e of all) {
-    for (const k of ['total', 'refused', 'reset', 'closed', 'timeout', 'wrongResult', 'other'] as const) out[k] += e[k];
-    for (const [code, n] of Object.entries(e.protocol)) out.protocol[code] = (out.protocol[code] ?? 0) + n;
-  }
-  return out;
 }
 
 /** One loadgen usage for the whole merged run: sums, with the ratios recomputed over the merged wall time. */
@@ -176,7 +168,7 @@ function mergeRun(runs: readonly RunResult[], where: string, config: ResolvedSwe
       ok: runs.reduce((a, r) => a + r.tasks.ok, 0),
       latencyUs: histogramRecord(histogram),
     },
-    errors: sumErrors(runs.map((r) => r.errors)),
+    errors: sumErrorCounts(runs.map((r) => r.errors)),
     errorSamples: runs.flatMap((r, i) => r.errorSamples.map((m) => `shard ${i}: ${m}`)).slice(0, 10),
     // A shard given --target-pid sampled the server's tree (every shard on the server's machine samples
     // the same one): the lowest such shard's usage stands for the run; none: null, as for any --target.
@@ -193,7 +185,9 @@ function mergeRun(runs: readonly RunResult[], where: string, config: ResolvedSwe
  * Merges the results of every shard of one sharded sweep into one document. `files` are the shards'
  * documents (any order; `names` name them in errors). Throws ShardMergeError naming what is wrong: a file
  * that is not a shard's, shards of different sweeps, a missing or repeated shard, configurations that
- * differ, a shard whose share of N is not its integral share, cells or runs that do not line up.
+ * differ, a shard whose share of N is not its integral share, cells or runs that do not line up. A run
+ * whose parts disagree (a corrupt or swapped histogram, a per-client array of the wrong length) is
+ * refused too, by @socketlab/results' checkRunConsistency (ResultsInconsistentError).
  */
 export function mergeShardResults(files: readonly SweepResults[], names: readonly string[] = files.map((_, i) => `file ${i + 1}`)): SweepResults {
   if (files.length === 0) throw new ShardMergeError('nothing to merge: give every shard\'s results file');
@@ -203,13 +197,14 @@ export function mergeShardResults(files: readonly SweepResults[], names: readonl
   const count = files[0]!.shard!.count;
   const sweepId = files[0]!.shard!.sweepId;
   files.forEach((f, i) => {
-    if (f.shard!.sweepId !== sweepId) throw new ShardMergeError(`${names[i]} is shard ${f.shard!.index} of sweep ${f.shard!.sweepId}, but ${names[0]} is of sweep ${sweepId}: merge the shards of one sweep`);
+    if (f.shard!.sweepId !== sweepId) throw new ShardMergeError(`${names[i]} is shard ${f.shard!.index} of sweep ${escapeForLog(f.shard!.sweepId, 40)}, but ${names[0]} is of sweep ${escapeForLog(sweepId, 40)}: merge the shards of one sweep`);
     if (f.shard!.count !== count) throw new ShardMergeError(`${names[i]} says ${f.shard!.count} shards, ${names[0]} says ${count}`);
   });
   const byIndex: (SweepResults | undefined)[] = Array.from({ length: count });
   const nameOf: string[] = [];
   files.forEach((f, i) => {
     const at = f.shard!.index;
+    if (!Number.isInteger(at) || at < 0 || at >= count) throw new ShardMergeError(`${names[i]} says it is shard ${at} of ${count}: shard indices run from 0 to ${count - 1}`);
     if (byIndex[at]) throw new ShardMergeError(`shard ${at} given twice: ${nameOf[at]} and ${names[i]}`);
     byIndex[at] = f;
     nameOf[at] = names[i]!;
@@ -245,6 +240,7 @@ export function mergeShardResults(files: readonly SweepResults[], names: readonl
             const rate = shareOf(cell.open.rate, i, count).count;
             if (run.open?.targetRate !== rate) throw new ShardMergeError(`${where}: ${nameOf[i]} ran ${run.open ? `${run.open.targetRate} requests/s` : 'a closed-model run'}; shard ${i}'s share of ${cell.open.rate} requests/s over ${count} shards is ${rate}`);
           }
+          checkRunConsistency(run, `${where} in ${nameOf[i]}`);
           return run;
         }),
         where,

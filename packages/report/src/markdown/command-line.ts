@@ -28,6 +28,16 @@ export function commandLines(command: string, args: readonly string[]): string[]
   return lines;
 }
 
+/**
+ * A word as a POSIX shell reads it back: bare when safe, else single-quoted; a word with a control
+ * character (a newline, an escape) is written in bash's `$'…'` form instead, so that a command is always
+ * one line and never holds a raw control character (a newline could close the code block it sits in).
+ */
 function shellQuote(arg: string): string {
-  return /^[A-Za-z0-9_./:,=@%+-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+  if (/^[A-Za-z0-9_./:,=@%+-]+$/.test(arg)) return arg;
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
+  if (!/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(arg)) return `'${arg.replace(/'/g, `'\\''`)}'`;
+  const named: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t', '\\': '\\\\', "'": "\\'" };
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
+  return `$'${arg.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\\']/g, (c) => named[c] ?? (c.charCodeAt(0) <= 0xff ? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}` : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`))}'`;
 }
