@@ -45,7 +45,7 @@ export async function rawPeer(port: number): Promise<RawPeer> {
 }
 
 /** Says hello as shard `hello.index` would, proving `secret` against the challenge received. */
-export async function sayHello(peer: RawPeer, hello: Record<string, unknown>, secret = ''): Promise<void> {
+export async function sayHello(peer: RawPeer, hello: object, secret = ''): Promise<void> {
   const { nonce } = await peer.next('challenge');
   peer.socket.write(JSON.stringify({ t: 'hello', ...hello, nonce: newNonce(), proof: proofOf(secret, 'hello', nonce as string) }) + '\n');
 }
