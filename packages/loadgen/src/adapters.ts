@@ -1,5 +1,6 @@
-import { ReplyDecoder, encodeRequest } from '@socketlab/protocol';
-import { InvalidOptionError } from '@socketlab/protocol';
+import { BadReplyError, InvalidOptionError, ReplyDecoder, encodeRequest } from '@socketlab/protocol';
+import { escapeForLog } from '@socketlab/protocol/server';
+import { ReplyTooLargeError } from './errors.ts';
 
 /**
  * Protocol adapters: how a client turns a task into bytes and bytes back into replies, so that loadgen
@@ -13,6 +14,10 @@ import { InvalidOptionError } from '@socketlab/protocol';
  *   terminator, a byte count, or the peer pausing for `gapMs` (see RawFraming). A reply that already
  *   satisfies a complete expectation (exact, or a regular expression) ends at once, so the gap is only
  *   waited for when nothing else can say the reply is whole.
+ *
+ * Every adapter holds at most MAX_REPLY_BYTES of one reply: past it, with the reply's end not in sight,
+ * `next()` throws ReplyTooLargeError (SOCKETLAB_ERR_REPLY_TOO_LARGE) and the client closes the
+ * connection, so an endless or oversized reply costs a client a bounded amount of memory.
  */
 export const PROTOCOLS = ['socketlab', 'line', 'raw'] as const;
 export type ProtocolName = (typeof PROTOCOLS)[number];
@@ -116,14 +121,32 @@ export function encodeFor(protocol: ProtocolName, request: string): Buffer {
   }
 }
 
+/** Longest reply any adapter holds before it gives up on finding its end, bytes (one bound for all three). */
+export const MAX_REPLY_BYTES = 1024 * 1024;
+
+/** Longest text of a server's (an ERR message, a wrong reply) kept in a client's messages, characters after escaping. */
+export const MAX_ERROR_TEXT_CHARS = 300;
+
+/** Text from a server, made safe to store and print: escaped (no terminal controls, one line) and capped. */
+export const errorText = (text: string): string => escapeForLog(text, MAX_ERROR_TEXT_CHARS);
+
+const tooLarge = () => new ReplyTooLargeError(`a reply longer than ${MAX_REPLY_BYTES} bytes (MAX_REPLY_BYTES) without its end; connection closed`);
+
 class SocketlabFramer implements ReplyFramer {
   readonly gapMs = null;
-  #decoder = new ReplyDecoder();
+  #decoder = new ReplyDecoder(MAX_REPLY_BYTES);
   push(chunk: Buffer): void {
     this.#decoder.push(chunk);
   }
   next(): AdapterReply | null {
-    const r = this.#decoder.next();
+    let r;
+    try {
+      r = this.#decoder.next();
+    } catch (err) {
+      // The decoder's own bound (a line without its newline, or a frame announcing more): the same limit.
+      if (err instanceof BadReplyError && /too (long|large)/.test(err.message)) throw tooLarge();
+      throw err;
+    }
     if (r === null) return null;
     return r.ok ? { ok: true, value: r.value.toString('utf8') } : { ok: false, code: r.error.code, message: r.error.message, fatal: r.error.fatal };
   }
@@ -137,9 +160,6 @@ class SocketlabFramer implements ReplyFramer {
     return null;
   }
 }
-
-/** Longest reply a line or raw framer buffers before it gives up on finding its end, bytes. */
-export const MAX_REPLY_BYTES = 1024 * 1024;
 
 class ByteFramer implements ReplyFramer {
   readonly gapMs: number | null;
@@ -155,10 +175,16 @@ class ByteFramer implements ReplyFramer {
 
   push(chunk: Buffer): void {
     this.#buffered = this.#buffered.length === 0 ? chunk : Buffer.concat([this.#buffered, chunk]);
-    if (this.#buffered.length > MAX_REPLY_BYTES) throw new Error(`a reply longer than ${MAX_REPLY_BYTES} bytes without its end`);
   }
 
   next(expected: Expectation | null): AdapterReply | null {
+    const reply = this.#next(expected);
+    // Nothing whole in what is held (the caller drains after every push): the bound is of one reply.
+    if (reply === null && this.#buffered.length > MAX_REPLY_BYTES) throw tooLarge();
+    return reply;
+  }
+
+  #next(expected: Expectation | null): AdapterReply | null {
     if (this.#buffered.length === 0) return null;
     if (this.#terminator) {
       const at = this.#buffered.indexOf(this.#terminator);

@@ -1,7 +1,8 @@
 import net from 'node:net';
 import { encodeOk } from '@socketlab/protocol';
 import { createHistogram, encodeHistogram, recordUs, type Histogram } from '@socketlab/results';
-import { createFramer, encodeFor, formatExpectation, matches, type AdapterReply, type Expectation, type ProtocolName } from './adapters.ts';
+import { ReplyTooLargeError } from './errors.ts';
+import { createFramer, encodeFor, errorText, formatExpectation, matches, type AdapterReply, type Expectation, type ProtocolName } from './adapters.ts';
 import type { ClientReport, ClientSpec, FailureKind, PrepareMessage } from './messages.ts';
 
 /** Absolute time, ms, comparable across loadgen's processes (see the README's clock notes). */
@@ -150,7 +151,8 @@ export function runClient(
     const origin = performance.timeOrigin;
     const timeline: ClientReport['timeline'] | null = run.timeline ? (report.timeline = { sentAt: [], replyAt: [], closeAt: null }) : null;
     const note = (message: string) => {
-      if (report.messages.length < MAX_MESSAGES) report.messages.push(`client ${spec.index}: ${message}`);
+      // Escaped and capped: the text may be a server's (an ERR message, a reply), stored and printed.
+      if (report.messages.length < MAX_MESSAGES) report.messages.push(`client ${spec.index}: ${errorText(message)}`);
     };
     const framer = createFramer(run.protocol, run.raw);
     let gapTimer: NodeJS.Timeout | undefined;
@@ -309,6 +311,10 @@ export function runClient(
           if (!onReply(reply, performance.now())) return;
         }
       } catch (err) {
+        if (err instanceof ReplyTooLargeError) {
+          report.protocol[err.code] = (report.protocol[err.code] ?? 0) + 1;
+          return done('protocol', `${err.code}: ${err.message}`);
+        }
         return done('other', `undecodable reply: ${(err as Error).message}`);
       }
       // raw framing by quiet gap: the bytes so far are the whole reply if nothing follows for gapMs.

@@ -1,12 +1,12 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { childEnv } from '@socketlab/protocol/server';
 import { LoadgenWorkerError } from './errors.ts';
 import { BRAND, isBranded, type ClientSpec, type FromWorker, type PrepareMessage, type ResultMessage, type ToWorker } from './messages.ts';
 import { now } from './client-core.ts';
 import type { OpenPrepareMessage, OpenResultMessage, OpenShare } from './open/messages.ts';
 import { sleepUntil } from './shard/clock.ts';
+import { markedEnv } from './watchdog.ts';
 
 /**
  * The client process entry: dist/entry/client-worker.js next to the bundle. Run from source (tests
@@ -35,7 +35,7 @@ class ClientProcess {
 
   constructor(entry: string) {
     // execArgv: [] keeps the parent's loaders (tsx under test) out: start-up is Node's own.
-    this.child = fork(entry, [], { execArgv: [], env: childEnv(), stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'json' });
+    this.child = fork(entry, [], { execArgv: [], env: markedEnv().env, stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'json' });
     this.child.stderr?.setEncoding('utf8');
     this.child.stderr?.on('data', (s: string) => {
       this.#stderr = (this.#stderr + s).slice(-STDERR_TAIL_BYTES);

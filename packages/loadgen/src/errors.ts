@@ -35,7 +35,18 @@ export type ShardMergeError = InstanceType<typeof ShardMergeError>;
 export const ClientCapacityError = defineError('ClientCapacityError', 'SOCKETLAB_ERR_CLIENT_CAPACITY', 'more clients than this machine can take');
 export type ClientCapacityError = InstanceType<typeof ClientCapacityError>;
 
+/**
+ * A server loadgen was to start cannot have its port: a fixed port (`--server name:PORT=…`) already in
+ * use before it started, or a port whose listener is held by no process of the server.
+ */
+export const PortInUseError = defineError('PortInUseError', 'SOCKETLAB_ERR_PORT_IN_USE', 'the server\'s port is taken by another process');
+export type PortInUseError = InstanceType<typeof PortInUseError>;
+
+/** A server's reply grew past MAX_REPLY_BYTES (adapters.ts) without its end: the connection is closed. */
+export const ReplyTooLargeError = defineError('ReplyTooLargeError', 'SOCKETLAB_ERR_REPLY_TOO_LARGE', 'a reply was larger than loadgen accepts');
+export type ReplyTooLargeError = InstanceType<typeof ReplyTooLargeError>;
+
 export { ResultsInvalidError };
 
 /** Every error class loadgen defines (for the docs/errors.md registry test). */
-export const LOADGEN_ERROR_CLASSES = Object.freeze([ServerStartError, LoadgenWorkerError, ShardRendezvousError, ShardTimeoutError, ShardMergeError, ClientCapacityError] as const);
+export const LOADGEN_ERROR_CLASSES = Object.freeze([ServerStartError, LoadgenWorkerError, ShardRendezvousError, ShardTimeoutError, ShardMergeError, ClientCapacityError, PortInUseError, ReplyTooLargeError] as const);

@@ -26,7 +26,8 @@ export type {
 export { NOMINAL_TASK_MS, FIB_REFERENCE, resolveWorkload, expectedReply, fibNForMs, fibValue, clientRequests } from './workloads.ts';
 export { writeResults, resultsFileName } from './output.ts';
 export { mediansTable } from './table.ts';
-export { resolveBin, portIsFree } from './server-process.ts';
+export { resolveBin } from './server-process.ts';
+export { portIsFree } from './server-ports.ts';
 export { ServerStartError, LoadgenWorkerError, ShardRendezvousError, ShardTimeoutError, ShardMergeError, ClientCapacityError, ResultsInvalidError, LOADGEN_ERROR_CLASSES } from './errors.ts';
 export { mergeShardResults } from './shard/merge.ts';
 export type { ShardIdentity, Share } from './shard/contract.ts';

@@ -1,12 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import net from 'node:net';
 import { dirname, join } from 'node:path';
 import { InvalidOptionError } from '@socketlab/protocol';
-import { childEnv } from '@socketlab/protocol/server';
-import { ServerStartError } from './errors.ts';
+import { escapeForLog } from '@socketlab/protocol/server';
+import { PortInUseError, ServerStartError } from './errors.ts';
 import { fillCommand, type ExternalServerSpec } from './external-servers.ts';
+import { accepts, freePort, listenerHeldBy, portIsFree } from './server-ports.ts';
+import { markedEnv, markedPids, watchGroup } from './watchdog.ts';
 import {
   DESIGN_CATALOGUE, HAS_PROCFS, allStats, designArgs, isAlive, processTree, readProcStat, round3, sampleTree,
   type DesignName, type ResolvedSweepConfig, type ServerInstance, type ServerStop, type TreeSample,
@@ -25,29 +26,12 @@ export function resolveBin(pkg: string): string {
 
 /** Bytes of a server's stderr kept for the results (stderrTail). */
 const STDERR_TAIL_BYTES = 2048;
+/** Characters of that tail quoted in a start failure's message (escaped). */
+const STDERR_SHOWN_CHARS = 500;
+/** After a server exits, how long its pipes may still deliver its last bytes before they are closed, ms. */
+const PIPE_GRACE_MS = 200;
 /** Longest stdout line we buffer while looking for the listening line, bytes. */
 const MAX_LINE_BYTES = 64 * 1024;
-
-/**
- * Is anything still listening on host:port? True if a connection is refused and the port can be bound
- * again; false if either fails.
- */
-export async function portIsFree(host: string, port: number): Promise<boolean> {
-  const refused = await new Promise<boolean>((resolve) => {
-    const s = net.connect({ host, port });
-    s.once('connect', () => {
-      s.destroy();
-      resolve(false);
-    });
-    s.once('error', (err: NodeJS.ErrnoException) => resolve(err.code === 'ECONNREFUSED'));
-  });
-  if (!refused) return false;
-  return new Promise<boolean>((resolve) => {
-    const srv = net.createServer();
-    srv.once('error', () => resolve(false));
-    srv.listen({ host, port, exclusive: true }, () => srv.close(() => resolve(true)));
-  });
-}
 
 /**
  * A server variant running as a separate OS process, started through its package's bin with
@@ -61,6 +45,8 @@ export class ServerProcess {
   readonly record: ServerInstance;
   readonly child: ChildProcess;
   readonly host: string;
+  /** Its marker (watchdog.ts): every process it started, however it detached, carries it. */
+  readonly marker: string;
   #stderr = '';
   #exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** pid → start time of every process seen in its tree (for the leftover check). */
@@ -69,12 +55,15 @@ export class ServerProcess {
   #shares: AcceptCounts | null = null;
   readonly #shareWaiters = new Set<() => void>();
 
-  private constructor(child: ChildProcess, record: ServerInstance, host: string) {
+  private constructor(child: ChildProcess, record: ServerInstance, host: string, marker: string) {
     this.child = child;
     this.record = record;
     this.host = host;
+    this.marker = marker;
+    watchGroup(child.pid ?? -1, true); // its process group: killed by the watchdog if loadgen dies
     this.child.stderr?.setEncoding('utf8');
     this.child.stderr?.on('data', (s: string) => {
+      // Kept as written (bounded); escaped wherever it is printed (stderrText).
       this.#stderr = (this.#stderr + s).slice(-STDERR_TAIL_BYTES);
       this.record.stderrTail = this.#stderr;
     });
@@ -85,8 +74,7 @@ export class ServerProcess {
         if (this.child.pid === undefined) resolve({ code: null, signal: null });
       });
     });
-    LIVE.add(this);
-    void this.#exit.then(() => LIVE.delete(this));
+    LIVE.add(this); // until stop() has reaped what it left, not merely until it exits
   }
 
   get pid(): number {
@@ -111,13 +99,15 @@ export class ServerProcess {
     const startedAt = new Date();
     const t0 = performance.now();
     // detached: a process group of its own (see above). execArgv is not passed: the bin runs on plain Node.
-    // SOCKETLAB_PARENT_PID (childEnv): the server shuts down if loadgen dies, even by SIGKILL.
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: childEnv() });
+    // SOCKETLAB_PARENT_PID (childEnv): the server shuts down if loadgen dies, even by SIGKILL; its marker
+    // lets the watchdog and stop() find whatever it started.
+    const { env, marker } = markedEnv();
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env });
     const record: ServerInstance = {
       index, design, package: spec.package, command: args, pid: child.pid ?? null, port: null,
       startedAt: startedAt.toISOString(), startupMs: null, io: null, stop: null, stderrTail: '',
     };
-    const server = new ServerProcess(child, record, config.host);
+    const server = new ServerProcess(child, record, config.host, marker);
     try {
       record.port = await server.#awaitListening(config.startTimeoutMs);
       record.startupMs = round3(performance.now() - t0);
@@ -135,21 +125,31 @@ export class ServerProcess {
    * then shows as a start failure and is retried), and the server is ready when that port accepts a
    * connection. Run without a shell, in a process group of its own, like the built-in designs, so its
    * pid is the server's own and its whole tree is measured and stopped.
+   * A fixed port (`name:PORT=…`) already in use is refused before anything is spawned, and once the port
+   * accepts, its listener must be held by the server's own processes (PortInUseError otherwise): loadgen
+   * never measures a process that happened to be there.
    */
   static async startExternal(spec: ExternalServerSpec, index: number, config: Pick<ResolvedSweepConfig, 'host' | 'startTimeoutMs'>): Promise<ServerProcess> {
+    if (spec.port !== null && !(await portIsFree(config.host, spec.port))) {
+      throw new PortInUseError(`${spec.name}: port ${spec.port} on ${config.host} is already in use; the server was not started (stop what listens there, or give ${spec.name} another port)`);
+    }
     const port = spec.port ?? (await freePort(config.host));
     const command = fillCommand(spec, config.host, port);
     const startedAt = new Date();
     const t0 = performance.now();
-    const child = spawn(command[0]!, command.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const { env, marker } = markedEnv();
+    const child = spawn(command[0]!, command.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env });
     child.stdout?.on('data', () => {}); // drained, never parsed: a server that logs must not block on a full pipe
     const record: ServerInstance = {
       index, design: spec.name, package: 'external', command, pid: child.pid ?? null, port: null,
       startedAt: startedAt.toISOString(), startupMs: null, io: null, stop: null, stderrTail: '',
     };
-    const server = new ServerProcess(child, record, config.host);
+    const server = new ServerProcess(child, record, config.host, marker);
     try {
       await server.#awaitAccepting(port, config.startTimeoutMs);
+      if (HAS_PROCFS && listenerHeldBy(port, server.#ownPids()) === false) {
+        throw new PortInUseError(`${spec.name}: port ${port} accepts connections, but no process of the server holds its listener (another process took the port)`);
+      }
       record.port = port;
       record.startupMs = round3(performance.now() - t0);
     } catch (err) {
@@ -164,12 +164,15 @@ export class ServerProcess {
   /** Polls until `port` accepts a connection (closed at once), the process exits, or the timeout. */
   async #awaitAccepting(port: number, timeoutMs: number): Promise<void> {
     const deadline = performance.now() + timeoutMs;
-    const what = `${this.record.design} (${this.record.command.join(' ')})`;
+    const what = `${this.record.design} (${escapeForLog(this.record.command.join(' '))})`;
     let spawnError: Error | null = null;
     this.child.once('error', (err) => (spawnError = err));
     for (;;) {
       if (spawnError) throw new ServerStartError(`${what}: could not be started: ${(spawnError as Error).message}`);
-      if (this.exited) throw new ServerStartError(`${what}: exited before accepting connections (${this.child.signalCode ?? `code ${this.child.exitCode}`})${this.#stderr ? `; stderr: ${this.#stderr.trim()}` : ''}`);
+      if (this.exited) {
+        await this.#releasePipes(); // its last words
+        throw new ServerStartError(`${what}: exited before accepting connections (${this.child.signalCode ?? `code ${this.child.exitCode}`})${this.#stderrText()}`);
+      }
       if (await accepts(this.host, port)) return;
       if (performance.now() >= deadline) throw new ServerStartError(`${what}: port ${port} did not accept a connection within ${timeoutMs} ms`);
       await new Promise((r) => setTimeout(r, ACCEPT_POLL_MS));
@@ -201,7 +204,7 @@ export class ServerProcess {
       };
       const fail = (message: string) => {
         cleanup();
-        reject(new ServerStartError(`${this.record.design}: ${message}${this.#stderr ? `; stderr: ${this.#stderr.trim()}` : ''}`));
+        reject(new ServerStartError(`${this.record.design}: ${message}${this.#stderrText()}`));
       };
       const onData = (chunk: Buffer) => {
         buffered += chunk.toString('utf8');
@@ -231,6 +234,34 @@ export class ServerProcess {
       this.child.once('exit', onExit);
       this.child.once('error', onError);
     });
+  }
+
+  /** The end of its stderr for a message: its last lines, escaped and capped (a hostile server's bytes). */
+  #stderrText(): string {
+    const tail = this.#stderr.trim().slice(-STDERR_SHOWN_CHARS);
+    return tail ? `; stderr: ${escapeForLog(tail, STDERR_SHOWN_CHARS)}` : '';
+  }
+
+  /** The server's processes: its tree now and everything carrying its marker. */
+  #ownPids(): Set<number> {
+    return new Set([...processTree(this.pid), ...markedPids(this.marker)]);
+  }
+
+  /**
+   * After its exit: a moment for the last stderr bytes, then its pipes are closed on our side, so that a
+   * stray process holding their other ends (a daemon it left) never keeps loadgen waiting.
+   */
+  async #releasePipes(): Promise<void> {
+    const open = [this.child.stdout, this.child.stderr].filter((s) => s && !s.destroyed);
+    if (open.length === 0) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, PIPE_GRACE_MS);
+      this.child.once('close', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    for (const s of open) s!.destroy();
   }
 
   #onIdleLine(line: string): void {
@@ -311,7 +342,9 @@ export class ServerProcess {
     }
     const { code, signal } = await this.#exit;
     const stopMs = round3(performance.now() - t0);
+    await this.#releasePipes();
     const leftoverPids = HAS_PROCFS && pid > 0 ? await this.#reapLeftovers(pid) : [];
+    watchGroup(pid, false);
     const portFree = this.record.port === null ? null : await portIsFree(this.host, this.record.port);
     const stop: ServerStop = {
       stopMs,
@@ -325,10 +358,14 @@ export class ServerProcess {
       clean: (code === 0 || (this.record.package === 'external' && (signal === 'SIGTERM' || code === 143))) && !forcedKill && leftoverPids.length === 0 && portFree !== false,
     };
     this.record.stop = stop;
+    LIVE.delete(this);
     return stop;
   }
 
-  /** Finds processes of its tree (seen while sampling) or group still alive, kills them, returns their pids. */
+  /**
+   * Finds processes of its tree (seen while sampling), its group or carrying its marker (however they
+   * detached: double fork, setsid) still alive, kills them, returns their pids.
+   */
   async #reapLeftovers(root: number): Promise<number[]> {
     // Children exit on their own once the parent's IPC channel closes: give them a moment first.
     const deadline = Date.now() + 1000;
@@ -336,6 +373,7 @@ export class ServerProcess {
     do {
       alive = [...this.#seen].filter(([p, start]) => p !== root && isAlive(p, start)).map(([p]) => p);
       for (const s of allStats()) if (s.pgrp === root && s.pid !== root && s.state !== 'Z' && !alive.includes(s.pid)) alive.push(s.pid);
+      for (const p of markedPids(this.marker)) if (p !== root && !alive.includes(p)) alive.push(p);
       if (alive.length === 0) return [];
       await new Promise((r) => setTimeout(r, 50));
     } while (Date.now() < deadline);
@@ -352,30 +390,6 @@ export class ServerProcess {
 
 /** Polling period while waiting for an external server's port to accept, ms. */
 const ACCEPT_POLL_MS = 25;
-
-/** True if host:port accepts a TCP connection (closed at once: a readiness probe, not a client). */
-function accepts(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect({ host, port });
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
-}
-
-/** A port that is free on `host` now (the kernel's pick for port 0). */
-function freePort(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen({ host, port: 0, exclusive: true }, () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** mp-prefork-*: who accepted, and each child's (by place) cumulative accepted connections. */
 export interface AcceptCounts {
@@ -398,9 +412,12 @@ function killGroup(pid: number): void {
 /** Servers still running, so an exiting loadgen can kill them synchronously (see killAllServersSync). */
 const LIVE = new Set<ServerProcess>();
 
-/** Last resort on process exit: SIGKILL every server process group loadgen started and has not stopped. */
+/** Last resort on process exit: SIGKILL every server process group loadgen started and has not stopped, and what carries their markers. */
 export function killAllServersSync(): void {
-  for (const s of LIVE) if (!s.exited && s.pid > 0) killGroup(s.pid);
+  for (const s of LIVE) {
+    if (!s.exited && s.pid > 0) killGroup(s.pid);
+    for (const p of markedPids(s.marker)) killGroup(p);
+  }
 }
 
 /** What a run samples of its server: one loadgen started (ServerProcess) or the --target's (TargetProcess). */

@@ -28,6 +28,7 @@ describe('launchers (snapshots)', () => {
     snapshot('launcher-slurm.sh', text);
     assert.match(text, /^#SBATCH --nodes=3$/m);
     assert.match(text, /^#SBATCH --ntasks=4$/m);
+    assert.match(text, /^export SOCKETLAB_RENDEZVOUS_SECRET="\$\{SOCKETLAB_RENDEZVOUS_SECRET:-\$\(od -An -N32 -tx1 \/dev\/urandom/m);
     assert.match(text, /srun --kill-on-bad-exit=1 \$LOADGEN --shard slurm --rendezvous "\$RENDEZVOUS" --out "\$OUT\/shard-\{shard\}\.json" --target server\.example:7000/);
     assert.match(text, /merge "\$OUT"\/shard-\*\.json --out "\$OUT\/merged\.json"/);
   });
@@ -37,8 +38,13 @@ describe('launchers (snapshots)', () => {
   });
 
   it('k8s: an Indexed Job of n pods and the headless Service that names pod 0', () => {
-    const text = k8sManifest({ shards: 4, sweepArgs: SWEEP });
+    const text = k8sManifest({ shards: 4, sweepArgs: SWEEP, secret: 'fixed-for-the-snapshot' });
     snapshot('launcher-k8s.yaml', text);
+    // The rendezvous secret: a Secret, handed to every pod through its environment; fresh unless given.
+    assert.match(text, /kind: Secret\n[^]*stringData:\n {2}secret: "fixed-for-the-snapshot"/);
+    assert.match(text, /- name: SOCKETLAB_RENDEZVOUS_SECRET\n\s+valueFrom:\n\s+secretKeyRef:\n\s+name: socketlab-loadgen-rendezvous/);
+    const fresh = [k8sManifest({}), k8sManifest({})].map((t) => /secret: "([0-9a-f]{64})"/.exec(t)?.[1]);
+    assert.ok(fresh[0] && fresh[1] && fresh[0] !== fresh[1], 'a fresh 256-bit secret per manifest');
     assert.match(text, /completionMode: Indexed/);
     assert.match(text, /clusterIP: None/);
     assert.match(text, /"--shard", "k8s\/4", "--rendezvous", "socketlab-loadgen-0\.socketlab-loadgen:7070"/);

@@ -1,6 +1,7 @@
 import net from 'node:net';
 import { createHistogram, encodeHistogram, recordUs } from '@socketlab/results';
-import { createFramer, encodeFor, matches, type Expectation, type ReplyFramer } from '../adapters.ts';
+import { ReplyTooLargeError } from '../errors.ts';
+import { createFramer, encodeFor, errorText, matches, type Expectation, type ReplyFramer } from '../adapters.ts';
 import type { FailureKind } from '../messages.ts';
 import { arrivalTimes } from './schedule.ts';
 import type { OpenConnectionReport, OpenPrepareMessage, OpenShare, OpenShareReport } from './messages.ts';
@@ -114,7 +115,8 @@ export class OpenShareRunner {
   }
 
   #note(message: string): void {
-    if (this.#messages.length < MAX_MESSAGES) this.#messages.push(`process ${this.#share.processIndex}: ${message}`);
+    // Escaped and capped: the text may be a server's (an ERR message, a reply), stored and printed.
+    if (this.#messages.length < MAX_MESSAGES) this.#messages.push(`process ${this.#share.processIndex}: ${errorText(message)}`);
   }
 
   /** Opens every connection; resolves when each has connected or failed (never rejects). */
@@ -294,6 +296,10 @@ export class OpenShareRunner {
       }
       this.#checkDrained();
     } catch (err) {
+      if (err instanceof ReplyTooLargeError) {
+        this.#protocol[err.code] = (this.#protocol[err.code] ?? 0) + 1;
+        return this.#fail(c, 'protocol', `connection ${i}: ${err.code}: ${err.message}`);
+      }
       this.#fail(c, 'other', `connection ${i}: undecodable reply: ${(err as Error).message}`);
     }
   }

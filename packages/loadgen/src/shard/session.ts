@@ -6,7 +6,10 @@ import type { RunPosition } from '../sweep/events.ts';
 import { machineKey, visiblePids } from './cohost.ts';
 import { shareOf, type Share, type ShardIdentity } from './contract.ts';
 import { configDifference } from './merge.ts';
-import { RendezvousClient, RendezvousServer, type RendezvousOptions, type StartSignal } from './rendezvous.ts';
+import { isLoopback } from './bind.ts';
+import { RendezvousClient, type RendezvousOptions, type StartSignal } from './rendezvous.ts';
+import { RendezvousServer } from './rendezvous-server.ts';
+import { SECRET_ENV } from './wire.ts';
 
 /**
  * What a sweep needs to run as one shard (SweepHooks.shard): its part of each run's clients, the
@@ -79,6 +82,11 @@ export class ShardSession {
     checkShardable(config, identity);
     if (identity.count === 1) return new ShardSession(identity, null, null, null, randomBytes(6).toString('hex'));
     if (rendezvous === null) throw new InvalidOptionError(`--rendezvous is required with --shard ${identity.index}/${identity.count}: host:port of shard 0 (where shard 0 listens)`);
+    // The launchers generate the secret and hand it to every shard; by hand, only one machine may go without.
+    options = { ...options, secret: options.secret ?? process.env[SECRET_ENV] ?? '' };
+    if (options.secret === '' && !isLoopback(rendezvous.host)) {
+      throw new InvalidOptionError(`--rendezvous ${rendezvous.host}: a rendezvous beyond this machine needs a shared secret in ${SECRET_ENV}, the same for every shard (the launchers set it; by hand e.g. export ${SECRET_ENV}=$(openssl rand -hex 32))`);
+    }
     const server = identity.index === 0
       ? await RendezvousServer.listen(rendezvous.host, rendezvous.port, identity.count, (hello) => configDifference(config, hello.config as ResolvedSweepConfig, 'shard 0', `shard ${hello.index}`), options)
       : null;

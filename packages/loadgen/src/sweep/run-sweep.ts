@@ -86,6 +86,8 @@ export async function runSweep(config: SweepOptions | ResolvedSweepConfig = {}, 
 
   const cells: CellResult[] = [];
   let abortReason: string | null = null;
+  /** Why the first skipped cell's server did not start: the exit line says it. */
+  let firstSkip: string | null = null;
   let shared: ClientProcesses | null = null;
   let current: ClientProcesses | null = null;
   let server: ServerProcess | null = null;
@@ -180,6 +182,8 @@ export async function runSweep(config: SweepOptions | ResolvedSweepConfig = {}, 
       } catch (err) {
         if (!(err instanceof ServerStartError)) throw err;
         warn(`${plan.design} × ${plan.workload.name} × N=${plan.clients}: ${err.message}; cell skipped`);
+        // A ServerStartError's message has the server's own words (its stderr) escaped and capped already.
+        firstSkip ??= `${plan.design}: ${err.message}`;
       } finally {
         if (server) {
           await stopServer(server);
@@ -223,7 +227,7 @@ export async function runSweep(config: SweepOptions | ResolvedSweepConfig = {}, 
     schemaVersion: SCHEMA_VERSION,
     tool: { name: '@socketlab/loadgen', version: VERSION },
     complete,
-    abortReason: complete ? null : (abortReason ?? 'incomplete: some cells could not run (see warnings)'),
+    abortReason: complete ? null : (abortReason ?? `incomplete: some cells could not run${firstSkip ? `; the first because ${firstSkip}` : ''} (see warnings)`),
     startedAt: startedAt.toISOString(),
     endedAt: new Date().toISOString(),
     durationMs,

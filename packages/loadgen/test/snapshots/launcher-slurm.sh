@@ -12,6 +12,8 @@ OUT=${SOCKETLAB_OUT:-socketlab-loadgen-$SLURM_JOB_ID}
 mkdir -p "$OUT"
 # Shard 0 is task 0, which srun's default block distribution places on the allocation's first node.
 RENDEZVOUS="$(scontrol show hostnames "$SLURM_JOB_NODELIST" | head -n 1)":7070
+# The rendezvous secret, fresh for this job (unless given); srun hands the job's environment to every shard.
+export SOCKETLAB_RENDEZVOUS_SECRET="${SOCKETLAB_RENDEZVOUS_SECRET:-$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')}"
 # One shard per task (--shard slurm reads SLURM_PROCID and SLURM_NTASKS); a shard that fails ends the step.
 srun --kill-on-bad-exit=1 $LOADGEN --shard slurm --rendezvous "$RENDEZVOUS" --out "$OUT/shard-{shard}.json" --target server.example:7000 --clients 100 --workloads wait --time-scale 0.1 --runs 3
 $LOADGEN merge "$OUT"/shard-*.json --out "$OUT/merged.json"
