@@ -21,6 +21,13 @@ export interface ChildConfig extends HostConfig {
 // The one message brand (`__socketlab__`), declared once in @socketlab/protocol.
 export { isBranded } from '@socketlab/protocol';
 
+/**
+ * The signal a ready child process (entry/child.ts) takes as `drain`, sent with the message: it is not
+ * queued behind the sockets still being handed to the child (see the entry). Sent only once the child
+ * said `ready` (its handler is in place; before that the signal's default action would kill it).
+ */
+export const DRAIN_SIGNAL = 'SIGUSR2';
+
 /** Who accepts, strategy `prefork`: see PreforkAccept in prefork.ts. */
 export type PreforkAcceptMode = 'rr' | 'os' | 'reuseport';
 

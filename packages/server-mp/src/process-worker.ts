@@ -2,7 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';
 import { ShuttingDownError, WorkerCrashedError, toSocketlabError } from '@socketlab/protocol';
 import { childEnv, rejectSocket, type ConnectionCounters, type Executor, type ExitReport } from '@socketlab/protocol/server';
-import { isBranded, type ChildConfig, type FromChild, type ToChild } from './messages.ts';
+import { DRAIN_SIGNAL, isBranded, type ChildConfig, type FromChild, type ToChild } from './messages.ts';
 
 /** Loads {@link file://./entry/child.ts}, built to dist/entry/child.cjs (self-contained) next to this bundle. */
 const CHILD_ENTRY = new URL('./entry/child.cjs', import.meta.url);
@@ -29,6 +29,7 @@ export class ProcessWorker implements Executor {
   readonly exited: Promise<void>;
   readonly #handed = new Map<number, Handed>();
   #stopping = false;
+  #ready = false;
 
   readonly #lingerMs: number;
 
@@ -46,7 +47,7 @@ export class ProcessWorker implements Executor {
       this.child.on('message', onMessage);
       this.child.once('exit', () => reject(new WorkerCrashedError(`child process ${this.child.pid} exited before it was ready`)));
     });
-    this.ready.catch(() => {});
+    this.ready.then(() => (this.#ready = true), () => {});
     this.child.on('message', (msg: FromChild) => {
       if (!isBranded(msg) || msg.type !== 'closed') return;
       const entry = this.#handed.get(msg.id);
@@ -125,6 +126,8 @@ export class ProcessWorker implements Executor {
 
   drain(): void {
     if (this.child.connected) this.child.send({ __socketlab__: true, type: 'drain' } satisfies ToChild, (err) => void err);
+    // The signal overtakes the sockets still queued for the child (see DRAIN_SIGNAL); not before it is ready.
+    if (this.#ready && this.child.exitCode === null && this.child.signalCode === null) this.child.kill(DRAIN_SIGNAL);
   }
 
   /** SIGTERM, then SIGKILL after SIGKILL_TIMEOUT_MS; resolves once the process is gone. */

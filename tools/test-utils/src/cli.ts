@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { markedEnv, releaseStdioOnExit } from './marked.ts';
 
 export interface SpawnedServer {
   proc: ChildProcess;
@@ -13,9 +14,11 @@ export interface SpawnedServer {
 }
 
 /** Starts a server CLI (`node <bin> ...args`) and waits for its "Server is running on HOST:PORT..." line. */
-export async function spawnServerCli(bin: string, args: string[], ms = 15000, options: { detached?: boolean } = {}): Promise<SpawnedServer> {
+export async function spawnServerCli(bin: string, args: string[], ms = 15000, options: { detached?: boolean; mark?: string } = {}): Promise<SpawnedServer> {
   // detached: a process group of its own, so a test can signal the whole group as a terminal does.
-  const proc = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'], detached: options.detached ?? false });
+  // Marked (see marked.ts): whatever it leaves behind is found, and killed when this file's process exits.
+  const proc = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'], detached: options.detached ?? false, env: markedEnv(options.mark) });
+  releaseStdioOnExit(proc);
   const lines: string[] = [];
   const waiters: { re: RegExp; resolve: (l: string) => void }[] = [];
   let buf = '';
@@ -54,11 +57,14 @@ export async function spawnServerCli(bin: string, args: string[], ms = 15000, op
 
 /** Runs a CLI to completion: exit code and output. */
 export async function runCli(bin: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const proc = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: markedEnv() });
+  releaseStdioOnExit(proc);
   let stdout = '';
   let stderr = '';
   proc.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
   proc.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   const [code] = await once(proc, 'exit');
+  // The last bytes may still be in the pipes: wait for them, but not for a stray process that holds them.
+  if (proc.stdout.readable || proc.stderr.readable) await Promise.race([once(proc, 'close'), new Promise((r) => setTimeout(r, 500).unref())]);
   return { code: code as number | null, stdout, stderr };
 }

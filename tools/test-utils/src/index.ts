@@ -8,3 +8,5 @@ export type { ParallelDesign } from './parallel-designs.ts';
 export type { SpawnedServer } from './cli.ts';
 export { runPoolDesignCliSuite } from './cli-suite.ts';
 export { runRobustnessSuite, type RobustnessVariant } from './robustness.ts';
+export { MARK_ENV, FILE_MARK, markedEnv, newMark, markedPids, killMarked, releaseStdioOnExit } from './marked.ts';
+export { runParentKillSuite, KILL_TRIALS, type ParentKillFamily } from './parent-kill.ts';

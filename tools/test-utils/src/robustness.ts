@@ -8,6 +8,7 @@ import { pidAlive, rawExchange, waitFor } from './helpers.ts';
 import { describeCounts, heldPeers, nodeDescendants, procCounts, threadCount, treeRss, waitForBaseline, type ProcCounts } from './robustness-proc.ts';
 import { RawPeer, outcomeOf, prng, seedFromEnv, tally, type PeerOptions } from './robustness-peer.ts';
 import { runFuzz } from './robustness-fuzz.ts';
+import { shutdownAtLoadCase } from './robustness-shutdown.ts';
 
 /**
  * The robustness suite every server variant must pass: no client, however hostile, can wedge the
@@ -465,6 +466,8 @@ export function runRobustnessSuite<S extends StartedServer>(v: RobustnessVariant
         if (cli.proc.exitCode === null && cli.proc.signalCode === null) cli.proc.kill('SIGKILL');
       }
     });
+
+    shutdownAtLoadCase(v);
 
     // 6. ------------------------------------------------------------------------------------------
     if (v.admission !== 'all') {

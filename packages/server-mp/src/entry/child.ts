@@ -7,7 +7,7 @@
 import type { Socket } from 'node:net';
 import { ShuttingDownError } from '@socketlab/protocol';
 import { SocketHost, watchParent } from '@socketlab/protocol/server';
-import { isBranded, type ChildConfig, type FromChild, type ToChild } from '../messages.ts';
+import { DRAIN_SIGNAL, isBranded, type ChildConfig, type FromChild, type ToChild } from '../messages.ts';
 
 // No orphans, first of all: when the parent goes (even by SIGKILL, even before we are set up), so do we.
 watchParent(() => process.exit(0));
@@ -34,11 +34,20 @@ process.on('message', (msg: ToChild, handle?: Socket) => {
     send({ __socketlab__: true, type: 'closed', id: msg.id, tasks: 0, errors: 0 });
     if (config.strategy === 'per-connection' || draining) exitWhenIdle();
   } else if (msg.type === 'drain') {
-    draining = true;
-    connections.shutdownAll();
-    exitWhenIdle();
+    drain();
   }
 });
+
+function drain(): void {
+  draining = true;
+  connections.shutdownAll();
+  exitWhenIdle();
+}
+
+// The drain also comes as a signal (DRAIN_SIGNAL), which overtakes the channel: a message queues behind
+// every socket the parent is still handing us, each waiting for our acknowledgement, and a child busy
+// with a blocking task takes one per turn; the tasks of clients handed meanwhile would all run first.
+process.on(DRAIN_SIGNAL, drain);
 
 // Ctrl-C in a terminal sends SIGINT to the whole process group, children included. The parent turns
 // it into a graceful drain and tells us (a 'drain' message); dying here would cut our clients short.
