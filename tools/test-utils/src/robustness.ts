@@ -112,8 +112,11 @@ async function withServer<S extends StartedServer>(v: RobustnessVariant<S>, opti
     await assertServes(port);
     const idle = () => server.stats().connections.active === 0 && server.stats().workers.alive === idleWorkers && procCounts(port).sockets === 0;
     assert.ok(await waitFor(idle, SOON_MS), 'the server is idle after one client');
-    // A spare that replaced the one the client took may have been started just now: let it start.
-    await settledTree(300);
+    // Where spares are kept, the one the client took is replaced at the next spare check (up to
+    // SPARE_CHECK_INTERVAL_MS later), and a one-shot worker exits after its client: let the tree settle.
+    const spares = v.admission === 'max-workers' && idleWorkers > 0;
+    await settledTree(spares ? SPARE_CHECK_INTERVAL_MS + 300 : 300);
+    assert.ok(await waitFor(idle, SOON_MS), 'the server is idle once its tree has settled');
     const base = procCounts(port);
     await body({
       server,
