@@ -66,11 +66,11 @@ describe('runSweep end to end', () => {
     assert.equal(run.errors.total, 0);
   });
 
-  it('starts a warm design afresh for every run even with serverLifecycle "cell" (a run consumes its spares)', { timeout: 60_000 }, async () => {
-    const results = await runSweep({ preset: 'smoke', designs: ['mt-per-connection-warm', 'mt-pool'], workloads: ['wait'], clients: [2], runs: 2, timeScale: 0.01, serverLifecycle: 'cell', quietWaitMs: 0, noiseRetries: 0 });
-    const [warm, pool] = results.cells;
-    assert.deepEqual(warm!.runs.map((r) => r.serverInstance), [0, 1]);
-    assert.equal(warm!.servers.length, 2);
+  it('starts a recycled design afresh for every run even with serverLifecycle "cell" (each run starts from unused spares)', { timeout: 60_000 }, async () => {
+    const results = await runSweep({ preset: 'smoke', designs: ['mt-per-connection-recycled', 'mt-pool'], workloads: ['wait'], clients: [2], runs: 2, timeScale: 0.01, serverLifecycle: 'cell', quietWaitMs: 0, noiseRetries: 0 });
+    const [recycled, pool] = results.cells;
+    assert.deepEqual(recycled!.runs.map((r) => r.serverInstance), [0, 1]);
+    assert.equal(recycled!.servers.length, 2);
     assert.deepEqual(pool!.runs.map((r) => r.serverInstance), [0, 0], 'other designs still share one per cell');
   });
 

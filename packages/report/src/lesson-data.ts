@@ -37,8 +37,8 @@ export interface LessonSeries {
   /** What the lesson printed: one row of seconds per run, one column per N of LESSON_CLIENTS. */
   readonly runsS: readonly (readonly number[])[];
   /**
-   * The designs that rebuild this server: socketlab's (the warm variant is the same design with spares
-   * started ahead) and the lesson preset's Python re-creation (examples/lesson-python), by its name.
+   * The designs that rebuild this server: socketlab's (the recycled variant is the same design with
+   * its processes or threads started ahead and kept between clients) and the lesson preset's Python re-creation (examples/lesson-python), by its name.
    */
   readonly designs: readonly (DesignName | LessonPythonName)[];
   /** Serial (one client after another: the ideal total is N task times) or concurrent (one task time). */
@@ -64,7 +64,7 @@ export const LESSON_SERIES: readonly LessonSeries[] = Object.freeze([
       [3.158274, 3.262588, 3.371035, 3.498016, 3.613633, 3.741437, 3.857643, 3.965433, 4.075619, 4.166602],
       [3.164919, 3.261594, 3.369247, 3.484277, 3.594287, 3.727424, 3.841962, 3.958121, 4.079759, 4.203419],
     ],
-    designs: ['mp-per-connection', 'mp-per-connection-warm', 'lesson-mp'],
+    designs: ['mp-per-connection', 'mp-per-connection-recycled', 'lesson-mp'],
     serial: false,
   },
   {
@@ -76,7 +76,7 @@ export const LESSON_SERIES: readonly LessonSeries[] = Object.freeze([
       [3.091435, 3.140113, 3.184711, 3.220513, 3.26454, 3.312111, 3.370179, 3.416331, 3.47095, 3.524193],
       [3.077185, 3.125844, 3.179028, 3.221829, 3.275605, 3.319528, 3.365879, 3.421557, 3.469652, 3.502062],
     ],
-    designs: ['mt-per-connection', 'mt-per-connection-warm', 'lesson-mt'],
+    designs: ['mt-per-connection', 'mt-per-connection-recycled', 'lesson-mt'],
     serial: false,
   },
 ].map((s) => Object.freeze({ ...s, runsS: Object.freeze(s.runsS.map((r) => Object.freeze(r))), designs: Object.freeze(s.designs) })) as LessonSeries[]);

@@ -6,15 +6,23 @@
 
 /**
  * The server variants loadgen can start itself, in the order sweeps and reports list them. Newer
- * variants are appended so that the older ones keep their places (and colours): the two `-warm` ones
- * (per-connection with warm spares), then the three `mp-prefork-*` ones (children that accept for
+ * variants are appended so that the older ones keep their places (and colours): the two `-recycled` ones
+ * (per-connection with recycled workers: Apache's spare-server model; they took the places of the
+ * earlier `-warm` ones, one-shot warm spares), then the three `mp-prefork-*` ones (children that accept for
  * themselves); the presets name their designs explicitly.
  */
 export const DESIGNS = [
-  'single-iterative', 'single-event-loop', 'mp-per-connection', 'mp-pool', 'mt-per-connection', 'mt-pool', 'mp-per-connection-warm', 'mt-per-connection-warm',
+  'single-iterative', 'single-event-loop', 'mp-per-connection', 'mp-pool', 'mt-per-connection', 'mt-pool', 'mp-per-connection-recycled', 'mt-per-connection-recycled',
   'mp-prefork-rr', 'mp-prefork-os', 'mp-prefork-reuseport',
 ] as const;
 export type DesignName = (typeof DESIGNS)[number];
+/**
+ * Built-in designs of earlier results that are no longer in DESIGNS: `mp-per-connection-warm` and
+ * `mt-per-connection-warm` (one-shot warm spares, each serving one client and exiting; their places went
+ * to the `-recycled` designs). Results that name them still validate and load; they are no longer
+ * started, and a report words them as designs it does not know.
+ */
+export const RETIRED_DESIGNS: readonly string[] = ['mp-per-connection-warm', 'mt-per-connection-warm'];
 /**
  * A design in the results: one of DESIGNS, `external` for a `--target` server loadgen did not start, or
  * the name of a user's server that loadgen started from a command (`--server NAME=COMMAND`, listed in
@@ -53,11 +61,13 @@ export interface DesignDefinition {
   /** True for a fixed pool of executors (sized by `--pool-size`); false for one per connection or none. */
   readonly pool: boolean;
   /**
-   * True for warm spares (`--spares`): loadgen starts the server with one spare per client of the cell
-   * (N), so that every client of the burst finds its executor already started (the start-up cost is
-   * then in the server's `startupMs`, before the burst).
+   * True for recycled workers (server-mp and server-mt `--max-connections-per-worker 0`): loadgen starts
+   * the server with one idle spare per client of the cell (N: `--min-spares N --max-spares N`), so that
+   * every client of the burst finds its executor already started (the start-up cost is then in the
+   * server's `startupMs`, before the burst); each serves its client's whole connection and then waits,
+   * idle, for the next instead of exiting.
    */
-  readonly warm: boolean;
+  readonly recycled: boolean;
   /**
    * Which thread reads and writes a client's socket: the server's `main` thread, the client's own
    * `process`, or its own `thread` where the Node line can transfer a socket to a worker thread and the
@@ -69,18 +79,19 @@ export interface DesignDefinition {
 }
 
 export const DESIGN_CATALOGUE: Readonly<Record<DesignName, DesignDefinition>> = Object.freeze({
-  'single-iterative': { name: 'single-iterative', package: '@socketlab/server-single', flags: ['--mode', 'iterative'], executor: 'none', pool: false, warm: false, socketIo: 'main', accept: 'main' },
-  'single-event-loop': { name: 'single-event-loop', package: '@socketlab/server-single', flags: ['--mode', 'event-loop'], executor: 'none', pool: false, warm: false, socketIo: 'main', accept: 'main' },
-  'mp-per-connection': { name: 'mp-per-connection', package: '@socketlab/server-mp', flags: ['--strategy', 'per-connection'], executor: 'process', pool: false, warm: false, socketIo: 'process', accept: 'main' },
-  'mp-pool': { name: 'mp-pool', package: '@socketlab/server-mp', flags: ['--strategy', 'pool'], executor: 'process', pool: true, warm: false, socketIo: 'process', accept: 'main' },
-  'mt-per-connection': { name: 'mt-per-connection', package: '@socketlab/server-mt', flags: ['--strategy', 'per-connection'], executor: 'thread', pool: false, warm: false, socketIo: 'thread-or-main', accept: 'main' },
-  'mt-pool': { name: 'mt-pool', package: '@socketlab/server-mt', flags: ['--strategy', 'pool'], executor: 'thread', pool: true, warm: false, socketIo: 'main', accept: 'main' },
-  'mp-per-connection-warm': { name: 'mp-per-connection-warm', package: '@socketlab/server-mp', flags: ['--strategy', 'per-connection'], executor: 'process', pool: false, warm: true, socketIo: 'process', accept: 'main' },
-  'mt-per-connection-warm': { name: 'mt-per-connection-warm', package: '@socketlab/server-mt', flags: ['--strategy', 'per-connection'], executor: 'thread', pool: false, warm: true, socketIo: 'thread-or-main', accept: 'main' },
+  'single-iterative': { name: 'single-iterative', package: '@socketlab/server-single', flags: ['--mode', 'iterative'], executor: 'none', pool: false, recycled: false, socketIo: 'main', accept: 'main' },
+  'single-event-loop': { name: 'single-event-loop', package: '@socketlab/server-single', flags: ['--mode', 'event-loop'], executor: 'none', pool: false, recycled: false, socketIo: 'main', accept: 'main' },
+  'mp-per-connection': { name: 'mp-per-connection', package: '@socketlab/server-mp', flags: ['--strategy', 'per-connection'], executor: 'process', pool: false, recycled: false, socketIo: 'process', accept: 'main' },
+  'mp-pool': { name: 'mp-pool', package: '@socketlab/server-mp', flags: ['--strategy', 'pool'], executor: 'process', pool: true, recycled: false, socketIo: 'process', accept: 'main' },
+  'mt-per-connection': { name: 'mt-per-connection', package: '@socketlab/server-mt', flags: ['--strategy', 'per-connection'], executor: 'thread', pool: false, recycled: false, socketIo: 'thread-or-main', accept: 'main' },
+  'mt-pool': { name: 'mt-pool', package: '@socketlab/server-mt', flags: ['--strategy', 'pool'], executor: 'thread', pool: true, recycled: false, socketIo: 'main', accept: 'main' },
+  // The lesson's designs with Apache's spare-server model: a recycled process or thread per connection.
+  'mp-per-connection-recycled': { name: 'mp-per-connection-recycled', package: '@socketlab/server-mp', flags: ['--strategy', 'per-connection', '--max-connections-per-worker', '0'], executor: 'process', pool: false, recycled: true, socketIo: 'process', accept: 'main' },
+  'mt-per-connection-recycled': { name: 'mt-per-connection-recycled', package: '@socketlab/server-mt', flags: ['--strategy', 'per-connection', '--max-connections-per-worker', '0'], executor: 'thread', pool: false, recycled: true, socketIo: 'thread-or-main', accept: 'main' },
   // Pre-forked children (sized by --pool-size) that each serve what they accept on their own event loop.
-  'mp-prefork-rr': { name: 'mp-prefork-rr', package: '@socketlab/server-mp', flags: ['--strategy', 'prefork', '--accept', 'rr'], executor: 'process', pool: true, warm: false, socketIo: 'process', accept: 'main' },
-  'mp-prefork-os': { name: 'mp-prefork-os', package: '@socketlab/server-mp', flags: ['--strategy', 'prefork', '--accept', 'os'], executor: 'process', pool: true, warm: false, socketIo: 'process', accept: 'children-shared' },
-  'mp-prefork-reuseport': { name: 'mp-prefork-reuseport', package: '@socketlab/server-mp', flags: ['--strategy', 'prefork', '--accept', 'reuseport'], executor: 'process', pool: true, warm: false, socketIo: 'process', accept: 'children-reuseport' },
+  'mp-prefork-rr': { name: 'mp-prefork-rr', package: '@socketlab/server-mp', flags: ['--strategy', 'prefork', '--accept', 'rr'], executor: 'process', pool: true, recycled: false, socketIo: 'process', accept: 'main' },
+  'mp-prefork-os': { name: 'mp-prefork-os', package: '@socketlab/server-mp', flags: ['--strategy', 'prefork', '--accept', 'os'], executor: 'process', pool: true, recycled: false, socketIo: 'process', accept: 'children-shared' },
+  'mp-prefork-reuseport': { name: 'mp-prefork-reuseport', package: '@socketlab/server-mp', flags: ['--strategy', 'prefork', '--accept', 'reuseport'], executor: 'process', pool: true, recycled: false, socketIo: 'process', accept: 'children-reuseport' },
 } satisfies Record<DesignName, DesignDefinition>);
 
 /** The catalogue entry of a design; null for `external` (loadgen did not start it, so its design is unknown). */
@@ -93,14 +104,14 @@ export function isPool(label: DesignLabel | string): boolean {
   return designOf(label)?.pool ?? false;
 }
 
-/** True for the designs that start an executor per connection (mp-per-connection, mt-per-connection and their warm variants). */
+/** True for the designs that give each connection an executor of its own (mp-per-connection, mt-per-connection and their recycled variants). */
 export function isPerConnection(label: DesignLabel | string): boolean {
   const d = designOf(label);
   return d !== null && d.executor !== 'none' && !d.pool;
 }
 
-/** The bin arguments that start `design`: its flags, plus `--pool-size` for a pool and `--spares <clients>` for a warm design. */
+/** The bin arguments that start `design`: its flags, plus `--pool-size` for a pool and `--min-spares` and `--max-spares <clients>` for a recycled design. */
 export function designArgs(design: DesignName, poolSize: number, clients = 1): string[] {
   const d = DESIGN_CATALOGUE[design];
-  return [...d.flags, ...(d.pool ? ['--pool-size', String(poolSize)] : []), ...(d.warm ? ['--spares', String(clients)] : [])];
+  return [...d.flags, ...(d.pool ? ['--pool-size', String(poolSize)] : []), ...(d.recycled ? ['--min-spares', String(clients), '--max-spares', String(clients)] : [])];
 }

@@ -15,7 +15,7 @@ export type {
   LoadModel, ArrivalProcess, OpenConfig, OpenRunResult, OpenCell, CapacityProbe, RunDefinition,
 } from './schema.ts';
 export { schemaFileText } from './schema-file.ts';
-export { DESIGNS, DESIGN_CATALOGUE, USER_DESIGN_NAME, designOf, designArgs, isBuiltIn, isPool, isPerConnection } from './designs.ts';
+export { DESIGNS, DESIGN_CATALOGUE, USER_DESIGN_NAME, RETIRED_DESIGNS, designOf, designArgs, isBuiltIn, isPool, isPerConnection } from './designs.ts';
 export type { DesignName, DesignLabel, DesignDefinition, Executor, Accept } from './designs.ts';
 export { validateResults, assertValidResults, validateConfig } from './validate.ts';
 export type { ValidationIssue, ValidationResult } from './validate.ts';

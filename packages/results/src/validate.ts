@@ -1,5 +1,5 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { DESIGNS } from './designs.ts';
+import { DESIGNS, RETIRED_DESIGNS } from './designs.ts';
 import { ResultsInvalidError } from './errors.ts';
 import { ConfigSchema, READABLE_SCHEMA_VERSIONS, SCHEMA_VERSION, resultsJsonSchema, type ResolvedSweepConfig, type SweepResults } from './schema.ts';
 
@@ -75,10 +75,10 @@ export function validateResults(json: unknown): ValidationResult {
 /**
  * The schema accepts any well-spelled design name (a user's server is named by the user); a name that
  * is neither built-in nor `external` must then be one of config.servers, so that a misspelt built-in
- * name is still an error rather than an unknown server.
+ * name is still an error rather than an unknown server. Designs of earlier results (RETIRED_DESIGNS) are known.
  */
 function unknownDesigns(doc: SweepResults): ValidationIssue[] {
-  const known = new Set<string>([...DESIGNS, 'external', ...(doc.config.servers ?? []).map((s) => s.name)]);
+  const known = new Set<string>([...DESIGNS, ...RETIRED_DESIGNS, 'external', ...(doc.config.servers ?? []).map((s) => s.name)]);
   const out: ValidationIssue[] = [];
   const check = (path: string, name: string) => {
     if (!known.has(name)) out.push({ path, message: `is ${JSON.stringify(name)}: neither a built-in design (${DESIGNS.join(', ')}), external, nor a server in /config/servers` });

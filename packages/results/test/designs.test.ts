@@ -26,7 +26,7 @@ describe('design catalogue', () => {
 
   it('knows pools, per-connection executors and external servers', () => {
     assert.deepEqual(DESIGNS.filter(isPool), ['mp-pool', 'mt-pool', 'mp-prefork-rr', 'mp-prefork-os', 'mp-prefork-reuseport']);
-    assert.deepEqual(DESIGNS.filter(isPerConnection), ['mp-per-connection', 'mt-per-connection', 'mp-per-connection-warm', 'mt-per-connection-warm']);
+    assert.deepEqual(DESIGNS.filter(isPerConnection), ['mp-per-connection', 'mt-per-connection', 'mp-per-connection-recycled', 'mt-per-connection-recycled']);
     assert.equal(designOf('external'), null);
     assert.equal(isPool('external'), false);
     assert.equal(designOf('toString'), null, 'no prototype keys');
@@ -44,12 +44,12 @@ describe('design catalogue', () => {
     assert.equal(DESIGN_CATALOGUE['mp-prefork-reuseport'].accept, 'children-reuseport');
     assert.deepEqual(designArgs('mp-prefork-os', 3), ['--strategy', 'prefork', '--accept', 'os', '--pool-size', '3']);
     // Appended: the older designs keep their places (and so their colours in the report).
-    assert.deepEqual(DESIGNS.slice(0, 8), ['single-iterative', 'single-event-loop', 'mp-per-connection', 'mp-pool', 'mt-per-connection', 'mt-pool', 'mp-per-connection-warm', 'mt-per-connection-warm']);
+    assert.deepEqual(DESIGNS.slice(0, 8), ['single-iterative', 'single-event-loop', 'mp-per-connection', 'mp-pool', 'mt-per-connection', 'mt-pool', 'mp-per-connection-recycled', 'mt-per-connection-recycled']);
   });
 
-  it('starts a warm design with one spare per client of the cell', () => {
-    assert.deepEqual(designArgs('mt-per-connection-warm', 3, 100), ['--strategy', 'per-connection', '--spares', '100']);
+  it('starts a recycled design with one idle spare per client of the cell, and no limit on connections per worker', () => {
+    assert.deepEqual(designArgs('mt-per-connection-recycled', 3, 100), ['--strategy', 'per-connection', '--max-connections-per-worker', '0', '--min-spares', '100', '--max-spares', '100']);
     assert.deepEqual(designArgs('mp-per-connection', 3, 100), ['--strategy', 'per-connection']);
-    assert.deepEqual(DESIGNS.filter((d) => DESIGN_CATALOGUE[d].warm), ['mp-per-connection-warm', 'mt-per-connection-warm']);
+    assert.deepEqual(DESIGNS.filter((d) => DESIGN_CATALOGUE[d].recycled), ['mp-per-connection-recycled', 'mt-per-connection-recycled']);
   });
 });

@@ -99,6 +99,14 @@ describe('validateResults', () => {
     assert.deepEqual(validateResults(r), { ok: true, errors: [] });
   });
 
+  it('still reads results that name a design retired since (the one-shot -warm ones)', () => {
+    const r = makeResults() as unknown as { config: { designs: string[] }; cells: { design: string; servers: { design: string }[] }[] };
+    r.config.designs = ['mt-per-connection-warm'];
+    r.cells[0]!.design = 'mt-per-connection-warm';
+    for (const s of r.cells[0]!.servers) s.design = 'mt-per-connection-warm';
+    assert.deepEqual(validateResults(r), { ok: true, errors: [] });
+  });
+
   it('rejects other schema versions with one clear error', () => {
     assert.deepEqual(validateResults({ ...makeResults(), schemaVersion: 99 }).errors, [
       { path: '/schemaVersion', message: 'is 99; this version of @socketlab/results reads schemaVersion 1 and 2' },

@@ -16,6 +16,12 @@ export type FromChild =
 /** Passed to the child as its one argv entry (JSON). */
 export interface ChildConfig extends HostConfig {
   strategy: 'per-connection' | 'pool';
+  /**
+   * Strategy `per-connection`: connections it serves, one after the other, before it exits by itself
+   * (the option maxConnectionsPerWorker; 0 = no limit, the parent retires it). 1: the lesson's child,
+   * which exits when its one client leaves.
+   */
+  maxConnections: number;
 }
 
 // The one message brand (`__socketlab__`), declared once in @socketlab/protocol.

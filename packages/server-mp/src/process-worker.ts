@@ -143,6 +143,13 @@ export class ProcessWorker implements Executor {
     }
   }
 
+  /** Lets the child exit once it holds no client (a drain: it has no client, or is told after its last one); resolves once it is gone. */
+  async retire(): Promise<void> {
+    this.markStopping();
+    this.drain();
+    await this.exited;
+  }
+
   kill(): void {
     this.child.kill('SIGKILL');
   }

@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import { InvalidOptionError, ShuttingDownError } from '@socketlab/protocol';
 import {
-  ConnectionSet, DEFAULT_EXECUTOR_OPTIONS, EXECUTOR_STRATEGIES, ExecutorPool, Executors, Spares, TaskServer, WaitQueue, checkOneOf, resolveExecutorServerOptions, serveSocket,
+  ConnectionSet, DEFAULT_EXECUTOR_OPTIONS, EXECUTOR_STRATEGIES, ExecutorPool, Executors, Spares, TaskServer, WaitQueue, checkOneOf, checkSpareOptionsApply, resolveExecutorServerOptions, serveSocket,
   type Admitted, type ConnectionContext, type ExecutorServerOptions, type ExecutorStrategy, type ResolvedExecutorServerOptions, type Design, type Logger,
 } from '@socketlab/protocol/server';
 import type { ChildConfig } from './messages.ts';
@@ -59,7 +59,7 @@ abstract class ProcessDesign implements Design {
     this.options = options;
     this.strategy = strategy;
     const o = options;
-    const config: ChildConfig = { strategy: this.strategy, limits: o.limits, idleTimeoutMs: o.idleTimeoutMs, lingerMs: o.lingerMs, log: o.log, quiet: o.quiet };
+    const config: ChildConfig = { strategy: this.strategy, maxConnections: o.maxConnectionsPerWorker, limits: o.limits, idleTimeoutMs: o.idleTimeoutMs, lingerMs: o.lingerMs, log: o.log, quiet: o.quiet };
     this.executors = new Executors('process', (report) => new ProcessWorker(config, report));
   }
 
@@ -105,7 +105,9 @@ abstract class ProcessDesign implements Design {
 /**
  * The lesson's design: fork() per client; the child owns the socket and exits when the client leaves.
  * At most `maxWorkers` children at once; further clients wait in arrival order (the shared WaitQueue).
- * With `spares`, the child is forked ahead of its client (a warm spare) and otherwise the same.
+ * The shared Spares policy keeps children ahead of their clients (`minSpares`) and, with
+ * `maxConnectionsPerWorker` above 1, recycles them: a child serves one client for its whole connection,
+ * then waits, idle, for the next (Apache's prefork model).
  */
 class PerConnectionDesign extends ProcessDesign {
   readonly #queue: WaitQueue;
@@ -113,15 +115,15 @@ class PerConnectionDesign extends ProcessDesign {
 
   constructor(options: ResolvedMpServerOptions) {
     super(options, 'per-connection');
-    this.#spares = new Spares(this.executors, options.spares, () => this.executors.counts().alive < options.maxWorkers);
-    this.#queue = new WaitQueue(options.maxWorkers, options.backlog, ({ socket, context, head }) => {
-      const worker = this.#spares.take() ?? this.executors.spawn();
-      const closed = worker.handOff(socket, context.id, context.counters, head);
-      // The slot is free once the child has exited, not merely once its client has gone; its exit may
-      // also make room for a spare that the cap held back.
-      const released = worker.exited.then(() => this.#spares.refill());
-      return { released, closed };
-    });
+    this.#spares = new Spares(this.executors, options, () => this.executors.counts().alive < options.maxWorkers);
+    // The slot is free once the child is idle again or has exited, not merely once its client has gone
+    // (the cap is on children alive). A child that died is not free (Spares sees it is gone).
+    this.#queue = new WaitQueue(options.maxWorkers, options.backlog, ({ socket, context, head }) =>
+      this.#spares.serve((worker) => {
+        const closed = worker.handOff(socket, context.id, context.counters, head);
+        return { closed, done: closed.then(() => ({ worker, free: true })) };
+      }),
+    );
   }
 
   async start(logger: Logger): Promise<void> {
@@ -177,12 +179,12 @@ class PoolDesign extends ProcessDesign {
 
 /**
  * Resolves and validates the options. `prefork` is a fixed set of processes like `pool` (same
- * `poolSize`, no `maxWorkers` or `spares` use), so it is checked as one and then named for what it is.
+ * `poolSize`, no use for `maxWorkers` or the spare options), so it is checked as one and then named for what it is.
  */
 export function resolveOptions(options?: MpServerOptions): ResolvedMpServerOptions {
   const given = (options ?? {}) as Record<string, unknown>;
   const prefork = typeof given === 'object' && given !== null && given.strategy === 'prefork';
-  if (prefork && given.spares !== undefined && given.spares !== 0) throw new InvalidOptionError(`spares applies to strategy per-connection only (got strategy prefork)`);
+  if (prefork) checkSpareOptionsApply(given, 'prefork');
   for (const key of ['accept', 'crashAnswer']) {
     if (!prefork && typeof given === 'object' && given !== null && given[key] !== undefined) {
       throw new InvalidOptionError(`${key} applies to strategy prefork only (got strategy ${String(given.strategy ?? DEFAULT_OPTIONS.strategy)})`);

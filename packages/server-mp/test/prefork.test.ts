@@ -179,9 +179,10 @@ describe('prefork: maxConnections is kept across children (permits)', () => {
 });
 
 describe('prefork options', () => {
-  it('accept is for strategy prefork only; spares is not for prefork; accept takes rr, os or reuseport', async () => {
+  it('accept is for strategy prefork only; the spare options are not for prefork; accept takes rr, os or reuseport', async () => {
     await assert.rejects(startServer({ strategy: 'pool', accept: 'rr' }), { code: 'SOCKETLAB_ERR_INVALID_OPTION', message: /accept applies to strategy prefork only \(got strategy pool\)/ });
-    await assert.rejects(startServer({ strategy: 'prefork', spares: 1 }), { code: 'SOCKETLAB_ERR_INVALID_OPTION', message: /spares applies to strategy per-connection only \(got strategy prefork\)/ });
+    await assert.rejects(startServer({ strategy: 'prefork', minSpares: 1 }), { code: 'SOCKETLAB_ERR_INVALID_OPTION', message: /minSpares applies to strategy per-connection only \(got strategy prefork\)/ });
+    await assert.rejects(startServer({ strategy: 'prefork', maxConnectionsPerWorker: 1 }), { code: 'SOCKETLAB_ERR_INVALID_OPTION', message: /maxConnectionsPerWorker applies to strategy per-connection only \(got strategy prefork\)/ });
     await assert.rejects(startServer({ strategy: 'prefork', accept: 'random' as never }), { code: 'SOCKETLAB_ERR_INVALID_OPTION', message: /accept must be one of "rr", "os", "reuseport"/ });
   });
 });

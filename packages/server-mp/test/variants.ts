@@ -2,7 +2,7 @@ import { startServer, type MpServerOptions } from '@socketlab/server-mp';
 
 /**
  * The server-mp variants every shared suite runs: each strategy, the per-connection strategy with warm
- * spares, prefork with each way of accepting, and prefork without the crash answer's socket copy.
+ * one-shot spares and with recycled children (two kept idle, each serving clients one after the other), prefork with each way of accepting, and prefork without the crash answer's socket copy.
  *
  * `cluster` is the node:cluster scheduling policy a variant needs. That policy is process-wide and
  * fixed at a process's first fork (see the README, "prefork and node:cluster"), so one test process can
@@ -11,7 +11,9 @@ import { startServer, type MpServerOptions } from '@socketlab/server-mp';
  */
 export const VARIANTS = [
   { name: 'mp-per-connection', strategy: 'per-connection', options: {}, args: [], cluster: null },
-  { name: 'mp-per-connection-warm', strategy: 'per-connection', options: { spares: 2 }, args: ['--spares', '2'], cluster: null },
+  { name: 'mp-per-connection-warm', strategy: 'per-connection', options: { minSpares: 2 }, args: ['--min-spares', '2'], cluster: null },
+  // min = max: the idle count is the same after any client as before it (the suites' idle baseline).
+  { name: 'mp-per-connection-recycled', strategy: 'per-connection', options: { minSpares: 2, maxSpares: 2, maxConnectionsPerWorker: 0 }, args: ['--min-spares', '2', '--max-spares', '2', '--max-connections-per-worker', '0'], cluster: null },
   { name: 'mp-pool', strategy: 'pool', options: {}, args: [], cluster: null },
   { name: 'mp-prefork-rr', strategy: 'prefork', options: { accept: 'rr' }, args: ['--accept', 'rr'], cluster: 'rr' },
   { name: 'mp-prefork-os', strategy: 'prefork', options: { accept: 'os' }, args: ['--accept', 'os'], cluster: 'os' },

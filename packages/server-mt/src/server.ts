@@ -2,7 +2,7 @@ import type { Socket } from 'node:net';
 import { ShuttingDownError, checkOneOf, executeTask, socketTransferSupported, type ExecutionContext } from '@socketlab/protocol';
 import {
   ConnectionSet, DEFAULT_EXECUTOR_OPTIONS, EXECUTOR_STRATEGIES, ExecutorPool, Executors, Spares, TaskServer, WaitQueue, occupiesThread, resolveExecutorServerOptions, serveSocket,
-  type Admitted, type ConnectionContext, type ExecutorServerOptions, type ExecutorStrategy, type ResolvedExecutorServerOptions, type Design, type Logger, type Served, type TaskRunner,
+  type Admitted, type Assignment, type ConnectionContext, type ExecutorServerOptions, type ExecutorStrategy, type ResolvedExecutorServerOptions, type Design, type Logger, type TaskRunner,
 } from '@socketlab/protocol/server';
 import { ThreadWorker } from './thread-worker.ts';
 
@@ -10,7 +10,7 @@ export type MtStrategy = ExecutorStrategy;
 /** Who reads and writes a per-connection client's socket: `auto` (its own thread where the runtime can transfer sockets) or `main`. */
 export type SocketIo = 'auto' | 'main';
 export const SOCKET_IO: readonly SocketIo[] = ['auto', 'main'];
-/** See ExecutorServerOptions (`strategy`, `poolSize`, `maxWorkers`, `spares`, plus the common options), and `socketIo`. */
+/** See ExecutorServerOptions (`strategy`, `poolSize`, `maxWorkers`, `minSpares`, `maxSpares`, `maxConnectionsPerWorker`, plus the common options), and `socketIo`. */
 export interface MtServerOptions extends ExecutorServerOptions {
   /**
    * Strategy `per-connection`: `auto` (default) hands each accepted socket to its client's thread, which
@@ -95,8 +95,10 @@ abstract class ThreadDesign implements Design {
 
 /**
  * The lesson's design: a thread per client, started when its turn comes and stopped when it leaves. At
- * most `maxWorkers` threads at once; further clients wait in arrival order (the shared WaitQueue). With
- * `spares`, the thread is started ahead of its client (a warm spare) and otherwise the same.
+ * most `maxWorkers` threads at once; further clients wait in arrival order (the shared WaitQueue). The
+ * shared Spares policy keeps threads ahead of their clients (`minSpares`) and, with
+ * `maxConnectionsPerWorker` above 1, recycles them: a thread serves one client for its whole connection,
+ * then waits, idle, for the next (Apache's worker model, a thread per connection).
  *
  * Where the runtime can transfer a socket (`io` = `thread`), the client's thread owns its socket, as in
  * the lesson: the main thread only accepts and hands over. A socket already read cannot be transferred
@@ -112,35 +114,32 @@ class PerConnectionDesign extends ThreadDesign {
   constructor(options: ResolvedMtServerOptions) {
     super(options, 'per-connection');
     this.io = options.socketIo === 'auto' && socketTransferSupported() ? 'thread' : 'main';
-    this.#spares = new Spares(this.executors, options.spares, () => this.executors.counts().alive < options.maxWorkers);
-    this.#queue = new WaitQueue(options.maxWorkers, options.backlog, (client) => {
-      const worker = this.#spares.take() ?? this.executors.spawn();
-      const served = this.#ownedBy(worker, client) ?? this.#servedFor(worker, client);
-      // Its thread's exit may make room for a spare that the cap held back.
-      return { released: served.released.then(() => this.#spares.refill()), closed: served.closed };
-    });
+    this.#spares = new Spares(this.executors, options, () => this.executors.counts().alive < options.maxWorkers);
+    this.#queue = new WaitQueue(options.maxWorkers, options.backlog, (client) =>
+      this.#spares.serve((worker) => this.#ownedBy(worker, client) ?? this.#servedFor(worker, client)),
+    );
   }
 
-  /** The thread owns the socket: the slot goes once the connection has closed and the thread is gone. */
-  #ownedBy(worker: ThreadWorker, client: Admitted): Served | null {
+  /** The thread owns the socket: it is free for another client once the connection has closed (and it is alive: Spares checks). */
+  #ownedBy(worker: ThreadWorker, client: Admitted): Assignment<ThreadWorker> | null {
     if (this.io !== 'thread' || client.head) return null;
     const closed = worker.own(client.socket, client.context.id, client.context.counters);
     if (!closed) return null;
     this.#io.thread++;
-    return { released: closed.then(() => worker.terminate()), closed };
+    return { closed, done: closed.then(() => ({ worker, free: true })) };
   }
 
   /** The main thread does the I/O and posts each task to the client's thread. */
-  #servedFor(first: ThreadWorker, client: Admitted): Served {
+  #servedFor(first: ThreadWorker, client: Admitted): Assignment<ThreadWorker> {
     this.#io.main++;
     let worker = first;
     const { connection, closed } = this.serveWith(client, (task) => {
       // A crashed thread is replaced for this client's next task; the task it held got WORKER_CRASHED.
-      if (!this.executors.alive.has(worker)) worker = this.executors.spawn();
+      if (!this.executors.alive.has(worker)) worker = this.#spares.spawn();
       return worker.run(task);
     });
-    // An ended connection runs nothing more: its thread goes at once, and with it the slot.
-    return { released: connection.ended.then(() => worker.terminate()), closed };
+    // An ended connection runs nothing more; its thread is free unless a task of this client still runs on it.
+    return { closed, done: connection.ended.then(() => ({ worker, free: !worker.busy })) };
   }
 
   async start(logger: Logger): Promise<void> {

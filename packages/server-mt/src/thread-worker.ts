@@ -185,6 +185,16 @@ export class ThreadWorker implements Executor {
     return this.terminate();
   }
 
+  /** Whether it still runs tasks it was posted (answered to nobody once their client has gone). */
+  get busy(): boolean {
+    return this.#pending.size > 0;
+  }
+
+  /** Stops a thread that holds no client (see Executor.retire). */
+  retire(): Promise<void> {
+    return this.terminate();
+  }
+
   /** Ends the thread as a crash would (not marked as a planned stop). */
   kill(): void {
     void this.worker.terminate();

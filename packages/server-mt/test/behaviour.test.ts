@@ -1,7 +1,8 @@
-import { runParallelDesignSuite } from '@socketlab/test-utils';
+import { socketTransferSupported } from '@socketlab/protocol';
+import { runParallelDesignSuite, runRecycledSuite, type ParallelDesign } from '@socketlab/test-utils';
 import { startServer, type MtServer } from '@socketlab/server-mt';
 
-runParallelDesignSuite({
+const design: ParallelDesign = {
   design: 'mt',
   unit: 'thread',
   start: (options) => startServer(options),
@@ -11,4 +12,11 @@ runParallelDesignSuite({
     return (u.user + u.system) / 1000;
   },
   workerIds: (server) => (server as MtServer).workerThreadIds,
-});
+};
+
+runParallelDesignSuite(design);
+// The thread owns its client's socket where Node can transfer one; with main-thread I/O it runs the client's tasks.
+runRecycledSuite(design, [
+  { name: 'mt-per-connection', options: {}, mainIo: !socketTransferSupported() },
+  { name: 'mt-per-connection-main-io', options: { socketIo: 'main' }, mainIo: true },
+]);

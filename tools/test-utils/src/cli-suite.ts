@@ -32,14 +32,24 @@ export function runPoolDesignCliSuite(name: string, bin: string): void {
       assert.match(bad.stderr, /--pool-size must be an integer between 1 and 1024/);
     });
 
-    it('--spares starts warm workers for per-connection only, never beyond --max-workers', async () => {
-      assert.match((await runCli(BIN, ['--help'])).stdout, /--spares <n>/);
-      const pool = await runCli(BIN, ['--strategy', 'pool', '--spares', '1']);
+    it('--min-spares, --max-spares, --max-connections-per-worker: per-connection only, documented, checked against each other', async () => {
+      const help = (await runCli(BIN, ['--help'])).stdout;
+      for (const flag of ['--min-spares', '--max-spares', '--max-connections-per-worker']) assert.match(help, new RegExp(`${flag} <n>`));
+      const pool = await runCli(BIN, ['--strategy', 'pool', '--min-spares', '1']);
       assert.equal(pool.code, 2);
-      assert.match(pool.stderr, /--spares applies to strategy per-connection only/);
-      const over = await runCli(BIN, ['--max-workers', '2', '--spares', '3']);
+      assert.match(pool.stderr, /--min-spares applies to strategy per-connection only/);
+      const recycled = await runCli(BIN, ['--strategy', 'pool', '--max-connections-per-worker', '0']);
+      assert.equal(recycled.code, 2);
+      assert.match(recycled.stderr, /--max-connections-per-worker applies to strategy per-connection only/);
+      const over = await runCli(BIN, ['--max-workers', '2', '--min-spares', '3']);
       assert.equal(over.code, 2);
-      assert.match(over.stderr, /--spares must be at most --max-workers \(2\)/);
+      assert.match(over.stderr, /--min-spares must be at most --max-workers \(2\)/);
+      const inverted = await runCli(BIN, ['--min-spares', '3', '--max-spares', '2']);
+      assert.equal(inverted.code, 2);
+      assert.match(inverted.stderr, /--max-spares must be at least --min-spares \(3\), got 2/);
+      const negative = await runCli(BIN, ['--max-connections-per-worker', '-1']);
+      assert.equal(negative.code, 2);
+      assert.match(negative.stderr, /--max-connections-per-worker must be an integer between 0 and/);
     });
   });
 }

@@ -5,6 +5,8 @@ export { rawExchange, waitFor, pidAlive, procCpuMs, whoFinishesFirst } from './h
 export { spawnServerCli, runCli } from './cli.ts';
 export { runParallelDesignSuite } from './parallel-designs.ts';
 export type { ParallelDesign } from './parallel-designs.ts';
+export { runRecycledSuite } from './recycled.ts';
+export type { RecycledVariant } from './recycled.ts';
 export type { SpawnedServer } from './cli.ts';
 export { runPoolDesignCliSuite } from './cli-suite.ts';
 export { runRobustnessSuite, type RobustnessVariant } from './robustness.ts';

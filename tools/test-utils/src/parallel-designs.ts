@@ -92,8 +92,8 @@ export function runParallelDesignSuite(d: ParallelDesign): void {
       });
     }
 
-    it('warm spares: started before any client; a spare serves one client then exits; the next client gets another; spares are refilled', async () => {
-      const server = await d.start({ strategy: 'per-connection', spares: 2 });
+    it('warm one-shot spares: started before any client; a spare serves one client then exits; the next client gets another; spares are refilled', async () => {
+      const server = await d.start({ strategy: 'per-connection', minSpares: 2 });
       try {
         const port = server.address.port;
         const warm = d.workerIds(server);
@@ -102,7 +102,7 @@ export function runParallelDesignSuite(d: ParallelDesign): void {
         const a = await connect({ port });
         const first = parseInfo(await a.request('INFO'))[d.unit];
         assert.ok(warm.includes(first), `the first client is served by a spare started before it came (${first} in ${warm})`);
-        // The spare it took is replaced in the background: two idle ones again, beside the client's.
+        // The spare it took is replaced in the background (at the next check): two idle ones again, beside the client's.
         assert.ok(await waitFor(() => d.workerIds(server).length === 3), `refilled: ${d.workerIds(server)}`);
         const refilled = d.workerIds(server).filter((id) => id !== first);
         await a.exit();

@@ -2,6 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type net from 'node:net';
 import { DEFAULT_LIMITS, ReplyDecoder, connect, encodeRequest, parseInfo, type Client, type DecodedReply } from '@socketlab/protocol';
+import { SPARE_CHECK_INTERVAL_MS } from '@socketlab/protocol/server';
 import type { StartedServer, Variant } from './conformance.ts';
 import { spawnServerCli } from './cli.ts';
 import { pidAlive, rawExchange, waitFor } from './helpers.ts';
@@ -85,6 +86,22 @@ interface Ctx<S extends StartedServer> {
   assertBaseline(what: string): Promise<ProcCounts>;
 }
 
+/**
+ * Waits until the server's process tree (processes, and threads in each) has not changed for `quietMs`
+ * (at most 5 s more than that): a worker started in the background has then started.
+ */
+async function settledTree(quietMs: number): Promise<void> {
+  const shape = () => `${nodeDescendants().length}/${[process.pid, ...nodeDescendants()].reduce((n, pid) => n + threadCount(pid), 0)}`;
+  const deadline = Date.now() + 5000 + quietMs;
+  let last = shape();
+  let since = Date.now();
+  while (Date.now() < deadline && Date.now() - since < quietMs) {
+    await new Promise((r) => setTimeout(r, 50));
+    const now = shape();
+    if (now !== last) [last, since] = [now, Date.now()];
+  }
+}
+
 /** Starts the variant, lets one client come and go, records the idle baseline, runs `body`, and always closes. */
 async function withServer<S extends StartedServer>(v: RobustnessVariant<S>, options: Record<string, unknown>, body: (ctx: Ctx<S>) => Promise<void>): Promise<void> {
   const server = await v.start(options);
@@ -96,6 +113,11 @@ async function withServer<S extends StartedServer>(v: RobustnessVariant<S>, opti
     await assertServes(port);
     const idle = () => server.stats().connections.active === 0 && server.stats().workers.alive === idleWorkers && procCounts(port).sockets === 0;
     assert.ok(await waitFor(idle, SOON_MS), 'the server is idle after one client');
+    // Where spares are kept, the one the client took is replaced at the next spare check (up to
+    // SPARE_CHECK_INTERVAL_MS later), and a one-shot worker exits after its client: let the tree settle.
+    const spares = v.admission === 'max-workers' && idleWorkers > 0;
+    await settledTree(spares ? SPARE_CHECK_INTERVAL_MS + 300 : 300);
+    assert.ok(await waitFor(idle, SOON_MS), 'the server is idle once its tree has settled');
     const base = procCounts(port);
     await body({
       server,
@@ -273,19 +295,6 @@ export function runRobustnessSuite<S extends StartedServer>(v: RobustnessVariant
       });
     });
 
-    /** Waits (at most 5 s) until the server tree's process and thread counts held still for 300 ms. */
-    async function settledTree(): Promise<void> {
-      const shape = () => `${nodeDescendants().length}/${[process.pid, ...nodeDescendants()].reduce((n, pid) => n + threadCount(pid), 0)}`;
-      const deadline = Date.now() + 5000;
-      let last = shape();
-      let since = Date.now();
-      while (Date.now() < deadline && Date.now() - since < 300) {
-        await new Promise((r) => setTimeout(r, 50));
-        const now = shape();
-        if (now !== last) [last, since] = [now, Date.now()];
-      }
-    }
-
     // 4. ------------------------------------------------------------------------------------------
     it('replies held behind a slow head: server memory stays bounded while the client does not read; then all arrive in order', CASE, async (t) => {
       const ARG = 256 * 1024; // ECHO argument per frame
@@ -298,9 +307,9 @@ export function runRobustnessSuite<S extends StartedServer>(v: RobustnessVariant
         await peer.send(encodeRequest('PING', 'binary'));
         assert.ok(await peer.until(() => peer.received >= 12, SOON_MS), 'served');
         peer.socket.pause(); // from now on the client reads nothing
-        // A warm design replaces the spare this client took, in the background: let the tree's processes
+        // A design with spares replaces the one this client took, in the background: let the tree's processes
         // and threads settle first, or the replacement's memory would count as replies held.
-        await settledTree();
+        await settledTree(SPARE_CHECK_INTERVAL_MS + 300);
         const before = treeRss(); // with this connection being served (its process or thread started)
         const rss = ctx.sample(() => treeRss());
         await peer.send(encodeRequest(`WAIT ${HEAD_MS}`, 'binary'));

@@ -240,13 +240,14 @@ export async function runSweep(config: SweepOptions | ResolvedSweepConfig = {}, 
 }
 
 /**
- * A warm design gets a fresh server for every run, whatever serverLifecycle says: a run consumes its
- * spares (one per client), and a shared server would be refilling them during the next run, putting
- * the start-up the design exists to pay before the burst back into it (measured: the second and third
- * runs of a shared warm server took 3–4 × its first).
+ * A recycled design gets a fresh server for every run, whatever serverLifecycle says, so that each run
+ * starts from the same state: N spares started, none of which has served. A shared server's later runs
+ * would find workers that served the run before, and extra spares that the run started (a spare check
+ * that found the spares short during the burst) being retired; with the one-shot warm spares that came
+ * before, the second and third runs of a shared server took 3–4 × its first (measured).
  */
 function freshPerRun(design: DesignLabel): boolean {
-  return designOf(design)?.warm === true;
+  return designOf(design)?.recycled === true;
 }
 
 /**

@@ -17,9 +17,11 @@ export type { CommonServerOptions, ResolvedCommonServerOptions } from './options
 export { runServerCli, parseServerArgs, helpText, COMMON_FLAGS } from './cli.ts';
 export type { FlagSpec, CliDefinition, ParsedArgs } from './cli.ts';
 export { checkInteger, checkOneOf, checkString, checkBoolean, checkKnownKeys, deepFreeze } from '../options.ts';
-export { EXECUTOR_STRATEGIES, DEFAULT_EXECUTOR_OPTIONS, resolveExecutorServerOptions, executorFlags } from './pool-options.ts';
+export { EXECUTOR_STRATEGIES, DEFAULT_EXECUTOR_OPTIONS, resolveExecutorServerOptions, executorFlags, checkSpareOptionsApply } from './pool-options.ts';
 export type { ExecutorStrategy, ExecutorServerOptions, ResolvedExecutorServerOptions } from './pool-options.ts';
-export { Executors, ExecutorPool, Spares, occupiesThread, INLINE_TEXT_MAX_BYTES } from './executors.ts';
+export { Executors, ExecutorPool, occupiesThread, INLINE_TEXT_MAX_BYTES } from './executors.ts';
+export { Spares, SPARE_CHECK_INTERVAL_MS, MAX_SPARES_PER_CHECK } from './spares.ts';
+export type { SparePolicy, Assignment, SpareExecutor } from './spares.ts';
 export { SocketHost } from './host.ts';
 export type { HostConfig } from './host.ts';
 export type { Executor, ExecutorCounts, ExitReport } from './executors.ts';

@@ -1,8 +1,10 @@
 /**
  * Entry of a server-mp child process (a tsup entry of its own: dist/entry/child.js). The parent hands
  * it accepted sockets; it owns and serves them entirely (reads, runs tasks, writes) on its own event
- * loop, with the same executor the other designs call. A `per-connection` child exits when its one
- * client leaves; a `pool` child serves many clients until told to drain.
+ * loop, with the same executor the other designs call. A `per-connection` child serves one client at a
+ * time and exits after `maxConnections` of them (1: when its one client leaves, the lesson's child), or
+ * when the parent retires it (a drain); a `pool` child serves many clients at once until told to drain.
+ * Nothing of a connection outlives it here: each is served by its own connection object and counters.
  */
 import type { Socket } from 'node:net';
 import { ShuttingDownError } from '@socketlab/protocol';
@@ -16,23 +18,28 @@ const send = (msg: FromChild) => process.send!(msg);
 const config = JSON.parse(process.argv[2] ?? '{}') as ChildConfig;
 const connections = new SocketHost(config, { design: 'mp', strategy: config.strategy }, { pid: process.pid });
 let draining = false;
+let served = 0;
 
 function exitWhenIdle(): void {
   if (connections.size === 0) process.exit(0);
 }
 
+/** A connection is over: a per-connection child that has served its last one goes (the parent expects it). */
+function closed(id: number, tasks: number, errors: number): void {
+  send({ __socketlab__: true, type: 'closed', id, tasks, errors });
+  served++;
+  const last = config.strategy === 'per-connection' && config.maxConnections !== 0 && served >= config.maxConnections;
+  if (last || draining) exitWhenIdle();
+}
+
 process.on('message', (msg: ToChild, handle?: Socket) => {
   if (!isBranded(msg)) return;
   if (msg.type === 'connection' && handle) {
-    void connections.serve(handle, msg.head ? Buffer.from(msg.head, 'base64') : null).then((counters) => {
-      send({ __socketlab__: true, type: 'closed', id: msg.id, tasks: counters.tasks, errors: counters.errors });
-      if (config.strategy === 'per-connection' || draining) exitWhenIdle();
-    });
+    void connections.serve(handle, msg.head ? Buffer.from(msg.head, 'base64') : null).then((counters) => closed(msg.id, counters.tasks, counters.errors));
   } else if (msg.type === 'connection') {
     // The client was gone before its socket could be sent (Node then sends the message without the
-    // handle): nothing to serve. Say so, and a per-connection child has no reason to live.
-    send({ __socketlab__: true, type: 'closed', id: msg.id, tasks: 0, errors: 0 });
-    if (config.strategy === 'per-connection' || draining) exitWhenIdle();
+    // handle): nothing to serve. Say so; it counts as a connection served.
+    closed(msg.id, 0, 0);
   } else if (msg.type === 'drain') {
     drain();
   }
