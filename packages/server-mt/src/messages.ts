@@ -35,5 +35,10 @@ export interface WorkerConfig {
   host: HostConfig;
 }
 
+/** What a thread is started with: its config, and the flag the main thread sets when it drains (1: a task not yet started is not started). */
+export interface WorkerData extends WorkerConfig {
+  draining: SharedArrayBuffer;
+}
+
 // The one message brand (`__socketlab__`), declared once in @socketlab/protocol.
 export { isBranded } from '@socketlab/protocol';

@@ -2,7 +2,7 @@ import type { Socket } from 'node:net';
 import { Worker, type TransferListItem } from 'node:worker_threads';
 import { WorkerCrashedError, errorFromCode, type Task } from '@socketlab/protocol';
 import { occupiesThread, type ConnectionCounters, type Executor, type ExitReport, type TaskValue } from '@socketlab/protocol/server';
-import { isBranded, type FromWorker, type ToWorker, type WorkerConfig } from './messages.ts';
+import { isBranded, type FromWorker, type ToWorker, type WorkerConfig, type WorkerData } from './messages.ts';
 
 /** After a `stop` message, how long a thread that owns a socket gets to answer and close it before it is terminated, in ms. */
 export const STOP_TIMEOUT_MS = 1000;
@@ -40,12 +40,14 @@ export class ThreadWorker implements Executor {
   #nextId = 1;
   #occupying = 0;
   #terminating = false;
+  /** Set by drain(), read by the thread before each task that holds it (see WorkerData.draining). */
+  readonly #draining = new Int32Array(new SharedArrayBuffer(4));
   readonly ready: Promise<void>;
   readonly exited: Promise<void>;
 
   constructor(config: WorkerConfig, onExit: ExitReport<ThreadWorker>) {
     // execArgv: [] keeps the parent's loaders (e.g. tsx under test) out of the thread, so start-up is Node's own.
-    this.worker = new Worker(WORKER_ENTRY, { workerData: config, execArgv: [] });
+    this.worker = new Worker(WORKER_ENTRY, { workerData: { ...config, draining: this.#draining.buffer } satisfies WorkerData, execArgv: [] });
     this.ready = new Promise((resolve, reject) => {
       this.worker.once('online', resolve);
       this.worker.once('exit', () => reject(new WorkerCrashedError(`worker thread ${this.worker.threadId} exited before it was online`)));
@@ -160,6 +162,9 @@ export class ThreadWorker implements Executor {
 
   /** Graceful stop of an owned connection (a no-op for a thread that only runs tasks). */
   drain(): void {
+    // A thread busy with a batch of tasks sees no message before the batch is done: the flag it reads
+    // before each blocking task stops the ones not yet started.
+    Atomics.store(this.#draining, 0, 1);
     if (this.#owned.size > 0) this.worker.postMessage({ __socketlab__: true, type: 'drain' } satisfies ToWorker);
   }
 

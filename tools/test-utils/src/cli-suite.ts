@@ -47,9 +47,9 @@ export function runPoolDesignCliSuite(name: string, bin: string): void {
       const inverted = await runCli(BIN, ['--min-spares', '3', '--max-spares', '2']);
       assert.equal(inverted.code, 2);
       assert.match(inverted.stderr, /--max-spares must be at least --min-spares \(3\), got 2/);
-      const negative = await runCli(BIN, ['--max-connections-per-worker', '-1']);
+      const negative = await runCli(BIN, ['--max-connections-per-worker=-1']);
       assert.equal(negative.code, 2);
-      assert.match(negative.stderr, /--max-connections-per-worker must be an integer between 0 and/);
+      assert.match(negative.stderr, /--max-connections-per-worker must be a non-negative integer \(got "-1"\)/);
     });
   });
 }

@@ -11,11 +11,12 @@ import type { Socket } from 'node:net';
 import { isMainThread, parentPort, threadId, workerData } from 'node:worker_threads';
 import { ShuttingDownError, WorkerCrashedError, executeTask, toSocketlabError } from '@socketlab/protocol';
 import { SocketHost, occupiesThread } from '@socketlab/protocol/server';
-import { isBranded, type FromWorker, type TaskResult, type ToWorker, type WorkerConfig } from '../messages.ts';
+import { isBranded, type FromWorker, type TaskResult, type ToWorker, type WorkerData } from '../messages.ts';
 
 if (isMainThread || !parentPort) throw new Error('@socketlab/server-mt: entry/worker.cjs must run in a worker thread');
 const port = parentPort;
-const config = workerData as WorkerConfig;
+const config = workerData as WorkerData;
+const draining = new Int32Array(config.draining);
 // INFO says which thread does the client's I/O: here for an owned socket, the main thread otherwise.
 const taskContext = { ...config.context, io: 'main' as const };
 const host = new SocketHost(config.host, { ...config.context, io: 'thread' }, { pid: process.pid, thread: threadId }, (line) =>
@@ -44,6 +45,11 @@ function run(batch: Extract<ToWorker, { type: 'run' }>['batch']): void {
   for (const [id, task] of batch) {
     // A task that holds this thread: answer what is already done before starting it.
     if (outbox.length > 0 && occupiesThread(task)) flush();
+    // Drained while this batch ran: a task that holds the thread and has not started does not start.
+    if (occupiesThread(task) && Atomics.load(draining, 0) === 1) {
+      outbox.push([id, 0, new ShuttingDownError('server is shutting down; request not started').toJSON()]);
+      continue;
+    }
     try {
       const value = executeTask(task, taskContext);
       if (typeof value === 'string' || value instanceof Uint8Array) {
