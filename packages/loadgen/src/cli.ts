@@ -8,6 +8,7 @@ import { DEFAULT_ADAPTER_OPTIONS, PROTOCOLS, parseExpectation, type Expectation 
 import { parseServerSpec } from './external-servers.ts';
 import { parseSourceAddresses } from './capacity.ts';
 import { DEFAULT_SWEEP_OPTIONS, PRESETS, parseTarget, resolveConfig, type SweepOptions } from './options.ts';
+import type { LoadgenFlag } from './flag.ts';
 import { EXIT_CODE_TABLE, LOADGEN_EXIT_CODES, verdict, type VerdictOptions } from './exit.ts';
 import { writeResults } from './output.ts';
 import { createProgress } from './progress.ts';
@@ -24,12 +25,6 @@ const BIN = 'socketlab-loadgen';
 
 /** Exit codes after a signal stopped the sweep: 128 + the signal's number, as a shell reports it. */
 const SIGNAL_EXIT_CODES = Object.freeze({ SIGINT: LOADGEN_EXIT_CODES.sigint, SIGTERM: LOADGEN_EXIT_CODES.sigterm });
-
-/** A loadgen flag: `option` is the SweepOptions field it sets; `default` is always shown in --help. */
-export interface LoadgenFlag extends CliFlag {
-  readonly option?: keyof SweepOptions;
-  readonly default: string;
-}
 
 function listValue(choices: readonly string[]) {
   return (raw: string, flag: string): string[] => {
