@@ -21,7 +21,7 @@ export interface ChildConfig extends HostConfig {
 // The one message brand (`__socketlab__`), declared once in @socketlab/protocol.
 export { isBranded } from '@socketlab/protocol';
 
-/** Who accepts, strategy `prefork`: see PreforkAccept in prefork.ts. */
+/** Who accepts, strategy `prefork`: see PreforkAccept in options.ts. */
 export type PreforkAcceptMode = 'rr' | 'os' | 'reuseport';
 
 /**

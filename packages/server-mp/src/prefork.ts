@@ -4,20 +4,10 @@ import type { AddressInfo, Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { InvalidOptionError, ShuttingDownError, WorkerCrashedError, reusePortSupported } from '@socketlab/protocol';
 import { Executors, Logger, PARENT_PID_ENV, rejectSocket, stopReading, type Executor, type ExitReport, type ServerStats } from '@socketlab/protocol/server';
-import { PREFORK_CONFIG_ENV, isBranded, type FromPreforkChild, type PreforkAcceptMode, type PreforkChildConfig, type ToPreforkChild } from './messages.ts';
+import { PREFORK_CONFIG_ENV, isBranded, type FromPreforkChild, type PreforkChildConfig, type ToPreforkChild } from './messages.ts';
 import { SIGKILL_TIMEOUT_MS } from './process-worker.ts';
-import type { ResolvedMpServerOptions } from './server.ts';
+import type { PreforkAccept, ResolvedMpServerOptions } from './options.ts';
 
-/**
- * Who accepts, strategy `prefork`:
- * - `rr`: node:cluster with SCHED_RR: the primary (this process) accepts and hands each connection to
- *   the next child in turn (Node's RoundRobinHandle);
- * - `os`: node:cluster with SCHED_NONE: every child accepts from one shared listening socket; which one
- *   wins each connection is up to the kernel (the lesson's prefork);
- * - `reuseport`: each child binds its own listening socket on the same port with `reusePort: true`
- *   (SO_REUSEPORT); the kernel spreads connections over the sockets by a hash of the connection.
- */
-export type PreforkAccept = PreforkAcceptMode;
 export const PREFORK_ACCEPT: readonly PreforkAccept[] = ['rr', 'os', 'reuseport'];
 
 /** Loads {@link file://./entry/prefork-child.ts}, built to dist/entry/prefork-child.cjs next to this bundle. */
