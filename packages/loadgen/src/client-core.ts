@@ -3,7 +3,8 @@ import { encodeOk } from '@socketlab/protocol';
 import { createHistogram, encodeHistogram, recordUs, type Histogram } from '@socketlab/results';
 import { ReplyTooLargeError } from './errors.ts';
 import { createFramer, encodeFor, errorText, formatExpectation, matches, type AdapterReply, type Expectation, type ProtocolName } from './adapters.ts';
-import type { ClientReport, ClientSpec, FailureKind, PrepareMessage } from './messages.ts';
+import { failureOf, type FailureKind } from './failure.ts';
+import type { ClientReport, ClientSpec, PrepareMessage } from './messages.ts';
 
 /** Absolute time, ms, comparable across loadgen's processes (see the README's clock notes). */
 export const now = (): number => performance.timeOrigin + performance.now();
@@ -104,20 +105,6 @@ function sameBytes(a: Buffer, b: Buffer): boolean {
   if (a.length > 64) return a.equals(b);
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
-}
-
-function failureOf(err: NodeJS.ErrnoException): FailureKind {
-  switch (err.code) {
-    case 'ECONNREFUSED':
-      return 'refused';
-    case 'ECONNRESET':
-    case 'EPIPE':
-      return 'reset';
-    case 'ETIMEDOUT':
-      return 'timeout';
-    default:
-      return 'other';
-  }
 }
 
 /**

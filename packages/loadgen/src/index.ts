@@ -31,7 +31,7 @@ export { portIsFree } from './server-ports.ts';
 export { ServerStartError, LoadgenWorkerError, ShardRendezvousError, ShardTimeoutError, ShardMergeError, ClientCapacityError, ResultsInvalidError, LOADGEN_ERROR_CLASSES } from './errors.ts';
 export { mergeShardResults } from './shard/merge.ts';
 export type { ShardIdentity, Share } from './shard/contract.ts';
-export type { ShardHooks } from './shard/session.ts';
+export type { ShardHooks } from './sweep/events.ts';
 export { parseSourceAddresses, sourceAddressesFor, checkClientCapacity, autoClientsPerAddress } from './capacity.ts';
 export type { SourceAddressesOption, MachineLimits } from './capacity.ts';
 

@@ -8,6 +8,7 @@
 import { MESSAGE_BRAND as BRAND, isBranded } from '@socketlab/protocol';
 import type { Expectation, ProtocolName, RawFraming } from './adapters.ts';
 import type { Activity } from './activity.ts';
+import type { FailureKind } from './failure.ts';
 import type { OpenPrepareMessage, OpenResultMessage } from './open/messages.ts';
 import type { RunDefinition } from '@socketlab/results';
 
@@ -69,12 +70,6 @@ export interface ShutdownMessage {
 
 /** The open model's messages (open-prepare, open-result) are declared in ./open/messages.ts. */
 export type ToWorker = PrepareMessage | GoMessage | AbortMessage | ShutdownMessage | OpenPrepareMessage;
-
-/**
- * How a client failed (its first fatal error), or null if it said Goodbye. `protocol`: an ERR reply that
- * ended the conversation (a stream error, or an ERR to EXIT); it is already counted by code.
- */
-export type FailureKind = 'refused' | 'reset' | 'closed' | 'timeout' | 'protocol' | 'other';
 
 /** What one client measured. Times are absolute: performance.timeOrigin + performance.now(), ms. */
 export interface ClientReport {

@@ -1,5 +1,5 @@
 import type { ChartDefinition } from './charts.ts';
-import type { CellComparison, CellKey, Difference, SweepComparison } from './compare.ts';
+import type { CellComparison, CellKey, Difference, SweepComparison } from './comparison.ts';
 import { COMPARISON_RULE } from './compare-rule.ts';
 import { code, list, md, num, printable, ratio, seconds3 } from './format.ts';
 import type { LoadedInput } from './load.ts';

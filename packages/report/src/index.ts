@@ -23,6 +23,7 @@ export { MANIFEST_NAME } from './out-dir.ts';
 export { runsCsv, RUNS_CSV_NAME, RUNS_CSV_COLUMNS, RUNS_CSV_LEFT_OUT } from './csv.ts';
 export type { RunsCsvColumn } from './csv.ts';
 export { compareSweeps, renderComparison, compareInputs, resolveCompareOptions, DEFAULT_COMPARE_OPTIONS } from './compare.ts';
-export type { CompareOptions, ResolvedCompareOptions, CompareResult, RenderedComparison, SweepComparison, CellComparison, CellKey, Difference } from './compare.ts';
+export type { CompareOptions, ResolvedCompareOptions, CompareResult, RenderedComparison } from './compare.ts';
+export type { SweepComparison, CellComparison, CellKey, Difference } from './comparison.ts';
 export { LESSON_SERIES, LESSON_CLIENTS, LESSON_TASK, lessonMedianMs } from './lesson-data.ts';
 export type { LessonSeries, LessonDesign } from './lesson-data.ts';

@@ -1,5 +1,4 @@
 import { mergeHistograms, median, type DesignLabel, type RunResult, type WorkloadDefinition } from '@socketlab/results';
-import type { CellStats } from './analysis.ts';
 import type { Dataset, OpenDataCell } from './load.ts';
 
 /**
@@ -82,6 +81,15 @@ export interface OpenCurve {
   readonly knee: OpenPoint | null;
   /** Why there is no knee, or why the knee is the highest rate measured. */
   readonly kneeNote: 'none-healthy' | 'all-healthy' | null;
+}
+
+/** What the comparison with the closed model reads of a closed cell (analysis.ts's CellStats). */
+export interface ClosedCell {
+  readonly workload: string;
+  readonly design: DesignLabel;
+  readonly clients: number;
+  readonly medianTotalMs: number | null;
+  readonly latency: { readonly p99Ms: number } | null;
 }
 
 /** The closed and the open model on one design × workload at about the same throughput. */
@@ -179,7 +187,7 @@ export function kneeOf(points: readonly OpenPoint[]): Pick<OpenCurve, 'knee' | '
  * (tasks ÷ median total time) lies within OPEN_RULES.throughputMatch of an open point's, paired with the
  * nearest such point.
  */
-export function modelComparisons(closed: readonly CellStats[], curves: readonly OpenCurve[], tasksPerClient: number): ModelComparison[] {
+export function modelComparisons(closed: readonly ClosedCell[], curves: readonly OpenCurve[], tasksPerClient: number): ModelComparison[] {
   const out: ModelComparison[] = [];
   for (const c of closed) {
     if (c.medianTotalMs === null || c.medianTotalMs <= 0 || c.latency === null) continue;
@@ -202,7 +210,7 @@ export function modelComparisons(closed: readonly CellStats[], curves: readonly 
 }
 
 /** The open model's analysis; null when the data has no open cell. */
-export function analyseOpen(dataset: Dataset, closedCells: readonly CellStats[]): OpenAnalysis | null {
+export function analyseOpen(dataset: Dataset, closedCells: readonly ClosedCell[]): OpenAnalysis | null {
   if (dataset.openCells.length === 0) return null;
   const emptyCells: OpenDataCell[] = [];
   const workloads: OpenWorkloadAnalysis[] = [];

@@ -34,7 +34,7 @@ export { isBranded } from '@socketlab/protocol';
  */
 export const DRAIN_SIGNAL = 'SIGUSR2';
 
-/** Who accepts, strategy `prefork`: see PreforkAccept in prefork.ts. */
+/** Who accepts, strategy `prefork`: see PreforkAccept in options.ts. */
 export type PreforkAcceptMode = 'rr' | 'os' | 'reuseport';
 
 /**

@@ -1,27 +1,13 @@
-import cluster, { type ClusterSettings } from 'node:cluster';
 import { fork, type ChildProcess } from 'node:child_process';
 import type { AddressInfo, Socket } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { InvalidOptionError, ShuttingDownError, WorkerCrashedError, reusePortSupported } from '@socketlab/protocol';
 import { Executors, Logger, PARENT_PID_ENV, rejectSocket, stopReading, type Executor, type ExitReport, type ServerStats } from '@socketlab/protocol/server';
-import { PREFORK_CONFIG_ENV, isBranded, type FromPreforkChild, type PreforkAcceptMode, type PreforkChildConfig, type ToPreforkChild } from './messages.ts';
+import { PREFORK_CONFIG_ENV, isBranded, type FromPreforkChild, type PreforkChildConfig, type ToPreforkChild } from './messages.ts';
 import { SIGKILL_TIMEOUT_MS } from './process-worker.ts';
-import type { ResolvedMpServerOptions } from './server.ts';
+import { POLICY, POLICY_NAME, PREFORK_ENTRY, claimSchedulingPolicy, clusterFork } from './cluster-fork.ts';
+import type { PreforkAccept, ResolvedMpServerOptions } from './options.ts';
 
-/**
- * Who accepts, strategy `prefork`:
- * - `rr`: node:cluster with SCHED_RR: the primary (this process) accepts and hands each connection to
- *   the next child in turn (Node's RoundRobinHandle);
- * - `os`: node:cluster with SCHED_NONE: every child accepts from one shared listening socket; which one
- *   wins each connection is up to the kernel (the lesson's prefork);
- * - `reuseport`: each child binds its own listening socket on the same port with `reusePort: true`
- *   (SO_REUSEPORT); the kernel spreads connections over the sockets by a hash of the connection.
- */
-export type PreforkAccept = PreforkAcceptMode;
 export const PREFORK_ACCEPT: readonly PreforkAccept[] = ['rr', 'os', 'reuseport'];
-
-/** Loads {@link file://./entry/prefork-child.ts}, built to dist/entry/prefork-child.cjs next to this bundle. */
-const PREFORK_ENTRY = new URL('./entry/prefork-child.cjs', import.meta.url);
 
 /** Most replacements of one child within RESTART_WINDOW_MS; beyond it the place stays empty (logged). */
 export const MAX_RESTARTS = 5;
@@ -47,53 +33,6 @@ export interface PreforkChildStats {
 export interface PreforkStats extends ServerStats {
   /** Strategy `prefork`: who accepted (as observed in the children) and each child's share. */
   prefork: { accept: PreforkAccept; children: PreforkChildStats[] };
-}
-
-/** The node:cluster policy each cluster mode needs. */
-const POLICY: Record<'rr' | 'os', number> = { rr: cluster.SCHED_RR, os: cluster.SCHED_NONE };
-const POLICY_NAME = (p: number) => (p === cluster.SCHED_RR ? 'round-robin ("rr")' : p === cluster.SCHED_NONE ? 'the operating system\'s ("os")' : String(p));
-
-/**
- * node:cluster's scheduling policy belongs to the process, not to a server: it is read once, when the
- * first worker is forked (or setupPrimary() first runs), and fixed from then on. So the first prefork
- * server of a process (or anything else there that uses node:cluster first) decides it for every later
- * one. A later server asking for the other policy is refused, never silently given the wrong one.
- */
-function claimSchedulingPolicy(accept: 'rr' | 'os'): void {
-  if (!cluster.isPrimary) {
-    throw new InvalidOptionError(`accept "${accept}" needs this process to be a node:cluster primary, and it is a cluster worker; use accept "reuseport"`);
-  }
-  // setupPrimary() fills cluster.settings; before it, the policy can still be chosen.
-  if (Object.keys(cluster.settings).length === 0) {
-    cluster.schedulingPolicy = POLICY[accept];
-    return;
-  }
-  if (cluster.schedulingPolicy !== POLICY[accept]) {
-    throw new InvalidOptionError(
-      `accept "${accept}" cannot be used in this process: node:cluster's scheduling policy is process-wide and was already fixed to ${POLICY_NAME(cluster.schedulingPolicy)} by an earlier fork; start each policy in a process of its own`,
-    );
-  }
-}
-
-const STDIO: ClusterSettings['stdio'] = ['ignore', 'inherit', 'inherit', 'ipc'];
-
-/**
- * Forks a prefork child as a node:cluster worker. cluster.fork() takes its file, arguments and stdio
- * from cluster.settings, which are process-wide too: they are set for this one fork and put back at
- * once (synchronously, so nothing else can fork in between), so that an application that uses
- * node:cluster itself keeps its own settings.
- */
-function clusterFork(env: Record<string, string>): ChildProcess {
-  const had = Object.keys(cluster.settings).length > 0;
-  const saved: ClusterSettings = had
-    ? { ...cluster.settings }
-    : { exec: process.argv[1], args: process.argv.slice(2), execArgv: process.execArgv, silent: false, stdio: undefined, serialization: undefined };
-  cluster.setupPrimary({ exec: fileURLToPath(PREFORK_ENTRY), args: [], execArgv: [], silent: false, stdio: STDIO, serialization: 'json' });
-  try {
-    return cluster.fork(env).process;
-  } finally {
-    cluster.setupPrimary({ exec: saved.exec, args: saved.args, execArgv: saved.execArgv, silent: saved.silent, stdio: saved.stdio, serialization: saved.serialization });
-  }
 }
 
 interface Listening {

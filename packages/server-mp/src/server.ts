@@ -2,31 +2,13 @@ import type { Socket } from 'node:net';
 import { InvalidOptionError, ShuttingDownError } from '@socketlab/protocol';
 import {
   ConnectionSet, DEFAULT_EXECUTOR_OPTIONS, EXECUTOR_STRATEGIES, ExecutorPool, Executors, Spares, TaskServer, WaitQueue, checkOneOf, checkSpareOptionsApply, resolveExecutorServerOptions, serveSocket,
-  type Admitted, type ConnectionContext, type ExecutorServerOptions, type ExecutorStrategy, type ResolvedExecutorServerOptions, type Design, type Logger,
+  type Admitted, type ConnectionContext, type ExecutorServerOptions, type ExecutorStrategy, type Design, type Logger,
 } from '@socketlab/protocol/server';
 import type { ChildConfig } from './messages.ts';
+import type { CrashAnswer, MpServerOptions, MpStrategy, PreforkAccept, ResolvedMpServerOptions } from './options.ts';
 import { ProcessWorker } from './process-worker.ts';
-import { PREFORK_ACCEPT, PreforkServer, type PreforkAccept } from './prefork.ts';
+import { PREFORK_ACCEPT, PreforkServer } from './prefork.ts';
 
-/** The shared executor strategies, plus `prefork` (children that accept for themselves: see prefork.ts). */
-export type MpStrategy = ExecutorStrategy | 'prefork';
-/**
- * See ExecutorServerOptions: `strategy` (`per-connection` | `pool` | `prefork`) and `poolSize` (the
- * pool's, or prefork's, processes), plus the common options; and for `prefork`, `accept`.
- */
-export interface MpServerOptions extends Omit<ExecutorServerOptions, 'strategy'> {
-  strategy?: MpStrategy;
-  /** Strategy `prefork`: who accepts (`rr` | `os` | `reuseport`, see PreforkAccept). Default: `rr`. */
-  accept?: PreforkAccept;
-  /**
-   * Strategy `prefork`: `copy` (default): the parent holds an unread copy of each client's socket, so a
-   * child that dies has its clients answered SOCKETLAB_ERR_WORKER_CRASHED; `off`: no copy (one
-   * fd-passing IPC send and one socket object in the parent fewer per connection), and a dead child's
-   * clients see their connection closed with no answer.
-   */
-  crashAnswer?: CrashAnswer;
-}
-export type ResolvedMpServerOptions = Readonly<Omit<ResolvedExecutorServerOptions, 'strategy'> & { strategy: MpStrategy; accept: PreforkAccept; crashAnswer: CrashAnswer }>;
 /**
  * Most processes at once with strategy `per-connection`: 128. Measured on the 2-core reference machine
  * (Node 26.12.1), an idle child process holds ~48 MiB of RSS (tools/bench, `cap`), so the cap bounds
@@ -37,8 +19,6 @@ export const DEFAULT_MAX_WORKERS = 128;
 export const DEFAULT_OPTIONS = Object.freeze({ ...DEFAULT_EXECUTOR_OPTIONS, maxWorkers: DEFAULT_MAX_WORKERS });
 export const STRATEGIES: readonly MpStrategy[] = [...EXECUTOR_STRATEGIES, 'prefork'];
 export const DEFAULT_ACCEPT: PreforkAccept = 'rr';
-/** Strategy `prefork`: how a dead child's clients are answered (see MpServerOptions.crashAnswer). */
-export type CrashAnswer = 'copy' | 'off';
 export const CRASH_ANSWERS: readonly CrashAnswer[] = ['copy', 'off'];
 export const DEFAULT_CRASH_ANSWER: CrashAnswer = 'copy';
 

@@ -9,6 +9,7 @@ export { runRecycledSuite } from './recycled.ts';
 export type { RecycledVariant } from './recycled.ts';
 export type { SpawnedServer } from './cli.ts';
 export { runPoolDesignCliSuite } from './cli-suite.ts';
-export { runRobustnessSuite, type RobustnessVariant } from './robustness.ts';
+export { runRobustnessSuite } from './robustness.ts';
+export type { RobustnessVariant } from './robustness-harness.ts';
 export { MARK_ENV, FILE_MARK, markedEnv, newMark, markedPids, killMarked, releaseStdioOnExit } from './marked.ts';
 export { runParentKillSuite, KILL_TRIALS, type ParentKillFamily } from './parent-kill.ts';

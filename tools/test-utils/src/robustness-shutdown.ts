@@ -2,7 +2,7 @@ import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, type Client } from '@socketlab/protocol';
 import { spawnServerCli } from './cli.ts';
-import type { RobustnessVariant } from './robustness.ts';
+import type { RobustnessVariant } from './robustness-harness.ts';
 import { outcomeOf, tally } from './robustness-peer.ts';
 import { markedPids, newMark } from './marked.ts';
 import { waitFor } from './helpers.ts';

@@ -1,6 +1,6 @@
 import { choiceValue, integerValue, numberValue } from '@socketlab/protocol/cli';
 import { ARRIVAL_PROCESSES, LOAD_MODELS } from '@socketlab/results';
-import type { LoadgenFlag } from '../cli.ts';
+import type { LoadgenFlag } from '../flag.ts';
 import { DEFAULT_OPEN_OPTIONS, ratesValue } from './options.ts';
 
 const d = DEFAULT_OPEN_OPTIONS;

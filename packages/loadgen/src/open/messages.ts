@@ -3,9 +3,10 @@
  * `open-prepare` (the process's share) → the process connects its connections → `ready`; `go` → the
  * pacing loop, the drain, EXIT on every connection → `open-result`. `abort` stops it early.
  */
+import { MESSAGE_BRAND as BRAND } from '@socketlab/protocol';
 import type { ArrivalProcess } from '@socketlab/results';
 import type { Activity } from '../activity.ts';
-import { BRAND, type FailureKind } from '../messages.ts';
+import type { FailureKind } from '../failure.ts';
 
 /** One loadgen process's part of an open-model run (or of a capacity probe). */
 export interface OpenShare {

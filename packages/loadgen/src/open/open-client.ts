@@ -2,7 +2,7 @@ import net from 'node:net';
 import { createHistogram, encodeHistogram, recordUs } from '@socketlab/results';
 import { ReplyTooLargeError } from '../errors.ts';
 import { createFramer, encodeFor, errorText, matches, type Expectation, type ReplyFramer } from '../adapters.ts';
-import type { FailureKind } from '../messages.ts';
+import { failureOf, type FailureKind } from '../failure.ts';
 import { arrivalTimes } from './schedule.ts';
 import type { OpenConnectionReport, OpenPrepareMessage, OpenShare, OpenShareReport } from './messages.ts';
 
@@ -13,20 +13,6 @@ const MAX_MESSAGES = 10;
 
 /** Absolute time (performance.timeOrigin + performance.now()), ms, of a performance.now() reading. */
 const abs = (t: number): number => performance.timeOrigin + t;
-
-function failureOf(err: NodeJS.ErrnoException): FailureKind {
-  switch (err.code) {
-    case 'ECONNREFUSED':
-      return 'refused';
-    case 'ECONNRESET':
-    case 'EPIPE':
-      return 'reset';
-    case 'ETIMEDOUT':
-      return 'timeout';
-    default:
-      return 'other';
-  }
-}
 
 /** A request on the wire: when it should have been sent (its arrival) and when it was, performance.now() ms. */
 interface Pending {

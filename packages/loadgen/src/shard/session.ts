@@ -1,37 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { InvalidOptionError } from '@socketlab/protocol';
-import { round3, type ResolvedSweepConfig, type RunResult, type ShardSync, type SweepResults } from '@socketlab/results';
+import { round3, type ResolvedSweepConfig, type SweepResults } from '@socketlab/results';
 import { now } from '../client-core.ts';
-import type { RunPosition } from '../sweep/events.ts';
+import type { ShardHooks } from '../sweep/events.ts';
 import { machineKey, visiblePids } from './cohost.ts';
-import { shareOf, type Share, type ShardIdentity } from './contract.ts';
+import { shareOf, type ShardIdentity } from './contract.ts';
 import { configDifference } from './merge.ts';
 import { isLoopback } from './bind.ts';
 import { RendezvousClient, type RendezvousOptions, type StartSignal } from './rendezvous.ts';
 import { RendezvousServer } from './rendezvous-server.ts';
 import { SECRET_ENV } from './wire.ts';
-
-/**
- * What a sweep needs to run as one shard (SweepHooks.shard): its part of each run's clients, the
- * barrier before each release, and what to record about that release.
- */
-export interface ShardHooks {
-  /** This shard's index, from 0, and the shard count (the open model splits its rate and connections by them). */
-  readonly index: number;
-  readonly count: number;
-  /** This shard's contiguous share of a run of `clients` clients. */
-  share(clients: number): Share;
-  /** Before a release, once this shard's clients are ready: resolves with the local time (a now() value) to release at. */
-  release(position: RunPosition): Promise<number>;
-  /** A barrier named `label` (not a run's: the open model's capacity probe): the local time to start at. */
-  start(label: string): Promise<number>;
-  /** A barrier that gathers numbers: resolves with every shard's `values`, by shard index. */
-  gather(label: string, values: readonly number[]): Promise<number[][]>;
-  /** After a run: how its release lined up with the agreed one. */
-  sync(run: RunResult): ShardSync | undefined;
-  /** The pids of the other shards on this machine that this one can see: not foreign CPU (sweep/noise.ts). Absent: none. */
-  cohosted?(): readonly number[];
-}
 
 /** Checks a configuration can run sharded; throws InvalidOptionError naming the flag. */
 export function checkShardable(config: ResolvedSweepConfig, shard: ShardIdentity): void {

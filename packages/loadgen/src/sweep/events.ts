@@ -1,5 +1,5 @@
-import type { DesignLabel, ResolvedSweepConfig } from '@socketlab/results';
-import type { ShardHooks } from '../shard/session.ts';
+import type { DesignLabel, ResolvedSweepConfig, RunResult, ShardSync } from '@socketlab/results';
+import type { Share } from '../shard/contract.ts';
 
 /** Where a run sits in the sweep. `index` and `run` count from 1. */
 export interface RunPosition {
@@ -34,4 +34,26 @@ export interface SweepHooks {
   /** With a `target`: the pid of the target server's process on this machine (`--target-pid`). Its process
    * tree is sampled like a server loadgen started (each run's `server`) and is not foreign CPU. */
   targetPid?: number;
+}
+
+/**
+ * What a sweep needs to run as one shard (SweepHooks.shard): its part of each run's clients, the
+ * barrier before each release, and what to record about that release.
+ */
+export interface ShardHooks {
+  /** This shard's index, from 0, and the shard count (the open model splits its rate and connections by them). */
+  readonly index: number;
+  readonly count: number;
+  /** This shard's contiguous share of a run of `clients` clients. */
+  share(clients: number): Share;
+  /** Before a release, once this shard's clients are ready: resolves with the local time (a now() value) to release at. */
+  release(position: RunPosition): Promise<number>;
+  /** A barrier named `label` (not a run's: the open model's capacity probe): the local time to start at. */
+  start(label: string): Promise<number>;
+  /** A barrier that gathers numbers: resolves with every shard's `values`, by shard index. */
+  gather(label: string, values: readonly number[]): Promise<number[][]>;
+  /** After a run: how its release lined up with the agreed one. */
+  sync(run: RunResult): ShardSync | undefined;
+  /** The pids of the other shards on this machine that this one can see: not foreign CPU (sweep/noise.ts). Absent: none. */
+  cohosted?(): readonly number[];
 }

@@ -2,7 +2,7 @@ import type net from 'node:net';
 import type { Socket } from 'node:net';
 import type { Limits } from '../limits.ts';
 import { ShuttingDownError } from '../errors.ts';
-import type { ConnectionCounters } from './connection.ts';
+import type { ConnectionCounters } from './connection-options.ts';
 import type { Logger } from './logger.ts';
 import { ConnectionSet, serveSocket } from './serve.ts';
 

@@ -3,40 +3,8 @@ import { GOODBYE } from '../constants.ts';
 import { RequestDecoder, type DecodedItem, type Framing } from '../decoder.ts';
 import { encodeError, encodeOk } from '../encode.ts';
 import { IdleTimeoutError, ShuttingDownError, SocketlabError, toSocketlabError } from '../errors.ts';
-import type { Limits } from '../limits.ts';
 import { parseTask, type Task } from '../tasks.ts';
-
-export type TaskValue = string | Uint8Array;
-
-/** Runs a parsed task: inline, on a worker thread, wherever the design puts it. */
-export type TaskRunner = (task: Task) => TaskValue | Promise<TaskValue>;
-
-/** Counters a connection adds to as it serves; servers share one object across connections. */
-export interface ConnectionCounters {
-  tasks: number;
-  errors: number;
-}
-
-export interface ConnectionOptions {
-  limits: Readonly<Limits>;
-  run: TaskRunner;
-  /**
-   * Close a connection that has had no request in flight and completed no request for this long, in
-   * ms; 0 disables. Bytes that do not complete a request do not count (slowloris).
-   */
-  idleTimeoutMs?: number;
-  /** Once the server has ended a connection, how long it waits for the peer to close before cutting it, in ms. */
-  lingerMs?: number;
-  counters?: ConnectionCounters;
-  /** Bytes already read from the socket before this connection took it (a waiting client's first bytes). */
-  head?: Buffer | null;
-  /** Start draining at once: every request gets SOCKETLAB_ERR_SHUTTING_DOWN (clients still waiting at shutdown). */
-  draining?: boolean;
-  /** Called with each request's text (for the lesson's "Received task from ..." log line). */
-  onRequest?: (request: Buffer) => void;
-  /** Called with each error sent to the peer and each socket error (for logging). */
-  onError?: (error: SocketlabError | Error) => void;
-}
+import { DEFAULT_LINGER_MS, type CloseReason, type ConnectionCounters, type ConnectionOptions, type TaskValue } from './connection-options.ts';
 
 /** One request's place in the reply order. `bytes` counts what it holds: its request until answered, then its reply. */
 interface Slot {
@@ -45,11 +13,6 @@ interface Slot {
   framing: Framing;
   bytes: number;
 }
-
-export type CloseReason = 'exit' | 'peer' | 'error' | 'fatal' | 'idle' | 'shutdown';
-
-/** Default of `lingerMs`: how long an ended connection waits for the peer's FIN before it is cut, in ms. */
-export const DEFAULT_LINGER_MS = 2000;
 
 /**
  * Serves the socketlab protocol on one socket: decoding, pipelining with replies in request order,

@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import type { ExecutionContext } from '../tasks.ts';
 import type { Limits } from '../limits.ts';
-import type { ConnectionCounters, TaskRunner } from './connection.ts';
+import type { ConnectionCounters, TaskRunner } from './connection-options.ts';
 import { inlineRunner } from './inline.ts';
 import type { LogFormat } from './logger.ts';
 import { Logger } from './logger.ts';

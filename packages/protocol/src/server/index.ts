@@ -1,8 +1,9 @@
 // @socketlab/protocol/server: machinery every server design shares, written once.
 // A design package supplies a `Design` (how a connection is served, where its tasks run);
 // everything else (listening, limits, accounting, logging, CLI, shutdown) lives here.
-export { ProtocolConnection, DEFAULT_LINGER_MS } from './connection.ts';
-export type { ConnectionOptions, ConnectionCounters, TaskRunner, TaskValue, CloseReason } from './connection.ts';
+export { ProtocolConnection } from './connection.ts';
+export { DEFAULT_LINGER_MS } from './connection-options.ts';
+export type { ConnectionOptions, ConnectionCounters, TaskRunner, TaskValue, CloseReason } from './connection-options.ts';
 export { serveSocket, ConnectionSet } from './serve.ts';
 export { rejectSocket } from './reject.ts';
 export type { ServeOptions } from './serve.ts';

@@ -1,6 +1,6 @@
 import { ShuttingDownError } from '../errors.ts';
 import { executeTask, type ExecutionContext, type Task } from '../tasks.ts';
-import type { TaskRunner } from './connection.ts';
+import type { TaskRunner } from './connection-options.ts';
 import { occupiesThread } from './executors.ts';
 
 /**

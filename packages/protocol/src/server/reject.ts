@@ -2,7 +2,7 @@ import type { Socket } from 'node:net';
 import type { Framing } from '../decoder.ts';
 import { encodeError } from '../encode.ts';
 import type { SocketlabError } from '../errors.ts';
-import { DEFAULT_LINGER_MS } from './connection.ts';
+import { DEFAULT_LINGER_MS } from './connection-options.ts';
 
 /**
  * Answers a socket with one ERR and closes it: a connection turned away, or one cut at shutdown. The

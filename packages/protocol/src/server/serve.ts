@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import type { Limits } from '../limits.ts';
-import { ProtocolConnection, type ConnectionCounters, type TaskRunner } from './connection.ts';
+import { ProtocolConnection } from './connection.ts';
+import type { ConnectionCounters, TaskRunner } from './connection-options.ts';
 import { Logger, escapeForLog, peerName } from './logger.ts';
 import type { SocketlabError } from '../errors.ts';
 

@@ -2,7 +2,7 @@ import net, { type AddressInfo, type Socket } from 'node:net';
 import { rejectSocket } from './reject.ts';
 import { LateClients, closeAfterPending } from './closing.ts';
 import { TooManyConnectionsError, type SocketlabError } from '../errors.ts';
-import type { ConnectionCounters } from './connection.ts';
+import type { ConnectionCounters } from './connection-options.ts';
 import { Logger } from './logger.ts';
 import type { ResolvedCommonServerOptions } from './options.ts';
 
