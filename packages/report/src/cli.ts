@@ -36,6 +36,7 @@ const CLI: CliDefinition = {
     { flag: '--knee-elasticity', type: 'string', arg: '<x>', option: 'kneeElasticity', parse: numberValue, help: `the knee: the first N where the curve's local elasticity Δln(total)/Δln(N) reaches x after staying below it; 0 < x <= 1 (default: ${d.kneeElasticity})` },
     { flag: '--log-scale-spread', type: 'string', arg: '<x>', option: 'logScaleSpread', parse: numberValue, help: `a chart gets a log y axis when its largest value is >= x times its smallest; >= 1 (default: ${d.logScaleSpread})` },
     { flag: '--no-copy', type: 'boolean', option: 'copyInputs', sets: false, help: 'do not copy the inputs into the report folder (as sweep.json, sweep-2.json, …)' },
+    { flag: '--light', type: 'boolean', option: 'light', help: 'a folder light enough for a repository: index.html shows the SVG files instead of inlining them; runs.csv.gz and sweep.json.gz (without per-request timelines) instead of runs.csv and sweep.json' },
     { flag: '--quiet', short: '-q', type: 'boolean', help: 'print nothing but errors' },
   ],
   packageJson: new URL('../package.json', import.meta.url),

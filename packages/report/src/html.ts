@@ -25,6 +25,7 @@ th { background: #f1f3f5; }
 tr:nth-child(even) td { background: #fafbfc; }
 .chart { display: block; margin: 12px 0 20px; overflow-x: auto; }
 .chart svg { display: block; max-width: 100%; height: auto; }
+img { max-width: 100%; height: auto; }
 li { margin: 4px 0; }
 /* Banners (noise, compare's different machines or configurations) are blockquotes: they must stand out. */
 blockquote { margin: 12px 0 16px; padding: 6px 16px; border-left: 4px solid #d4a72c; background: #fff8e5; }

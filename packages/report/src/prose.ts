@@ -1,5 +1,5 @@
 import { DESIGNS, designOf, isBuiltIn, isPerConnection, isPool, median, type CellResult, type DesignLabel, type DesignName } from '@socketlab/results';
-import { BASELINE_DESIGN, compareCells, type Analysis, type CellStats, type DesignAnalysis, type TaskShare, type WorkloadAnalysis } from './analysis.ts';
+import { BASELINE_DESIGN, compareCells, type Analysis, type CellStats, type DesignAnalysis, type FastestSegment, type TaskShare, type WorkloadAnalysis } from './analysis.ts';
 import { code, duration, list, num, r2, times } from './format.ts';
 
 /**
@@ -208,18 +208,39 @@ export function fastestSentence(w: WorkloadAnalysis): string | null {
   if (w.designs.length < 2) return `Only **${w.designs[0]?.design ?? w.fastest[0]!.design}** was swept: nothing to rank it against.`;
   const range = (s: { fromN: number; toN: number }) => (s.fromN === s.toN ? `N = ${s.fromN}` : `N = ${s.fromN}–${s.toN}`);
   const decided = w.fastest.filter((s) => s.design !== null);
-  const parts = w.fastest.map((s) =>
-    s.design !== null
-      ? `**${s.design}** at ${range(s)}`
-      : s.why === 'noisy'
-        ? `withheld at ${range(s)} (noisy runs)`
-        : `no clear winner at ${range(s)} (${list(s.tied)} tie)`,
-  );
+  // Neighbouring segments (next to each other in w.fastest, so in the swept N) read as one range.
+  const ns = (segments: readonly FastestSegment[]) => {
+    const merged: { fromN: number; toN: number; at: number }[] = [];
+    for (const s of [...segments].sort((x, y) => x.fromN - y.fromN)) {
+      const at = w.fastest.indexOf(s);
+      const prev = merged[merged.length - 1];
+      if (prev && prev.at === at - 1) merged[merged.length - 1] = { ...prev, toN: s.toN, at };
+      else merged.push({ fromN: s.fromN, toN: s.toN, at });
+    }
+    return merged.map((s) => range(s).replace(/^N = /, '')).join(', ');
+  };
+  // One clause per outcome (a design, the ties, the withheld N), never one per N: the N go in parentheses,
+  // and the designs each tie lists are in the ranking table at the top.
+  const winners = [...new Set(decided.map((s) => s.design!))];
+  const ties = w.fastest.filter((s) => s.design === null && s.why === 'tie');
+  const withheld = w.fastest.filter((s) => s.why === 'noisy');
+  const designParts = winners.map((d) => `**${d}** (N = ${ns(decided.filter((s) => s.design === d))})`);
+  const others = decided.filter((s) => s.design !== winners[0]);
+  const budget = 3 - (ties.length ? 1 : 0) - (withheld.length ? 1 : 0);
+  // Too many outcomes for three clauses: the first winner by name, the rest together.
+  const merge = designParts.length > budget;
+  const shown = !merge ? designParts : budget >= 2 ? [designParts[0]!, `other designs (N = ${ns(others)})`] : [designParts[0]!];
+  const otherParts = [
+    ...(ties.length ? [`${merge && budget < 2 ? 'another design or ' : ''}no clear winner (N = ${ns(merge && budget < 2 ? [...ties, ...others].sort((x, y) => x.fromN - y.fromN) : ties)})`] : []),
+    ...(withheld.length ? [`withheld for noisy runs (N = ${ns(withheld)})`] : []),
+  ];
   const lead = decided.length === w.fastest.length && w.fastest.length === 1
     ? `**${w.fastest[0]!.design}** is the fastest at every N swept (faster than every other design by the comparison rule).`
     : decided.length === 0 && w.fastest.length === 1
-      ? `No design is ranked fastest: ${parts[0]!.replace(/ at N = .*? \(/, ' (').replace(/^withheld/, 'rankings withheld')} at every N swept.`
-      : `Fastest, by the comparison rule: ${list(parts)}.`;
+      ? w.fastest[0]!.why === 'noisy'
+        ? 'No design is ranked fastest: rankings withheld (noisy runs) at every N swept.'
+        : `No design is ranked fastest: no clear winner (${list(w.fastest[0]!.tied)} tie) at every N swept.`
+      : `Fastest by the comparison rule: ${list([...shown, ...otherParts])}.`;
   if (w.compareN === null) return lead;
   const n = w.compareN;
   const cells = w.designs
@@ -233,7 +254,7 @@ export function fastestSentence(w: WorkloadAnalysis): string | null {
     ? `${times(second.medianTotalMs! / best.medianTotalMs!)} faster than the runner-up, ${second.design} (${duration(second.medianTotalMs!)})`
     : `tied with ${second.design} (${duration(second.medianTotalMs!)}) by the comparison rule, though its median is lower`;
   const noisy = best.noisy || second.noisy ? ' (noisy runs: read with care)' : '';
-  return `${lead} At N = ${n}, the lowest median is ${best.design}'s, ${duration(best.medianTotalMs!)}: ${how}${noisy}.`;
+  return `${lead} At N = ${n} the lowest median is ${best.design}'s (${duration(best.medianTotalMs!)}): ${how}${noisy}.`;
 }
 
 /** Steepest and flattest marginal cost. */

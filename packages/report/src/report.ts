@@ -9,6 +9,7 @@ import { allCharts, defaultTitle, renderMarkdown } from './markdown/index.ts';
 import { resolveContentOptions, resolveInputs, resolveReportOptions, type ReportOptions } from './options.ts';
 import { renderSvg } from './svg.ts';
 import { latencyThroughputChart } from './open-charts.ts';
+import { lightInput, writeGzipIfChanged } from './light.ts';
 
 /** One rendered chart. */
 export interface RenderedChart {
@@ -27,7 +28,7 @@ export interface RenderedReport {
   readonly markdown: string;
   readonly html: string;
   readonly charts: readonly RenderedChart[];
-  /** Every file of the report folder except the input copies: README.md, index.html, runs.csv, the SVGs. File name → content. */
+  /** Every file of the report folder except the input copies: README.md, index.html, runs.csv, the SVGs. File name → content (a `.gz` file's text uncompressed). */
   readonly files: ReadonlyMap<string, string>;
 }
 
@@ -44,14 +45,16 @@ export interface ReportResult extends RenderedReport {
 }
 
 /** Options of renderReport(): the ones that shape the content. */
-export type RenderOptions = Pick<ReportOptions, 'title' | 'kneeElasticity' | 'logScaleSpread'>;
+export type RenderOptions = Pick<ReportOptions, 'title' | 'kneeElasticity' | 'logScaleSpread' | 'light'>;
 
 /**
  * Renders a report from loaded inputs, in memory. Pure apart from CPU: the same inputs and options
  * always give the same bytes.
  */
-export async function renderReport(inputs: readonly LoadedInput[], options: RenderOptions = {}): Promise<RenderedReport> {
-  const o = resolveContentOptions(options);
+export async function renderReport(given: readonly LoadedInput[], options: RenderOptions = {}): Promise<RenderedReport> {
+  const { light = false, ...content } = options;
+  const o = resolveContentOptions(content);
+  const inputs = light ? given.map(lightInput) : given;
   const dataset = combineInputs(inputs);
   const analysis = analyse(dataset, o.kneeElasticity);
   const title = o.title ?? defaultTitle(inputs);
@@ -62,10 +65,12 @@ export async function renderReport(inputs: readonly LoadedInput[], options: Rend
   for (const c of [...allCharts(perWorkload), ...openCharts.filter((x) => x !== null)]) {
     charts.push({ file: `${c.name}.svg`, alt: c.alt, svg: await renderSvg(c.spec, c.name), runPoints: c.runPoints });
   }
-  const markdown = renderMarkdown(analysis, { title, charts: perWorkload, kneeElasticity: o.kneeElasticity, logScaleSpread: o.logScaleSpread, openCharts });
+  const csvName = light ? `${RUNS_CSV_NAME}.gz` : RUNS_CSV_NAME;
+  const markdown = renderMarkdown(analysis, { title, charts: perWorkload, kneeElasticity: o.kneeElasticity, logScaleSpread: o.logScaleSpread, openCharts, runsCsvName: csvName });
   const svgs = new Map(charts.map((c) => [c.file, c.svg]));
-  const html = renderHtml(markdown, title, svgs);
-  const files = new Map<string, string>([['README.md', markdown], ['index.html', html], [RUNS_CSV_NAME, runsCsv(dataset)], ...charts.map((c): [string, string] => [c.file, c.svg])]);
+  // A light folder's page shows the SVG files beside it (<img>) rather than a second copy of each.
+  const html = renderHtml(markdown, title, light ? new Map() : svgs);
+  const files = new Map<string, string>([['README.md', markdown], ['index.html', html], [csvName, runsCsv(dataset)], ...charts.map((c): [string, string] => [c.file, c.svg])]);
   return { title, analysis, markdown, html, charts, files };
 }
 
@@ -77,25 +82,24 @@ export function writeIfChanged(path: string, content: string): void {
 
 /**
  * Reads the inputs (validated against loadgen's schema), renders the report and writes it to the
- * report folder: README.md, index.html, one SVG per chart, and a copy of each input (`sweep.json`, …)
- * unless `copyInputs` is false. Charts of an earlier report that this one no longer has are removed.
+ * report folder: README.md, index.html, one SVG per chart, and a copy of each input (`sweep.json`, …;
+ * `sweep.json.gz`, … with `light`) unless `copyInputs` is false. Charts of an earlier report that this one no longer has are removed.
  */
 export async function buildReport(options: ReportOptions = {}): Promise<ReportResult> {
   const o = resolveReportOptions(options);
   const paths = resolveInputs(o).map((p) => resolve(o.cwd, p));
-  const inputs = paths.map((p, i) => readInput(p, i, p));
-  const report = await renderReport(inputs, { title: o.title, kneeElasticity: o.kneeElasticity, logScaleSpread: o.logScaleSpread });
+  const report = await renderReport(paths.map((p, i) => readInput(p, i, p)), { title: o.title, kneeElasticity: o.kneeElasticity, logScaleSpread: o.logScaleSpread, light: o.light });
 
   mkdirSync(o.outDir, { recursive: true });
   const written: string[] = [];
+  const write = (name: string, text: string) => (name.endsWith('.gz') ? writeGzipIfChanged : writeIfChanged)(join(o.outDir, name), text);
   for (const [name, content] of report.files) {
-    writeIfChanged(join(o.outDir, name), content);
+    write(name, content);
     written.push(name);
   }
   if (o.copyInputs) {
-    for (const input of inputs) {
-      const dest = join(o.outDir, input.name);
-      if (resolve(input.path) !== dest) writeIfChanged(dest, input.text);
+    for (const input of report.analysis.dataset.inputs) {
+      if (resolve(input.path) !== join(o.outDir, input.name)) write(input.name, input.text);
       written.push(input.name);
     }
   }
@@ -105,8 +109,10 @@ export async function buildReport(options: ReportOptions = {}): Promise<ReportRe
   for (const name of readdirSync(o.outDir).sort()) {
     if (keep.has(name)) continue;
     const staleChart = name.endsWith('.svg') && CHART_PREFIXES.some((p) => name.startsWith(p));
-    const staleCopy = o.copyInputs && /^sweep-\d+\.json$/.test(name);
-    if (staleChart || staleCopy) {
+    const staleCopy = o.copyInputs && /^sweep-\d+\.json(\.gz)?$/.test(name);
+    // The other form of runs.csv (plain or gz), from a report written with(out) --light.
+    const staleCsv = name === (o.light ? RUNS_CSV_NAME : `${RUNS_CSV_NAME}.gz`);
+    if (staleChart || staleCopy || staleCsv) {
       rmSync(join(o.outDir, name));
       removed.push(name);
     }

@@ -59,7 +59,7 @@ describe('resolveReportOptions', () => {
     assert.equal(o.workspaceRoot, root);
     assert.equal(o.outDir, join(root, 'reports', 'quick'));
     assert.deepEqual(o.inputs, []);
-    assert.deepEqual(resolveInputs(o), [join(root, 'reports', 'quick', 'sweep.json')]);
+    assert.deepEqual(resolveInputs(o), [join(root, 'reports', 'quick', 'sweep.json.gz')], 'the folder\'s own copy, gzip-compressed in reports/');
     assert.equal(o.kneeElasticity, 0.5);
     assert.equal(o.logScaleSpread, 10);
     assert.equal(o.copyInputs, true);
