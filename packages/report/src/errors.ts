@@ -12,6 +12,10 @@ import { defineError } from '@socketlab/protocol';
 export const ReportInputError = defineError('ReportInputError', 'SOCKETLAB_ERR_REPORT_INPUT', 'cannot read the report input');
 export type ReportInputError = InstanceType<typeof ReportInputError>;
 
+/** A gzip-compressed input (`.json.gz`) inflates past the report's cap (MAX_INPUT_BYTES): refused, not read. */
+export const ReportInputTooLargeError = defineError('ReportInputTooLargeError', 'SOCKETLAB_ERR_REPORT_INPUT_TOO_LARGE', 'the report input is too large');
+export type ReportInputTooLargeError = InstanceType<typeof ReportInputTooLargeError>;
+
 /** Several inputs cannot be combined into one report (same workload name with other tasks, …). */
 export const ReportMergeError = defineError('ReportMergeError', 'SOCKETLAB_ERR_REPORT_MERGE', 'the inputs cannot be combined into one report');
 export type ReportMergeError = InstanceType<typeof ReportMergeError>;
@@ -24,4 +28,4 @@ export const ReportOutDirError = defineError('ReportOutDirError', 'SOCKETLAB_ERR
 export type ReportOutDirError = InstanceType<typeof ReportOutDirError>;
 
 /** Every error class the report defines (for the docs/errors.md registry test). */
-export const REPORT_ERROR_CLASSES = Object.freeze([ReportInputError, ReportMergeError, ReportOutDirError] as const);
+export const REPORT_ERROR_CLASSES = Object.freeze([ReportInputError, ReportInputTooLargeError, ReportMergeError, ReportOutDirError] as const);

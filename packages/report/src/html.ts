@@ -25,6 +25,7 @@ th { background: #f1f3f5; }
 tr:nth-child(even) td { background: #fafbfc; }
 .chart { display: block; margin: 12px 0 20px; overflow-x: auto; }
 .chart svg { display: block; max-width: 100%; height: auto; }
+img { max-width: 100%; height: auto; }
 li { margin: 4px 0; }
 /* Banners (noise, compare's different machines or configurations) are blockquotes: they must stand out. */
 blockquote { margin: 12px 0 16px; padding: 6px 16px; border-left: 4px solid #d4a72c; background: #fff8e5; }
@@ -45,7 +46,8 @@ function escapeHtml(s: string): string {
  *
  * The page can reference nothing outside the report, whatever the Markdown says: raw HTML is shown as
  * text, a link is kept only when it goes to an anchor of the page or to one of `files`, and an image
- * only when it is one of `svgs` (inlined); any other link or image is rendered as its text.
+ * only when it is one of `svgs` (inlined) or of `files` (shown with <img>: a light folder's SVG files);
+ * any other link or image is rendered as its text.
  */
 export function renderHtml(markdown: string, title: string, svgs: ReadonlyMap<string, string>, files: ReadonlySet<string> = new Set()): string {
   // html: false: the Markdown is generated, and any text from the input is escaped, never raw HTML.
@@ -66,7 +68,7 @@ export function renderHtml(markdown: string, title: string, svgs: ReadonlyMap<st
           dropClose = false;
           continue;
         }
-        if (t.type === 'image' && !svgs.has(String(t.attrGet('src') ?? ''))) {
+        if (t.type === 'image' && !ownLink(String(t.attrGet('src') ?? ''), svgs, files)) {
           const text = new state.Token('text', '', 0);
           text.content = (t.children ?? []).map((c) => c.content).join('');
           kept.push(text);

@@ -18,7 +18,7 @@ export type { LatencySummary } from '@socketlab/results';
 export { PROSE_RULES, nodeLimits } from './prose.ts';
 export { CHART_PREFIXES, logScaleFor } from './charts.ts';
 export { renderSvg, normalizeSvgIds } from './svg.ts';
-export { ReportInputError, ReportMergeError, ReportOutDirError, REPORT_ERROR_CLASSES } from './errors.ts';
+export { ReportInputError, ReportInputTooLargeError, ReportMergeError, ReportOutDirError, REPORT_ERROR_CLASSES } from './errors.ts';
 export { MANIFEST_NAME } from './out-dir.ts';
 export { runsCsv, RUNS_CSV_NAME, RUNS_CSV_COLUMNS, RUNS_CSV_LEFT_OUT } from './csv.ts';
 export type { RunsCsvColumn } from './csv.ts';

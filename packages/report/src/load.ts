@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import {
   DESIGNS, ResultsInvalidError, isBuiltIn, validateResults,
   type CellResult, type DesignLabel, type RunResult, type ServerInstance, type SweepResults, type WorkloadDefinition,
 } from '@socketlab/results';
-import { ReportInputError, ReportMergeError } from './errors.ts';
+import { ReportInputError, ReportInputTooLargeError, ReportMergeError } from './errors.ts';
 import { inputCopyName } from './options.ts';
 
 /** One input document, read and validated. */
@@ -61,12 +62,38 @@ export function parseResults(text: string, source: string): SweepResults {
   return json;
 }
 
-/** Reads, parses and validates input number `index` (which fixes its name, see inputCopyName). */
+/**
+ * The most a gzip-compressed input may inflate to, bytes. A `.json.gz` is untrusted: a few KiB can
+ * inflate to gigabytes, so it is inflated with this cap and refused beyond it. 512 MiB is ~40 × the
+ * largest sweep shipped (12 MB with every per-client timeline).
+ */
+export const MAX_INPUT_BYTES = 512 * 1024 * 1024;
+
+/** Whether a path names a gzip-compressed input (`.gz`): read it inflated. */
+export function isGzipPath(path: string): boolean {
+  return path.endsWith('.gz');
+}
+
+/** Inflates a `.gz` input with the cap; ReportInputTooLargeError past it, ReportInputError if it is not gzip. */
+export function gunzipInput(bytes: Buffer, source: string, maxBytes = MAX_INPUT_BYTES): string {
+  try {
+    return gunzipSync(bytes, { maxOutputLength: maxBytes }).toString('utf8');
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new ReportInputTooLargeError(`${source}: inflates to more than ${maxBytes} bytes; refused (a results file that large is not a sweep)`);
+    }
+    throw new ReportInputError(`${source}: not gzip-compressed JSON (${e.code === undefined ? e.message : `${e.code}: ${e.message}`})`);
+  }
+}
+
+/** Reads, parses and validates input number `index` (which fixes its name, see inputCopyName); `.gz` inputs are inflated. */
 export function readInput(path: string, index: number, source = path): LoadedInput {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = isGzipPath(path) ? gunzipInput(readFileSync(path), source) : readFileSync(path, 'utf8');
   } catch (err) {
+    if (err instanceof ReportInputError || err instanceof ReportInputTooLargeError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder, not a file' : (err as Error).message;
     throw new ReportInputError(`${source}: cannot read the loadgen results (${why})`);

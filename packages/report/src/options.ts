@@ -40,6 +40,12 @@ export interface ReportOptions {
    * Without it such a folder is refused with ReportOutDirError.
    */
   force?: boolean;
+  /**
+   * A folder light enough for a repository (reports/): index.html shows the SVG files beside it instead of
+   * inlining them, runs.csv and the input copies are gzip-compressed (`runs.csv.gz`, `sweep.json.gz`), and
+   * the copies leave out the per-request timelines no report reads (see light.ts).
+   */
+  light?: boolean;
 }
 
 /** The options with every default filled in and every path absolute. Frozen. */
@@ -54,6 +60,7 @@ export interface ResolvedReportOptions {
   readonly logScaleSpread: number;
   readonly copyInputs: boolean;
   readonly force: boolean;
+  readonly light: boolean;
 }
 
 /** Defaults, with units. `inputs: []` means "the report folder's own sweep.json". */
@@ -70,6 +77,7 @@ export const DEFAULT_REPORT_OPTIONS = Object.freeze({
   logScaleSpread: 10, // ×: log y axis once the values span a factor of 10
   copyInputs: true,
   force: false,
+  light: false,
 });
 
 /** Name of the report folder's copy of its input (`sweep-2.json`, … for further inputs). */
@@ -80,7 +88,7 @@ export function inputCopyName(index: number): string {
   return index === 0 ? INPUT_COPY_NAME : `sweep-${index + 1}.json`;
 }
 
-const KEYS = ['inputs', 'latest', 'outDir', 'cwd', 'title', 'kneeElasticity', 'logScaleSpread', 'copyInputs', 'force'] as const;
+const KEYS = ['inputs', 'latest', 'outDir', 'cwd', 'title', 'kneeElasticity', 'logScaleSpread', 'copyInputs', 'force', 'light'] as const;
 
 function checkNumber(name: string, value: unknown, min: number, exclusive: boolean, max = 1000): number {
   const tooLow = typeof value === 'number' && (exclusive ? value <= min : value < min);
@@ -121,6 +129,7 @@ export function resolveReportOptions(options: ReportOptions = {}): ResolvedRepor
     ...content,
     copyInputs: given.copyInputs === undefined ? d.copyInputs : checkBoolean('copyInputs', given.copyInputs),
     force: given.force === undefined ? d.force : checkBoolean('force', given.force),
+    light: given.light === undefined ? d.light : checkBoolean('light', given.light),
   });
 }
 
@@ -137,7 +146,7 @@ export function resolveContentOptions(options: Pick<ReportOptions, 'title' | 'kn
 
 /**
  * The files to read: the given inputs, plus results/latest.json with `latest`; with neither, the report
- * folder's own copies (`sweep.json`, then `sweep-2.json`, … while they exist). Throws ReportInputError
+ * folder's own copies (`sweep.json` or `sweep.json.gz`, then `sweep-2.json`, … while they exist). Throws ReportInputError
  * when there is nothing to read.
  */
 export function resolveInputs(options: ResolvedReportOptions): string[] {
@@ -145,8 +154,8 @@ export function resolveInputs(options: ResolvedReportOptions): string[] {
   if (options.latest && options.workspaceRoot !== null) out.push(join(defaultResultsDir(options.workspaceRoot), LATEST_RESULTS_NAME));
   if (out.length > 0) return out;
   for (let i = 0; ; i++) {
-    const p = join(options.outDir, inputCopyName(i));
-    if (!existsSync(p)) break;
+    const p = [inputCopyName(i), `${inputCopyName(i)}.gz`].map((name) => join(options.outDir, name)).find((x) => existsSync(x));
+    if (p === undefined) break;
     out.push(p);
   }
   if (out.length === 0) {

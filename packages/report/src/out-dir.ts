@@ -2,6 +2,7 @@ import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, wr
 import { join } from 'node:path';
 import { ReportOutDirError } from './errors.ts';
 import { printable } from './format.ts';
+import { writeGzipIfChanged } from './light.ts';
 
 /**
  * The report folder's manifest: the files the report (or compare) wrote there, so that a later run
@@ -63,7 +64,8 @@ export function writeReportFolder(dir: string, files: ReadonlyMap<string, string
   }
   const written: string[] = [];
   for (const [name, content] of files) {
-    writeIfChanged(join(dir, name), content);
+    // A `.gz` is written compressed, and left alone if it already inflates to `content` (see light.ts).
+    (name.endsWith('.gz') ? writeGzipIfChanged : writeIfChanged)(join(dir, name), content);
     written.push(name);
   }
   const removed: string[] = [];

@@ -1,5 +1,5 @@
-import { DESIGNS, designOf, isBuiltIn, isPerConnection, isPool, median, type CellResult, type DesignLabel, type DesignName } from '@socketlab/results';
-import { BASELINE_DESIGN, compareCells, type Analysis, type CellStats, type DesignAnalysis, type TaskShare, type WorkloadAnalysis } from './analysis.ts';
+import { DESIGNS, designOf, isBuiltIn, isPerConnection, median, type CellResult, type DesignLabel } from '@socketlab/results';
+import { BASELINE_DESIGN, type Analysis, type DesignAnalysis, type TaskShare, type WorkloadAnalysis } from './analysis.ts';
 import { code, duration, list, num, r2, times } from './format.ts';
 
 /**
@@ -198,90 +198,6 @@ export function costModelSentence(a: Analysis, w: WorkloadAnalysis): string {
   return sentences.join(' ');
 }
 
-/**
- * The fastest design at each N, only where the comparison rule (compare-rule.ts) says so: ties and noisy
- * cells are named as such, and no design is ranked there.
- */
-export function fastestSentence(w: WorkloadAnalysis): string | null {
-  if (w.fastest.length === 0) return null;
-  // "Fastest" of one is no finding (a sweep of one --target, a merged sharded run).
-  if (w.designs.length < 2) return `Only **${w.designs[0]?.design ?? w.fastest[0]!.design}** was swept: nothing to rank it against.`;
-  const range = (s: { fromN: number; toN: number }) => (s.fromN === s.toN ? `N = ${s.fromN}` : `N = ${s.fromN}–${s.toN}`);
-  const decided = w.fastest.filter((s) => s.design !== null);
-  const parts = w.fastest.map((s) =>
-    s.design !== null
-      ? `**${s.design}** at ${range(s)}`
-      : s.why === 'noisy'
-        ? `withheld at ${range(s)} (noisy runs)`
-        : `no clear winner at ${range(s)} (${list(s.tied)} tie)`,
-  );
-  const lead = decided.length === w.fastest.length && w.fastest.length === 1
-    ? `**${w.fastest[0]!.design}** is the fastest at every N swept (faster than every other design by the comparison rule).`
-    : decided.length === 0 && w.fastest.length === 1
-      ? `No design is ranked fastest: ${parts[0]!.replace(/ at N = .*? \(/, ' (').replace(/^withheld/, 'rankings withheld')} at every N swept.`
-      : `Fastest, by the comparison rule: ${list(parts)}.`;
-  if (w.compareN === null) return lead;
-  const n = w.compareN;
-  const cells = w.designs
-    .map((d) => d.cells.find((c) => c.clients === n))
-    .filter((c): c is CellStats => c !== undefined && c.medianTotalMs !== null)
-    .sort((x, y) => x.medianTotalMs! - y.medianTotalMs!);
-  if (cells.length < 2) return lead;
-  const [best, second] = [cells[0]!, cells[1]!];
-  const verdict = compareCells(best, second).verdict;
-  const how = verdict === 'faster'
-    ? `${times(second.medianTotalMs! / best.medianTotalMs!)} faster than the runner-up, ${second.design} (${duration(second.medianTotalMs!)})`
-    : `tied with ${second.design} (${duration(second.medianTotalMs!)}) by the comparison rule, though its median is lower`;
-  const noisy = best.noisy || second.noisy ? ' (noisy runs: read with care)' : '';
-  return `${lead} At N = ${n}, the lowest median is ${best.design}'s, ${duration(best.medianTotalMs!)}: ${how}${noisy}.`;
-}
-
-/** Steepest and flattest marginal cost. */
-export function slopeSentence(w: WorkloadAnalysis): string | null {
-  const fitted = w.designs.filter((d) => d.fit !== null).sort((x, y) => x.fit!.slope - y.fit!.slope);
-  if (fitted.length < 2) return null;
-  const flat = fitted[0]!;
-  const steep = fitted[fitted.length - 1]!;
-  return `Marginal cost per extra client (slope of the least-squares line through the medians): from ${num(flat.fit!.slope)} ms (${flat.design}) to ${num(steep.fit!.slope)} ms (${steep.design}).`;
-}
-
-/** CPU one client's tasks need, ms: the CPU-bound tasks' time (blocking and non-blocking tasks use none). */
-export function taskCpuMs(w: WorkloadAnalysis, tasksPerClient: number): number {
-  return w.tasks.filter((t) => t.kind === 'cpu').reduce((sum, t) => sum + t.share * tasksPerClient * t.taskMs, 0);
-}
-
-/** Process vs thread start-up, from the server's CPU per extra client beyond what the tasks need. */
-export function startupSentence(w: WorkloadAnalysis, tasksPerClient: number): string | null {
-  const task = taskCpuMs(w, tasksPerClient);
-  const slope = (name: DesignLabel) => {
-    const s = w.designs.find((d) => d.design === name)?.cpuFit?.slope;
-    return s === undefined ? null : s - task;
-  };
-  const mp = slope('mp-per-connection');
-  const mt = slope('mt-per-connection');
-  if (mp === null || mt === null || mp <= 0 || mt <= 0) return null;
-  const beyond = task > 0 ? ` beyond the ${num(task)} ms of CPU its tasks need` : '';
-  const pools = DESIGNS.filter(isPool).map((p) => ({ p, s: slope(p) })).filter((x): x is { p: DesignName; s: number } => x.s !== null);
-  const poolText = pools.length ? ` The pools start their workers once, so each extra client costs them only ${list(pools.map((x) => `${num(x.s)} ms (${x.p})`))}.` : '';
-  return `Start-up cost, read from the server's CPU per extra client${beyond}: ${num(mp)} ms with a process per connection, ${num(mt)} ms with a thread per connection (${times(mp / mt)} as much for a process).${poolText}`;
-}
-
-/** Speed-ups over the iterative server at the largest common N. */
-export function speedUpSentence(w: WorkloadAnalysis): string | null {
-  if (w.compareN === null || !w.designs.some((d) => d.design === BASELINE_DESIGN)) return null;
-  const n = w.compareN;
-  const items = w.designs
-    .filter((d) => d.design !== BASELINE_DESIGN)
-    .map((d) => ({ design: d.design, v: d.speedUp.find((s) => s.clients === n)?.value ?? null }))
-    .filter((x): x is { design: DesignLabel; v: number } => x.v !== null);
-  if (items.length === 0) return null;
-  return `Speed-up over ${BASELINE_DESIGN} at N = ${n} (its median ÷ the design's): ${list(items.map((x) => `${x.design} ${speedUpText(x.v)}`))}.`;
-}
-
-/** A speed-up as a reader takes it: `2.4×`, or `7.0× slower` below 1 (never "0.1×"). */
-export function speedUpText(v: number): string {
-  return v >= 1 ? times(v) : `${times(1 / v)} slower`;
-}
 
 /** Facts about what Node.js could not do that hold on every line (true of the designs, not of the data). */
 const OTHER_NODE_LIMITS: readonly string[] = Object.freeze([
@@ -345,4 +261,9 @@ export function preforkSharesParagraph(cells: readonly CellResult[]): string | n
   }
   const verdict = verdicts.length ? ` So ${verdicts.join('; ')}.` : '';
   return `How the pre-forked children shared each run's connections (0 = perfectly even): ${parts.join('; ')}.${verdict} An uneven share matters where a child's work blocks it (\`SLEEP\`, \`FIB\`): a child given more clients serves them one after another while another idles.`;
+}
+
+/** CPU one client's tasks need, ms: the CPU-bound tasks' time (blocking and non-blocking tasks use none). */
+export function taskCpuMs(w: WorkloadAnalysis, tasksPerClient: number): number {
+  return w.tasks.filter((t) => t.kind === 'cpu').reduce((sum, t) => sum + t.share * tasksPerClient * t.taskMs, 0);
 }

@@ -16,7 +16,7 @@ export async function renderSvg(spec: TopLevelSpec, idPrefix: string): Promise<s
   const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
   try {
     const svg = await view.toSVG();
-    return normalizeSvgIds(svg, idPrefix).trimEnd() + '\n';
+    return compactSvg(normalizeSvgIds(svg, idPrefix)).trimEnd() + '\n';
   } finally {
     view.finalize();
   }
@@ -33,4 +33,23 @@ export function normalizeSvgIds(svg: string, prefix: string): string {
     .replace(/(\sid=")([^"]+)(")/g, (all, a: string, id: string, b: string) => (ids.has(id) ? `${a}${ids.get(id)}${b}` : all))
     .replace(/url\(#([^)]+)\)/g, (all, id: string) => (ids.has(id) ? `url(#${ids.get(id)})` : all))
     .replace(/(href=")#([^"]+)(")/g, (all, a: string, id: string, b: string) => (ids.has(id) ? `${a}#${ids.get(id)}${b}` : all));
+}
+
+/** Geometry attributes whose numbers compactSvg() rounds (never text, never aria labels). */
+const GEOMETRY = /(\s(?:transform|d|x|y|x1|x2|y1|y2|width|height)=")([^"]*)(")/g;
+
+/**
+ * Drops what vega writes that draws nothing, so a report's SVGs (and the page that inlines them) weigh
+ * less: empty or zero-size group backgrounds and foregrounds, `opacity="1"` (the default),
+ * `pointer-events` and vega's `class` names (a static image: no script, no stylesheet), and geometry
+ * past 1/1000 of a pixel (`137.94850021680094` → `137.949`). Labels, aria text and colours are untouched.
+ */
+export function compactSvg(svg: string): string {
+  return svg
+    .replace(/ opacity="1"/g, '')
+    .replace(/ pointer-events="none"/g, '')
+    .replace(/<path class="foreground" aria-hidden="true" d="" display="none"\/>/g, '')
+    .replace(/<path class="background" aria-hidden="true" d="M0,0h0v0h0Z"\/>/g, '')
+    .replace(/ class="[^"]*"/g, '')
+    .replace(GEOMETRY, (_all, a: string, value: string, b: string) => `${a}${value.replace(/-?\d+\.\d{4,}(e-?\d+)?/g, (n) => String(Number(Number(n).toFixed(3))))}${b}`);
 }

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { SweepResults } from '@socketlab/results';
 import { analyse, classifyTask, combineInputs, inputFromResults, lanesFor, linearFit, logScaleFor } from '../src/index.ts';
-import { fastestSentence, modelSentence, scalingSentence } from '../src/prose.ts';
+import { modelSentence, scalingSentence } from '../src/prose.ts';
+import { fastestSentence } from '../src/summary-prose.ts';
 import { compareRuns } from '../src/compare-rule.ts';
 import { renderMarkdown } from '../src/markdown/index.ts';
 import { scaleDesign, setRuns, smallResults } from './helpers.ts';
@@ -125,7 +126,7 @@ describe('prose follows the data', () => {
     const a = analysisOf(r);
     const sleep = a.workloads.find((w) => w.workload.name === 'sleep')!;
     assert.deepEqual(sleep.fastest.map((s) => [s.design, s.why, s.fromN, s.toN]), [['single-iterative', 'faster', 2, 2], [null, 'noisy', 4, 4], ['single-iterative', 'faster', 6, 6]]);
-    assert.match(fastestSentence(sleep)!, /withheld at N = 4 \(noisy runs\)/);
+    assert.match(fastestSentence(sleep)!, /withheld for noisy runs \(N = 4\)/);
     assert.equal(a.totals.noisyRuns, 1);
     const md = renderMarkdown(a, { title: 'T', charts: [], kneeElasticity: 0.5, logScaleSpread: 10 });
     assert.match(md, /> \*\*Noise: 1 of \d+ runs were noisy\*\*.*Rankings at the N of these cells are withheld: mt-pool × sleep × N = 4 \(up to 62 %\)\./);

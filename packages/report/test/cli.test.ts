@@ -14,15 +14,15 @@ const BIN = fileURLToPath(new URL('../bin.js', import.meta.url));
 
 describe('parseArgs', () => {
   it('reads every flag', () => {
-    const p = parseArgs(['--in', 'a.json', '-i', 'b.json', '--out=r', '--latest', '--title', 'T', '--knee-elasticity', '0.6', '--log-scale-spread=20', '--no-copy', '-q']);
+    const p = parseArgs(['--in', 'a.json', '-i', 'b.json', '--out=r', '--latest', '--title', 'T', '--knee-elasticity', '0.6', '--log-scale-spread=20', '--no-copy', '-q', '--if-present']);
     assert.deepEqual(p, {
-      help: false, version: false, quiet: true,
+      help: false, version: false, quiet: true, ifPresent: true,
       options: { inputs: ['a.json', 'b.json'], outDir: 'r', latest: true, title: 'T', kneeElasticity: 0.6, logScaleSpread: 20, copyInputs: false },
     });
   });
 
   it('has empty options by default, and knows --help, --version and the npm "--" separator', () => {
-    assert.deepEqual(parseArgs([]), { help: false, version: false, quiet: false, options: {} });
+    assert.deepEqual(parseArgs([]), { help: false, version: false, quiet: false, ifPresent: false, options: {} });
     assert.equal(parseArgs(['--help']).help, true);
     assert.equal(parseArgs(['-h']).help, true);
     assert.equal(parseArgs(['-v']).version, true);
@@ -46,7 +46,7 @@ describe('parseArgs', () => {
 
   it('documents every flag and default in --help', () => {
     const help = helpText();
-    for (const flag of ['--in', '--latest', '--out', '--title', '--knee-elasticity', '--log-scale-spread', '--no-copy', '--quiet', '--version', '--help']) assert.ok(help.includes(flag), flag);
+    for (const flag of ['--in', '--latest', '--out', '--title', '--knee-elasticity', '--log-scale-spread', '--no-copy', '--if-present', '--quiet', '--version', '--help']) assert.ok(help.includes(flag), flag);
     assert.match(help, /default: results\/report with --latest, else reports\/quick, under the socketlab workspace root/);
     assert.match(help, new RegExp(`default: ${DEFAULT_REPORT_OPTIONS.kneeElasticity}\\)`));
   });
@@ -59,7 +59,7 @@ describe('resolveReportOptions', () => {
     assert.equal(o.workspaceRoot, root);
     assert.equal(o.outDir, join(root, 'reports', 'quick'));
     assert.deepEqual(o.inputs, []);
-    assert.deepEqual(resolveInputs(o), [join(root, 'reports', 'quick', 'sweep.json')]);
+    assert.deepEqual(resolveInputs(o), [join(root, 'reports', 'quick', 'sweep.json.gz')], 'the folder\'s own copy, gzip-compressed in reports/');
     assert.equal(o.kneeElasticity, 0.5);
     assert.equal(o.logScaleSpread, 10);
     assert.equal(o.copyInputs, true);

@@ -114,7 +114,7 @@ describe('the compare page', () => {
     checkWellFormedXml(svg);
     // One point per cell with a ratio, and the rule at 1 is drawn.
     assert.equal([...svg.matchAll(/aria-roledescription="point"/g)].length, r.comparison.cells.length);
-    assert.match(svg, /class="mark-rule role-mark layer_0_marks"[^>]*><line/);
+    assert.match(svg, /aria-roledescription="rule mark container"[^>]*><line/);
     assert.match(r.html, /<span class="chart" role="figure"[^>]*data-chart="ratio-total-time\.svg"><svg/);
   });
 

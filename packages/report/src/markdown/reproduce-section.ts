@@ -21,7 +21,7 @@ export function reproduceSection(a: Analysis): string[] {
       `# the sweep: ${duration(inputs[0]!.results.durationMs)} here; writes results/latest.json`,
       ...commandLines('npx nx run loadgen:sweep --', flags),
       '# the report on it, in results/report/ (git-ignored, like results/)',
-      'npx nx run report:latest',
+      'npx nx run report:build',
       '```',
       '',
       'Without Nx (after `npx nx run-many -t build`), into a folder of your choice:',

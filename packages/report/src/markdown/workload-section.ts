@@ -1,7 +1,8 @@
 import { BASELINE_DESIGN, type Analysis, type CellStats, type DesignAnalysis, type WorkloadAnalysis } from '../analysis.ts';
 import type { ChartDefinition, WorkloadCharts } from '../charts.ts';
 import { code, list, md, mib, num, r2, seconds3 } from '../format.ts';
-import { costModelSentence, designProse, speedUpText, fastestSentence, slopeSentence, speedUpSentence, startupSentence } from '../prose.ts';
+import { costModelSentence, designProse } from '../prose.ts';
+import { speedUpText, fastestSentence, slopeSentence, speedUpSentence, startupSentence } from '../summary-prose.ts';
 import { lessonComparisonSection } from './lesson-comparison.ts';
 import { lessonMedians, lessonRuns } from './lesson.ts';
 import { table } from './table.ts';
