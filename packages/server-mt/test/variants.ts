@@ -22,11 +22,13 @@ export const VARIANTS = [
   { name: 'mt-pool', strategy: 'pool', options: {}, args: [] },
 ] as const satisfies readonly { name: string; strategy: 'per-connection' | 'pool'; options: MtServerOptions; args: readonly string[] }[];
 
-export function starter(v: (typeof VARIANTS)[number]) {
+export type MtVariant = (typeof VARIANTS)[number];
+
+export function starter(v: MtVariant) {
   return (options: Record<string, unknown>) => startServer({ ...v.options, ...options, strategy: v.strategy });
 }
 
 /** Whether the variant's threads own their clients' sockets on this Node. */
-export function ownsSocket(v: (typeof VARIANTS)[number]): boolean {
+export function ownsSocket(v: MtVariant): boolean {
   return v.strategy === 'per-connection' && !('socketIo' in v.options && v.options.socketIo === 'main') && socketTransferSupported();
 }

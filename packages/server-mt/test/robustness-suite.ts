@@ -1,10 +1,11 @@
 import { fileURLToPath } from 'node:url';
 import { runRobustnessSuite } from '@socketlab/test-utils';
-import { VARIANTS, ownsSocket, starter } from './variants.ts';
+import { ownsSocket, starter, type MtVariant } from './variants.ts';
 
 const BIN = fileURLToPath(new URL('../bin.js', import.meta.url));
 
-for (const v of VARIANTS) {
+/** The shared robustness suite on one server-mt variant (robustness-a/-b.test.ts split the variants, so the two files run at once). */
+export function robustness(v: MtVariant): void {
   runRobustnessSuite({
     name: v.name,
     design: 'mt',
