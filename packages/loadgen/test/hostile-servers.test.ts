@@ -76,7 +76,9 @@ describe('hostile --server processes', () => {
   });
 
   it('a fixed port already in use is refused before anything is spawned (SOCKETLAB_ERR_PORT_IN_USE)', { timeout: 30_000 }, async () => {
-    const squatter = net.createServer((s) => s.end('I am not your server'));
+    // loadgen's probe connects and goes at once: the squatter's write can meet its reset (ECONNRESET on
+    // this side, which must not crash the test process).
+    const squatter = net.createServer((s) => s.on('error', () => {}).end('I am not your server'));
     await new Promise<void>((r) => squatter.listen(0, '127.0.0.1', () => r()));
     const port = (squatter.address() as net.AddressInfo).port;
     const spawned = join(DIR, 'spawned.pid');

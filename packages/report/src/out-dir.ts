@@ -44,14 +44,15 @@ function manifestFiles(dir: string): Set<string> {
 
 /**
  * Writes a report's `files` (name → content) into `dir`, created if needed, and its manifest. `keep`
- * names files of the folder this run reads (its inputs): never removed, never counted as other files.
+ * names files of the folder this run reads (its inputs): never removed, never counted as other files;
+ * `listed`, files of the report already in place (an input that is its own copy): in the manifest, not written.
  *
  * A folder holding files that neither its manifest nor `keep` lists is refused with ReportOutDirError
  * (exit 1), unless `force`: then this run's files are written beside them (a file of the same name is
  * overwritten) and the others are left alone. Files the manifest lists that this run does not write
  * (charts of a design no longer in the sweep, extra input copies) are removed; nothing else ever is.
  */
-export function writeReportFolder(dir: string, files: ReadonlyMap<string, string>, options: { keep: ReadonlySet<string>; force: boolean; flag: string }): FolderWrite {
+export function writeReportFolder(dir: string, files: ReadonlyMap<string, string>, options: { keep: ReadonlySet<string>; listed?: ReadonlySet<string>; force: boolean; flag: string }): FolderWrite {
   mkdirSync(dir, { recursive: true });
   const own = manifestFiles(dir);
   const other = readdirSync(dir).sort().filter((n) => n !== MANIFEST_NAME && !own.has(n) && !options.keep.has(n));
@@ -76,6 +77,7 @@ export function writeReportFolder(dir: string, files: ReadonlyMap<string, string
     rmSync(path);
     removed.push(name);
   }
-  writeIfChanged(join(dir, MANIFEST_NAME), `${JSON.stringify({ writtenBy: WRITTEN_BY, files: [...files.keys()].sort() }, null, 2)}\n`);
-  return { written, removed };
+  const listed = [...new Set([...files.keys(), ...(options.listed ?? [])])].sort();
+  writeIfChanged(join(dir, MANIFEST_NAME), `${JSON.stringify({ writtenBy: WRITTEN_BY, files: listed }, null, 2)}\n`);
+  return { written: [...written, ...(options.listed ?? [])], removed };
 }

@@ -86,12 +86,17 @@ export async function buildReport(options: ReportOptions = {}): Promise<ReportRe
   const paths = resolveInputs(o).map((p) => resolve(o.cwd, p));
   const report = await renderReport(paths.map((p, i) => readInput(p, i, p)), { title: o.title, kneeElasticity: o.kneeElasticity, logScaleSpread: o.logScaleSpread, light: o.light });
   const files = new Map(report.files);
+  // The folder's own copies of its inputs: listed as the report's, but never written onto themselves (a
+  // report rebuilt in the folder of the sweep it reads leaves that file as it is).
+  const own = new Set<string>();
   if (o.copyInputs) {
-    // Not onto itself (a report rebuilt in the folder of the sweep it reads).
-    for (const input of report.analysis.dataset.inputs) if (resolve(input.path) !== join(o.outDir, input.name)) files.set(input.name, input.text);
+    for (const input of report.analysis.dataset.inputs) {
+      if (resolve(input.path) === join(o.outDir, input.name)) own.add(input.name);
+      else files.set(input.name, input.text);
+    }
   }
   // Never remove a file this report was built from, even one an earlier report wrote.
   const keep = new Set(paths.filter((p) => dirname(p) === o.outDir).map((p) => basename(p)));
-  const { written, removed } = writeReportFolder(o.outDir, files, { keep, force: o.force, flag: '--out' });
+  const { written, removed } = writeReportFolder(o.outDir, files, { keep, listed: own, force: o.force, flag: '--out' });
   return { ...report, outDir: o.outDir, inputPaths: paths, written, removed };
 }
