@@ -15,6 +15,7 @@ import { createProgress } from './progress.ts';
 import { killAllServersSync } from './server-process.ts';
 import { TargetProcess } from './target-process.ts';
 import { runSweep } from './sweep/run-sweep.ts';
+import { parseBudget } from './sweep/budget.ts';
 import { SHARD_FLAGS, launcherMain, mergeMain, shardFlags, shardOutPath, shardSweepOptions, type ShardFlags } from './shard/cli.ts';
 import { ShardSession } from './shard/session.ts';
 import { mediansTable } from './table.ts';
@@ -46,6 +47,7 @@ export const FLAGS: readonly LoadgenFlag[] = [
   { flag: '--raw-gap-ms', option: 'rawGapMs', type: 'string', arg: '<ms>', parse: int, help: 'raw, with neither of the above: a reply ends after this long without a byte, unless its expected value already arrived, ms', default: String(DEFAULT_ADAPTER_OPTIONS.rawGapMs) },
   { flag: '--clients', option: 'clients', type: 'string', arg: '<list>', parse: clientsValue, help: 'client counts N: "10,20,50", or a range "10..100:10" (from..to:step; step 1 if omitted)', default: 'preset' },
   { flag: '--runs', option: 'runs', type: 'string', arg: '<n>', parse: int, help: 'runs per design × workload × N', default: 'preset' },
+  { flag: '--budget', option: 'budgetMs', type: 'string', arg: '<duration>', parse: (raw, flag) => parseBudget(raw, flag), help: 'plan the sweep to fit this long (3m, 90s, 1m30s): drop interior N, then go to 2 runs, keeping every design and the smallest and largest N; time left goes to extra runs where two designs are not yet separated. 0 or none = no budget', default: 'preset (quick: 3m, else none)' },
   { flag: '--workloads', option: 'workloads', type: 'string', arg: '<list>', parse: listValue(WORKLOAD_NAMES), help: `comma-separated: sleep (blocking I/O), wait (non-blocking I/O), fib (CPU), mix, ping (instant)`, default: 'preset' },
   { flag: '--tasks-per-client', option: 'tasksPerClient', type: 'string', arg: '<n>', parse: int, help: 'workload tasks each client sends (one after another) before EXIT', default: 'preset' },
   { flag: '--time-scale', option: 'timeScale', type: 'string', arg: '<x>', parse: numberValue, help: 'task time = 3000 ms × x (1 = the lesson\'s SLEEP 3000); unitless, > 0', default: 'preset' },
@@ -112,7 +114,7 @@ function presetLines(): string[] {
     return [
       row(name, p.description),
       row('', `designs ${p.designs.join(',')}${p.servers ? ` + servers ${p.servers.map((x) => x.split('=')[0]).join(',')} (protocol ${p.protocol})` : ''}; workloads ${p.workloads.join(',')}; clients ${p.clients.join(',')}`),
-      row('', `runs ${p.runs}; time scale ${p.timeScale} (${Math.max(1, Math.round(3000 * p.timeScale))} ms tasks); ${p.tasksPerClient} task(s) per client; server per ${p.serverLifecycle}`),
+      row('', `runs ${p.runs}${p.budgetMs ? ` (budget ${p.budgetMs / 60_000} min)` : ''}; time scale ${p.timeScale} (${Math.max(1, Math.round(3000 * p.timeScale))} ms tasks); ${p.tasksPerClient} task(s) per client; server per ${p.serverLifecycle}`),
     ].join('\n');
   });
 }

@@ -46,7 +46,11 @@ export type PortInUseError = InstanceType<typeof PortInUseError>;
 export const ReplyTooLargeError = defineError('ReplyTooLargeError', 'SOCKETLAB_ERR_REPLY_TOO_LARGE', 'a reply was larger than loadgen accepts');
 export type ReplyTooLargeError = InstanceType<typeof ReplyTooLargeError>;
 
+/** --budget (budgetMs) is too small for the smallest plan: every design, the smallest and largest N, 2 runs. */
+export const BudgetTooSmallError = defineError('BudgetTooSmallError', 'SOCKETLAB_ERR_BUDGET_TOO_SMALL', 'the time budget cannot fit the smallest sweep');
+export type BudgetTooSmallError = InstanceType<typeof BudgetTooSmallError>;
+
 export { ResultsInvalidError };
 
 /** Every error class loadgen defines (for the docs/errors.md registry test). */
-export const LOADGEN_ERROR_CLASSES = Object.freeze([ServerStartError, LoadgenWorkerError, ShardRendezvousError, ShardTimeoutError, ShardMergeError, ClientCapacityError, PortInUseError, ReplyTooLargeError] as const);
+export const LOADGEN_ERROR_CLASSES = Object.freeze([ServerStartError, LoadgenWorkerError, ShardRendezvousError, ShardTimeoutError, ShardMergeError, ClientCapacityError, PortInUseError, ReplyTooLargeError, BudgetTooSmallError] as const);

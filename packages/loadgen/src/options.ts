@@ -4,9 +4,9 @@ import {
   CLIENT_MODES, DESIGNS, PRESET_NAMES, RUN_DEFINITIONS, SERVER_LIFECYCLES, WORKLOAD_NAMES,
   type ClientMode, type DesignLabel, type DesignName, type PresetName, type ResolvedSweepConfig, type RunDefinition, type ServerLifecycle, type WorkloadName,
 } from '@socketlab/results';
-import { DEFAULT_ADAPTER_OPTIONS, PROTOCOLS, lessonRequest, parseExpectation, type Expectation } from './adapters.ts';
+import { PROTOCOLS, lessonRequest, type Expectation } from './adapters.ts';
+import { resolveProtocol } from './protocol-options.ts';
 import { lessonDir, parseServerSpec, usesLesson, type ExternalServerSpec } from './external-servers.ts';
-import type { ProtocolConfig } from '@socketlab/results';
 import { checkSourceAddresses, type SourceAddressesOption } from './capacity.ts';
 import { resolveWorkload, scaledTaskMs } from './workloads.ts';
 import { OPEN_OPTION_KEYS, resolveOpenConfig, type OpenSweepOptions } from './open/options.ts';
@@ -47,6 +47,8 @@ export interface SweepOptions extends OpenSweepOptions {
   clients?: readonly number[];
   /** Runs per design × workload × N cell. */
   runs?: number;
+  /** Time budget, ms: plan the sweep to fit it (which N, how many runs), then spend what is left on close pairs; 0 = none. */
+  budgetMs?: number;
   /** Workloads, in sweep order. */
   workloads?: readonly WorkloadName[];
   /** Workload tasks each client sends before EXIT. */
@@ -106,6 +108,8 @@ export interface PresetDefinition {
   readonly workloads: readonly WorkloadName[];
   readonly clients: readonly number[];
   readonly runs: number;
+  /** Time budget, ms (`quick`: 3 min); absent = DEFAULT_SWEEP_OPTIONS.budgetMs (none). */
+  readonly budgetMs?: number;
   readonly timeScale: number;
   readonly tasksPerClient: number;
   readonly serverLifecycle: ServerLifecycle;
@@ -114,25 +118,34 @@ export interface PresetDefinition {
 const TENS = Object.freeze([10, 20, 30, 40, 50, 60, 70, 80, 90, 100]);
 
 /**
- * The presets. `quick`'s time scale was tuned by timing the whole preset on the 2-core reference
+ * The presets. `full`'s (and `quick`'s) time scale was tuned by timing the whole preset on the 2-core reference
  * machine. Most of its time does not depend on the task time at all: mp-per-connection starts a Node
  * process per client (~67 ms of CPU) and mt-per-connection a thread (~47 ms), for 2 × 3 × (10 + 20 + …
  * + 100) clients. What is left pays for the serial designs (N × task time per run), which is why the
  * tasks are only 5 ms: with every design the whole preset took 11 min 8 s there (4 min 32 s when it had
  * the six designs of the lesson's kind only).
  */
+const EVERY_DESIGN: Omit<PresetDefinition, 'description'> = {
+  // Every design: a user's first sweep should show all of them (each is opt-out with --designs).
+  designs: [...DESIGNS],
+  workloads: ['sleep', 'fib'],
+  clients: [...TENS],
+  runs: 3,
+  timeScale: 0.00167, // 3000 ms × 0.00167 = 5 ms per task (FIB 29)
+  tasksPerClient: 1,
+  // One server per cell: a fresh server per run would add 240 server starts (~0.1–0.3 s each).
+  serverLifecycle: 'cell',
+};
+
 export const PRESETS: Readonly<Record<PresetName, PresetDefinition>> = deepFreeze({
   quick: {
-    description: 'every built-in design (the six of the lesson\'s kind, the two warm per-connection variants, the three prefork ones), blocking I/O (SLEEP) and CPU (FIB), N = 10…100, 3 runs, tasks scaled down to 5 ms',
-    // Every design: a user's first sweep should show all of them (each is opt-out with --designs).
-    designs: [...DESIGNS],
-    workloads: ['sleep', 'fib'],
-    clients: [...TENS],
-    runs: 3,
-    timeScale: 0.00167, // 3000 ms × 0.00167 = 5 ms per task (FIB 29)
-    tasksPerClient: 1,
-    // One server per cell: a fresh server per run would add 240 server starts (~0.1–0.3 s each).
-    serverLifecycle: 'cell',
+    ...EVERY_DESIGN,
+    description: 'full\'s sweep fitted to a 3-minute budget (--budget 3m): every design, SLEEP and FIB, N = 10…100 as fits (the smallest and largest always), 3 runs (2 if need be), extra runs where two designs are not yet separated',
+    budgetMs: 180_000, // 3 min (sweep/budget.ts); --budget 0 = the full preset
+  },
+  full: {
+    ...EVERY_DESIGN,
+    description: 'every built-in design (the six of the lesson\'s kind, the two warm per-connection variants, the three prefork ones), blocking I/O (SLEEP) and CPU (FIB), N = 10…100, 3 runs, tasks scaled down to 5 ms; no budget',
   },
   seed: {
     description: "the lesson's benchmark: SLEEP 3000 per client, N = 10…100, 3 runs, the three lesson designs (about 1 h 30 min, mostly the iterative server)",
@@ -176,6 +189,7 @@ export const PRESETS: Readonly<Record<PresetName, PresetDefinition>> = deepFreez
 /** Defaults of everything a preset does not set, with units. */
 export const DEFAULT_SWEEP_OPTIONS = Object.freeze({
   preset: 'quick' as PresetName,
+  budgetMs: 0, // ms; 0 = no budget (the quick preset sets its own)
   clientMode: 'workers' as ClientMode,
   // The clock measures the server, not loadgen's own connects (see the README, "What a run is").
   runDefinition: 'connect-then-release' as RunDefinition,
@@ -209,7 +223,7 @@ const MAX_SLEEP_MS = 10_000;
 const MAX_WAIT_MS = 60_000;
 
 const OPTION_KEYS = [
-  'preset', 'designs', 'target', 'clients', 'runs', 'workloads', 'tasksPerClient', 'timeScale', 'clientMode', 'loadgenWorkers',
+  'preset', 'designs', 'target', 'clients', 'runs', 'budgetMs', 'workloads', 'tasksPerClient', 'timeScale', 'clientMode', 'loadgenWorkers',
   'serverLifecycle', 'runDefinition', 'poolSize', 'host', 'sourceAddresses', 'connectTimeoutMs', 'runTimeoutMs', 'startTimeoutMs', 'stopTimeoutMs', 'sampleIntervalMs', 'saturationThreshold',
   'eventLoopDelayThresholdMs', 'quietWaitMs', 'quietWindowMs', 'noiseThreshold', 'noiseRetries', ...OPEN_OPTION_KEYS,
   'servers', 'protocol', 'rawTerminator', 'rawBytes', 'rawGapMs', 'exitRequest', 'exitReply', 'expect',
@@ -278,10 +292,12 @@ export function resolveConfig(options: SweepOptions = {}): ResolvedSweepConfig {
   const builtIn: DesignLabel[] = target ? ['external'] : pick('designs', defaultDesigns, (n, v) => checkList(n, v, (m, x) => checkOneOf(m, x, DESIGNS)));
   const designs: DesignLabel[] = [...builtIn, ...servers.map((x) => x.name)];
   if (designs.length === 0) throw new InvalidOptionError('designs must name at least one design when servers is empty');
-  const protocol = resolveProtocol(given, p, servers.length > 0 || target !== null);
+  const protocol = resolveProtocol(given, p.protocol, servers.length > 0 || target !== null);
   // The real bounds are the machine's (file and port limits, checked by runSweep before it starts).
   const clients = pick('clients', [...p.clients], (n, v) => checkList(n, v, (m, x) => checkInteger(m, x, 1, MAX_CLIENTS)));
   const runs = pick('runs', p.runs, (n, v) => checkInteger(n, v, 1, 1000));
+  // The open model has no budget unless one is given (then the sweep refuses it: sweep/budget.ts).
+  const budgetMs = pick('budgetMs', given.model === 'open' ? 0 : (p.budgetMs ?? d.budgetMs), (n, v) => checkInteger(n, v, 0, 7 * 86_400_000));
   const workloadNames = pick('workloads', [...p.workloads], (n, v) => checkList(n, v, (m, x) => checkOneOf(m, x, WORKLOAD_NAMES)));
   const tasksPerClient = pick('tasksPerClient', p.tasksPerClient, (n, v) => checkInteger(n, v, 1, 100_000));
   const timeScale = pick('timeScale', p.timeScale, (n, v) => checkNumber(n, v, 0, 100, true));
@@ -324,6 +340,7 @@ export function resolveConfig(options: SweepOptions = {}): ResolvedSweepConfig {
     target,
     clients: openModel.open ? [openModel.open.connections] : clients,
     runs,
+    ...(budgetMs > 0 ? { budgetMs } : {}),
     workloads: workloadNames.map((w) => resolveWorkload(w, timeScale)),
     tasksPerClient,
     timeScale,
@@ -374,47 +391,6 @@ function resolveServers(given: unknown, p: PresetDefinition): ExternalServerSpec
     seen.add(x.name);
   }
   return list;
-}
-
-const PROTOCOL_KEYS = ['rawTerminator', 'rawBytes', 'rawGapMs', 'exitRequest', 'exitReply', 'expect'] as const;
-
-/** The protocol of external servers, or null when there are none (and nothing protocol-related was given). */
-function resolveProtocol(given: Partial<Record<(typeof OPTION_KEYS)[number], unknown>>, p: PresetDefinition, external: boolean): ProtocolConfig | null {
-  const name = given.protocol === undefined ? (p.protocol ?? DEFAULT_ADAPTER_OPTIONS.protocol) : checkOneOf('protocol', given.protocol, PROTOCOLS);
-  const set = PROTOCOL_KEYS.filter((k) => given[k] !== undefined);
-  if (!external) {
-    if (given.protocol !== undefined || set.length > 0) throw new InvalidOptionError(`${given.protocol !== undefined ? 'protocol' : set[0]} applies to external servers only (servers or target); the built-in designs always speak socketlab`);
-    return null;
-  }
-  if (name === 'socketlab' && set.length > 0) throw new InvalidOptionError(`${set[0]} applies to protocol line or raw, not socketlab`);
-  if (name === 'line' && (given.rawTerminator !== undefined || given.rawBytes !== undefined || given.rawGapMs !== undefined)) {
-    throw new InvalidOptionError(`${given.rawTerminator !== undefined ? 'rawTerminator' : given.rawBytes !== undefined ? 'rawBytes' : 'rawGapMs'} applies to protocol raw only (a line ends at \\n)`);
-  }
-  const rawTerminator = given.rawTerminator === undefined || given.rawTerminator === null ? null : checkString('rawTerminator', given.rawTerminator);
-  const rawBytes = given.rawBytes === undefined || given.rawBytes === null ? null : checkInteger('rawBytes', given.rawBytes, 1, 1024 * 1024);
-  if (rawTerminator !== null && rawBytes !== null) throw new InvalidOptionError('rawTerminator and rawBytes cannot be combined: a reply ends at one or the other');
-  const expectation = (option: string, v: unknown): Expectation => {
-    if (typeof v === 'string') return parseExpectation(v, option);
-    const o = checkKnownKeys(option, v, ['kind', 'value']);
-    return parseExpectation(`${checkOneOf(`${option}.kind`, o.kind, ['exact', 'prefix', 'regex'] as const)}:${checkString(`${option}.value`, o.value)}`, option);
-  };
-  const expect: Record<string, Expectation> = {};
-  if (given.expect !== undefined) {
-    if (!given.expect || typeof given.expect !== 'object' || Array.isArray(given.expect)) throw new InvalidOptionError('expect must be an object of task word → expectation');
-    for (const [word, v] of Object.entries(given.expect)) {
-      if (!/^[a-z0-9_-]+$/.test(word)) throw new InvalidOptionError(`expect: the task word ${JSON.stringify(word)} must be lower-case letters, digits, "_" or "-"`);
-      expect[word] = expectation(`expect.${word}`, v);
-    }
-  }
-  return {
-    name,
-    rawTerminator,
-    rawBytes,
-    rawGapMs: given.rawGapMs === undefined ? DEFAULT_ADAPTER_OPTIONS.rawGapMs : checkInteger('rawGapMs', given.rawGapMs, 1, 60_000),
-    exitRequest: given.exitRequest === undefined ? DEFAULT_ADAPTER_OPTIONS.exitRequest : checkString('exitRequest', given.exitRequest),
-    exitReply: given.exitReply === undefined ? { kind: 'exact', value: DEFAULT_ADAPTER_OPTIONS.exitReply } : expectation('exitReply', given.exitReply),
-    expect,
-  };
 }
 
 /** The time scale in words, as written to the results (`scale`) and printed by the CLI. */

@@ -39,6 +39,7 @@ export function createProgress(stream: NodeJS.WriteStream = process.stderr): Pro
           width = String(total).length;
           line(`socketlab-loadgen: ${total} runs (${event.config.designs.join(', ')}; ${event.config.workloads.map((w) => w.name).join(', ')}; N = ${event.config.clients.join(',')}; ${event.config.runs} runs each)`);
           line(`  ${event.scale}; estimated ${formatDuration(event.estimatedMs)}`);
+          if (event.budget) line(`  ${event.budget}`);
           if (tty) {
             bar = new cliProgress.SingleBar(
               {
@@ -62,6 +63,7 @@ export function createProgress(stream: NodeJS.WriteStream = process.stderr): Pro
           const last = event.totalMs === null ? 'interrupted' : `${(event.totalMs / 1000).toFixed(3)}s`;
           const flags = `${event.errors ? ` errors=${event.errors}` : ''}${event.saturated ? ' SATURATED' : ''}${event.noisy ? ' NOISY' : ''}`;
           if (bar) {
+            if (p.total > bar.getTotal()) bar.setTotal(p.total); // the budget's extra runs
             bar.update(p.index, { last: last + flags, elapsed: formatDuration(event.elapsedMs), eta_text: formatDuration(event.remainingMs) });
           } else {
             line(`[${String(p.index).padStart(width)}/${p.total}] ${p.design} ${p.workload} N=${p.clients}${p.rate === undefined ? '' : ` rate=${p.rate}/s`} run ${p.run}/${p.runs}: ${last}${flags} (elapsed ${formatDuration(event.elapsedMs)}, ETA ${formatDuration(event.remainingMs)})`);

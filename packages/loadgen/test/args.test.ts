@@ -86,7 +86,7 @@ describe('parseArgs', () => {
     [['--runs', '--json'], /--runs needs a value/],
     [['--runs', 'two'], /--runs must be a non-negative integer \(got "two"\)/],
     [['--time-scale', 'fast'], /--time-scale must be a number/],
-    [['--preset', 'huge'], /--preset must be one of quick, seed, lesson, smoke/],
+    [['--preset', 'huge'], /--preset must be one of quick, full, seed, lesson, smoke/],
     [['--designs', 'single,mt-pool'], /--designs: unknown value "single"/],
     [['--workloads', 'disk'], /--workloads: unknown value "disk"/],
     [['--clients', '10..5'], /--clients: range "10..5" must go up/],
@@ -151,7 +151,7 @@ describe('resolveConfig', () => {
   });
 
   const bad: [SweepOptions, RegExp][] = [
-    [{ preset: 'x' as never }, /^preset must be one of "quick", "seed", "lesson", "smoke"/],
+    [{ preset: 'x' as never }, /^preset must be one of "quick", "full", "seed", "lesson", "smoke"/],
     [{ designs: [] }, /^designs must be a non-empty array/],
     [{ designs: ['mp-pool', 'mp-pool'] }, /^designs\[1\] repeats "mp-pool"/],
     [{ designs: ['nope' as never] }, /^designs\[0\] must be one of/],

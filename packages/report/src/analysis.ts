@@ -1,5 +1,5 @@
 import { isBuiltIn, isPool, median, summarizeLatency, type DesignLabel, type ErrorCounts, type LatencySummary, type WorkloadDefinition } from '@socketlab/results';
-import { compareRuns, type Comparison } from './compare-rule.ts';
+import { compareRuns, type Comparison } from '@socketlab/results';
 import type { DataCell, Dataset } from './load.ts';
 import { analyseOpen, type OpenAnalysis } from './open-analysis.ts';
 
@@ -136,7 +136,7 @@ export interface DesignAnalysis {
 
 /**
  * A run of consecutive N with the same verdict on the fastest design: a design faster than every other
- * by the comparison rule (compare-rule.ts), or none (`design` null): `tie` when the rule cannot separate
+ * by the comparison rule (@socketlab/results, compare-rule.ts), or none (`design` null): `tie` when the rule cannot separate
  * the best from another design, `noisy` when a cell at that N had a noisy run (the ranking is withheld).
  */
 export interface FastestSegment {

@@ -1,6 +1,6 @@
 import type { ChartDefinition } from './charts.ts';
 import type { CellComparison, CellKey, Difference, SweepComparison } from './comparison.ts';
-import { COMPARISON_RULE } from './compare-rule.ts';
+import { COMPARISON_RULE } from '@socketlab/results';
 import { code, list, md, num, printable, ratio, seconds3 } from './format.ts';
 import type { LoadedInput } from './load.ts';
 import { table } from './markdown/table.ts';

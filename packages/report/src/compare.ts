@@ -16,7 +16,7 @@ import { renderSvg } from './svg.ts';
  * `socketlab-report compare BASE NEW`: how a sweep (NEW) differs from another (BASE), cell by cell. For
  * every design × workload × N in both files: NEW ÷ BASE of the median total time, the p99 task latency
  * and the server's CPU, and a verdict (NEW faster, slower or tie) by the report's one comparison rule
- * (compare-rule.ts), withheld where a run of either cell was noisy, as in the report. Written as a
+ * (@socketlab/results, compare-rule.ts), withheld where a run of either cell was noisy, as in the report. Written as a
  * Markdown page, an HTML page and one chart.
  */
 

@@ -1,6 +1,6 @@
 import type { DesignLabel } from '@socketlab/results';
 import type { CellStats } from './analysis.ts';
-import type { Comparison } from './compare-rule.ts';
+import type { Comparison } from '@socketlab/results';
 import type { LoadedInput } from './load.ts';
 
 /** One design × workload × N cell found in both files. */

@@ -12,8 +12,8 @@ export type {
   Analysis, WorkloadAnalysis, DesignAnalysis, CellStats, RunPoint, LinearFit, Scaling, CostModel, Lane, TaskKind, TaskShare, FastestSegment, RunFlag, MissingCell,
 } from './analysis.ts';
 export { summarizeLatency } from '@socketlab/results';
-export { compareRuns, mannWhitney, COMPARISON_RULE } from './compare-rule.ts';
-export type { Comparison, Verdict } from './compare-rule.ts';
+export { compareRuns, mannWhitney, COMPARISON_RULE } from '@socketlab/results';
+export type { Comparison, Verdict } from '@socketlab/results';
 export type { LatencySummary } from '@socketlab/results';
 export { PROSE_RULES, nodeLimits } from './prose.ts';
 export { CHART_PREFIXES, logScaleFor } from './charts.ts';

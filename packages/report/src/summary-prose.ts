@@ -7,7 +7,7 @@ import { taskCpuMs } from './prose.ts';
 // holds the per-design ones).
 
 /**
- * The fastest design at each N, only where the comparison rule (compare-rule.ts) says so: ties and noisy
+ * The fastest design at each N, only where the comparison rule (@socketlab/results, compare-rule.ts) says so: ties and noisy
  * cells are named as such, and no design is ranked there.
  */
 export function fastestSentence(w: WorkloadAnalysis): string | null {

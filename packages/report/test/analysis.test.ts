@@ -5,7 +5,7 @@ import type { SweepResults } from '@socketlab/results';
 import { analyse, classifyTask, combineInputs, inputFromResults, lanesFor, linearFit, logScaleFor } from '../src/index.ts';
 import { modelSentence, scalingSentence } from '../src/prose.ts';
 import { fastestSentence } from '../src/summary-prose.ts';
-import { compareRuns } from '../src/compare-rule.ts';
+import { compareRuns } from '@socketlab/results';
 import { renderMarkdown } from '../src/markdown/index.ts';
 import { scaleDesign, setRuns, smallResults } from './helpers.ts';
 

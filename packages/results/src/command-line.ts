@@ -1,5 +1,6 @@
 import { isPool } from './designs.ts';
-import { runDefinitionOf, type ResolvedSweepConfig } from './schema.ts';
+import type { ResolvedSweepConfig } from './schema.ts';
+import { runDefinitionOf } from './run-definition.ts';
 
 /** `10..100:10` for an evenly spaced list of at least 3 values, else `10,20,50` (loadgen's --clients syntax). */
 export function clientsFlag(clients: readonly number[]): string {

@@ -6,8 +6,10 @@ import { resultsJsonSchema as _schema } from './schema.ts';
 
 export {
   SCHEMA_VERSION, READABLE_SCHEMA_VERSIONS, ResultsSchema, ConfigSchema, HISTOGRAM_ENCODING, resultsJsonSchema,
-  PRESET_NAMES, CLIENT_MODES, SERVER_LIFECYCLES, WORKLOAD_NAMES, COST_MODELS, PROTOCOL_NAMES, LOAD_MODELS, ARRIVAL_PROCESSES, RUN_DEFINITIONS, LEGACY_RUN_DEFINITION, runDefinitionOf,
+  PRESET_NAMES, CLIENT_MODES, SERVER_LIFECYCLES, WORKLOAD_NAMES, COST_MODELS, PROTOCOL_NAMES, LOAD_MODELS, ARRIVAL_PROCESSES, RUN_DEFINITIONS,
 } from './schema.ts';
+export { LEGACY_RUN_DEFINITION, runDefinitionOf } from './run-definition.ts';
+export type { SweepBudget, BudgetComparison } from './schema-budget.ts';
 export type {
   SweepResults, ResolvedSweepConfig, WorkloadDefinition, Environment, CellResult, CellSummary, RunResult, ServerInstance, ServerStop,
   ServerUsage, LoadgenUsage, RunNoise, ChildShares, ShardSync, ShardPart, ClientTimings, ErrorCounts, HistogramRecord, Stat,
@@ -30,6 +32,8 @@ export {
 } from './procfs.ts';
 export type { ProcStat, TreeSample, MachineCpu } from './procfs.ts';
 export { ResultsInvalidError, ResultsInconsistentError, RESULTS_ERROR_CLASSES } from './errors.ts';
+export { COMPARISON_RULE, compareRuns, mannWhitney } from './compare-rule.ts';
+export type { Comparison, Verdict } from './compare-rule.ts';
 export { checkedHistogram, checkRunConsistency, sumErrorCounts } from './consistency.ts';
 
 /** The results JSON Schema (the content of schema.json), as a plain object. */

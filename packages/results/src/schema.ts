@@ -1,5 +1,6 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { DESIGNS, USER_DESIGN_NAME, type DesignLabel } from './designs.ts';
+import { BudgetSchema } from './schema-budget.ts';
 
 /**
  * The results document, defined once with TypeBox. This file is the single source of:
@@ -24,7 +25,7 @@ export const READABLE_SCHEMA_VERSIONS: readonly number[] = Object.freeze([1, 2])
 export { DESIGNS };
 export type { DesignName, DesignLabel } from './designs.ts';
 
-export const PRESET_NAMES = ['quick', 'seed', 'lesson', 'smoke'] as const;
+export const PRESET_NAMES = ['quick', 'full', 'seed', 'lesson', 'smoke'] as const;
 export type PresetName = (typeof PRESET_NAMES)[number];
 
 export const CLIENT_MODES = ['workers', 'process'] as const;
@@ -50,7 +51,6 @@ export type LoadModel = (typeof LOAD_MODELS)[number];
 export const ARRIVAL_PROCESSES = ['constant', 'poisson'] as const;
 export type ArrivalProcess = (typeof ARRIVAL_PROCESSES)[number];
 export type WorkloadName = (typeof WORKLOAD_NAMES)[number];
-const WORKLOAD_NAME_LIST = WORKLOAD_NAMES;
 export const COST_MODELS = ['instant', 'blocking-io', 'async-io', 'cpu', 'mixed'] as const;
 /** A workload's cost model: the protocol's (docs/protocol.md), or `mixed`. */
 export type WorkloadCostModel = (typeof COST_MODELS)[number];
@@ -104,7 +104,7 @@ export const ProtocolConfigSchema = Obj(
 
 export const WorkloadSchema = Obj(
   {
-    name: StringEnum(WORKLOAD_NAME_LIST, 'Workload name.'),
+    name: StringEnum(WORKLOAD_NAMES, 'Workload name.'),
     description: Type.String({ description: 'What the workload does, in words.' }),
     costModel: StringEnum(COST_MODELS, 'How its tasks spend time (docs/protocol.md), or `mixed`.'),
     nominalTaskMs: Num('Time of one task at timeScale 1 (the lesson: 3000). 0 for instant tasks. Unit: ms.'),
@@ -147,6 +147,7 @@ export const ConfigSchema = Obj(
     ),
     clients: Type.Array(Int('Clients released at once in one run (N).', 1), { minItems: 1, description: 'Client counts swept, in order.' }),
     runs: Int('Runs per design × workload × N cell.', 1),
+    budgetMs: Type.Optional(Int('(v2) The time budget (--budget) the sweep was planned to fit: `clients` and `runs` are what the plan kept (see `budget`). Absent: no budget. Unit: ms.', 1)),
     workloads: Type.Array(WorkloadSchema, { minItems: 1, description: 'Workloads swept, in order.' }),
     tasksPerClient: Int('Workload tasks each client sends, one after another, before EXIT.', 1),
     timeScale: Type.Number({ exclusiveMinimum: 0, description: 'Multiplier applied to nominal task times (1 = the lesson\'s 3000 ms tasks). Unitless.' }),
@@ -534,7 +535,7 @@ export const OpenCellSchema = Obj(
 export const CellSchema = Obj(
   {
     design: DesignLabelSchema('Server design.'),
-    workload: StringEnum(WORKLOAD_NAME_LIST, 'Workload name (see config.workloads).'),
+    workload: StringEnum(WORKLOAD_NAMES, 'Workload name (see config.workloads).'),
     clients: Int('N: clients per run.', 1),
     complete: Type.Boolean({ description: 'True if all config.runs runs finished.' }),
     servers: Type.Array(ServerInstanceSchema, { description: 'Server processes started for this cell: one per run (serverLifecycle `run`) or one (`cell`); empty for an external target.' }),
@@ -561,6 +562,7 @@ export const ResultsSchema = Type.Object(
     config: ConfigSchema,
     cells: Type.Array(CellSchema, { description: 'Every design × workload × N cell, in sweep order.' }),
     warnings: Type.Array(Type.String(), { description: 'Anything that may make numbers less trustworthy (leftover processes, saturated runs, errors).' }),
+    budget: Type.Optional(BudgetSchema),
     shard: Type.Optional(
       Obj(
         {
@@ -635,14 +637,6 @@ export type OpenConfig = Static<typeof OpenConfigSchema>;
 export type OpenRunResult = Static<typeof OpenRunSchema>;
 export type OpenCell = Static<typeof OpenCellSchema>;
 export type CapacityProbe = Static<typeof ProbeSchema>;
-
-/** What loadgen did before `config.runDefinition` was recorded, and so how a reader takes its absence. */
-export const LEGACY_RUN_DEFINITION: RunDefinition = 'release-then-connect';
-
-/** The run definition a document's runs used: `config.runDefinition`, or LEGACY_RUN_DEFINITION when absent. */
-export function runDefinitionOf(config: ResolvedSweepConfig): RunDefinition {
-  return config.runDefinition ?? LEGACY_RUN_DEFINITION;
-}
 
 /** The results JSON Schema as plain JSON (what schema.json holds): TypeBox's symbols dropped. */
 export function resultsJsonSchema(): Record<string, unknown> {

@@ -33,7 +33,7 @@ export const RULES: Rules = {
         // was raised: the one engine of issue 22 replaces both, and both entries go with them.
         'client-core.ts': 328,
         'open/open-client.ts': 427,
-        'options.ts': 429,
+        'options.ts': 405,
         'server-process.ts': 423,
         'sweep/measure-run.ts': 350,
       },
@@ -57,7 +57,7 @@ export const RULES: Rules = {
       ],
       frozen: { 'server/connection.ts': 337 },
     },
-    results: { frozen: { 'schema.ts': 650 } },
+    results: { frozen: { 'schema.ts': 644 } },
     'server-mp': { frozen: { 'prefork.ts': 491 } },
     'test-utils': { frozen: { 'robustness.ts': 550 } },
   },

@@ -40,7 +40,8 @@ export function shardFlags(flags: Record<string, unknown>): ShardFlags | null {
 
 /** A shard re-runs nothing (see checkShardable): noise retries default to 0 instead of loadgen's 2. */
 export function shardSweepOptions(options: SweepOptions): SweepOptions {
-  return options.noiseRetries === undefined ? { ...options, noiseRetries: 0 } : options;
+  // No budget unless given (then the sweep refuses it): the shards must run the same cells.
+  return { ...options, ...(options.noiseRetries === undefined ? { noiseRetries: 0 } : {}), ...(options.budgetMs === undefined ? { budgetMs: 0 } : {}) };
 }
 
 /**

@@ -16,7 +16,8 @@ export interface RunPosition {
 
 /** Progress of a sweep, for progress bars and logs. Times in ms. */
 export type SweepProgressEvent =
-  | { type: 'start'; totalRuns: number; estimatedMs: number; scale: string; config: ResolvedSweepConfig }
+  /** `budget`: the time budget's plan in words (budget.ts), when the sweep has one. */
+  | { type: 'start'; totalRuns: number; estimatedMs: number; scale: string; config: ResolvedSweepConfig; budget?: string }
   | { type: 'run-start'; position: RunPosition }
   | { type: 'run-end'; position: RunPosition; totalMs: number | null; errors: number; saturated: boolean; noisy: boolean; elapsedMs: number; remainingMs: number }
   | { type: 'warning'; message: string }

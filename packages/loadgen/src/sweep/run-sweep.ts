@@ -1,4 +1,4 @@
-import { InvalidOptionError, detectRuntime } from '@socketlab/protocol';
+import { InvalidOptionError, deepFreeze, detectRuntime } from '@socketlab/protocol';
 import {
   SCHEMA_VERSION, designOf, isBuiltIn, round3, validateConfig,
   type CellResult, type CellSummary, type DesignLabel, type DesignName, type ResolvedSweepConfig, type SweepResults, type WorkloadDefinition,
@@ -12,6 +12,8 @@ import { ServerProcess, killAllServersSync } from '../server-process.ts';
 import { TargetProcess } from '../target-process.ts';
 import { VERSION } from '../version.ts';
 import { summarize } from './aggregate.ts';
+import { budgetRecord, oneRunMs, planSweepBudget } from './budget.ts';
+import { finishBudget, spendExtraRuns } from './budget-extra.ts';
 import { ESTIMATE, LearnedEta, estimateRunMs } from './estimate.ts';
 import type { RunPosition, SweepHooks, SweepProgressEvent } from './events.ts';
 import { executeRun } from './measure-run.ts';
@@ -45,6 +47,10 @@ export async function runSweep(config: SweepOptions | ResolvedSweepConfig = {}, 
   } else {
     cfg = resolveConfig(config);
   }
+  // A time budget (budget.ts) decides, before anything starts, which N and how many runs fit.
+  const requested = { clients: cfg.clients, runs: cfg.runs };
+  const budgetPlan = planSweepBudget(cfg, hooks.shard !== undefined);
+  if (budgetPlan) cfg = deepFreeze({ ...cfg, clients: budgetPlan.clients, runs: budgetPlan.runs });
   checkClientCapacity(cfg);
   // The --target server's process, when it runs here: sampled like a server loadgen starts, never stopped.
   const target = hooks.targetPid === undefined ? null : TargetProcess.attach(hooks.targetPid, cfg.target, 'targetPid');
@@ -79,11 +85,11 @@ export async function runSweep(config: SweepOptions | ResolvedSweepConfig = {}, 
   }
   /** Capacity probes of the open model, by design × workload: run once, before the first percentage cell. */
   const probes = new Map<string, CapacityProbe>();
-  const totalRuns = plans.length * cfg.runs;
+  let totalRuns = plans.length * cfg.runs;
   const serverStarts = cfg.designs.includes('external') ? 0 : cfg.serverLifecycle === 'run' ? totalRuns : plans.reduce((a, p) => a + (freshPerRun(p.design) ? cfg.runs : 1), 0);
   const estimatedMs = plans.reduce((a, p) => a + p.estimateMs * cfg.runs, 0) + serverStarts * ESTIMATE.serverStartMs;
   const scale = describeScale(cfg);
-  emit({ type: 'start', totalRuns, estimatedMs, scale, config: cfg });
+  emit({ type: 'start', totalRuns, estimatedMs, scale, config: cfg, ...(budgetPlan ? { budget: budgetPlan.note } : {}) });
 
   const cells: CellResult[] = [];
   let abortReason: string | null = null;
@@ -118,6 +124,78 @@ export async function runSweep(config: SweepOptions | ResolvedSweepConfig = {}, 
     }
   };
 
+  /** Runs `cell` up to `upTo` runs (its plan's, or one more for the budget's extra runs). */
+  const runCell = async (plan: Plan, cell: CellResult, upTo: number) => {
+    try {
+      for (let r = cell.runs.length; r < upTo && !abortReason; r++) {
+        const position: RunPosition = { index: ++runNumber, total: totalRuns, design: plan.design, workload: plan.workload.name, clients: plan.clients, run: r + 1, runs: Math.max(cfg.runs, upTo) };
+        if (plan.design !== 'external' && server === null) {
+          server = await startServerWithRetry(plan.design, cell.servers.length, cfg, plan.clients, warn);
+          cell.servers.push(server.record);
+        }
+        if (abortReason) break;
+        if (plan.open && !cell.open) {
+          const key = `${plan.design}\u0000${plan.workload.name}`;
+          if (plan.open.percent !== null && !probes.has(key)) {
+            current = shared; // so that an interrupt reaches the probe too
+            let probe: CapacityProbe;
+            try {
+              // Sharded: every shard probes its share of the connections from one agreed start, and the
+              // capacity is theirs together (each shard then derives the same rates from it).
+              const label = `probe ${plan.design}/${plan.workload.name}`;
+              probe = await probeCapacity(cfg, plan.design, plan.workload, server ?? target, shared!, openShard(() => hooks.shard!.start(label)));
+              if (hooks.shard) probe = combineProbes(await hooks.shard.gather(`${label} result`, probeValues(probe)));
+            } finally {
+              current = null;
+            }
+            probes.set(key, probe);
+            if (probe.errors > 0) warn(`${plan.design} × ${plan.workload.name}: the capacity probe had ${probe.errors} error(s); its ${probe.throughputPerSec} requests/s may understate the capacity`);
+          }
+          cell.open = cellRate(plan.open, probes.get(key) ?? null);
+        }
+        if (cell.open) position.rate = cell.open.rate;
+        if (abortReason) break;
+        emit({ type: 'run-start', position });
+        const runStartedAt = performance.now();
+        const run = await measureQuietest(cfg, () => abortReason !== null, async () => {
+          current = cfg.clientMode === 'process' ? await ClientProcesses.start(plan.clients, Math.max(cfg.startTimeoutMs, plan.clients * 200)) : shared!;
+          try {
+            const releaseGate = hooks.shard && (() => hooks.shard!.release(position));
+            if (cell.open) return await executeOpenRun(cfg, plan.design, plan.workload, cell.open.rate, r, server ?? target, cell.servers.length - 1, current, () => abortReason !== null, openShard(releaseGate!));
+            const share = hooks.shard && { ...hooks.shard.share(plan.clients), releaseGate: releaseGate! };
+            return await executeRun(cfg, plan.design, plan.workload, plan.clients, r, server ?? target, cell.servers.length - 1, current, () => abortReason !== null, share);
+          } finally {
+            if (cfg.clientMode === 'process') await current.close();
+            current = null;
+          }
+        }, exclude);
+        if (hooks.shard) run.sync = hooks.shard.sync(run);
+        cell.runs.push(run);
+        if (run.noise?.noisy) warn(`${plan.design} × ${plan.workload.name} × N=${plan.clients} run ${r + 1}: other processes used ${Math.round((run.noise.foreignCpuShare ?? 0) * 100)} % of the machine's CPU in the quietest of ${run.noise.attempts} attempt(s) (threshold ${Math.round((cfg.noiseThreshold ?? 0) * 100)} %): flagged noisy`);
+        if ((cfg.serverLifecycle === 'run' || freshPerRun(plan.design)) && server) {
+          await stopServer(server);
+          server = null;
+        }
+        eta.learn(plan.design, plan.estimateMs, performance.now() - runStartedAt);
+        const elapsedMs = performance.now() - t0;
+        const remainingMs = eta.remainingMs(plans, runNumber, cfg.runs, elapsedMs);
+        emit({ type: 'run-end', position, totalMs: run.totalMs, errors: run.errors.total, saturated: run.loadgen.saturated, noisy: run.noise?.noisy === true, elapsedMs, remainingMs });
+      }
+    } catch (err) {
+      if (!(err instanceof ServerStartError)) throw err;
+      warn(`${plan.design} × ${plan.workload.name} × N=${plan.clients}: ${err.message}; cell skipped`);
+      // A ServerStartError's message has the server's own words (its stderr) escaped and capped already.
+      firstSkip ??= `${plan.design}: ${err.message}`;
+    } finally {
+      if (server) {
+        await stopServer(server);
+        server = null;
+      }
+      cell.complete = cell.runs.length >= cfg.runs && cell.runs.every((x) => x.complete);
+      cell.summary = summarize(cell);
+    }
+  };
+
   try {
     if (cfg.clientMode === 'workers' && !abortReason) shared = await ClientProcesses.start(cfg.loadgenWorkers, cfg.startTimeoutMs);
     for (const plan of plans) {
@@ -125,74 +203,20 @@ export async function runSweep(config: SweepOptions | ResolvedSweepConfig = {}, 
       const cell: CellResult = { design: plan.design, workload: plan.workload.name, clients: plan.clients, complete: false, servers: [], runs: [], summary: undefined as unknown as CellSummary };
       if (plan.open) cell.model = 'open';
       cells.push(cell);
-      try {
-        for (let r = 0; r < cfg.runs && !abortReason; r++) {
-          const position: RunPosition = { index: ++runNumber, total: totalRuns, design: plan.design, workload: plan.workload.name, clients: plan.clients, run: r + 1, runs: cfg.runs };
-          if (plan.design !== 'external' && server === null) {
-            server = await startServerWithRetry(plan.design, cell.servers.length, cfg, plan.clients, warn);
-            cell.servers.push(server.record);
-          }
-          if (abortReason) break;
-          if (plan.open && !cell.open) {
-            const key = `${plan.design}\u0000${plan.workload.name}`;
-            if (plan.open.percent !== null && !probes.has(key)) {
-              current = shared; // so that an interrupt reaches the probe too
-              let probe: CapacityProbe;
-              try {
-                // Sharded: every shard probes its share of the connections from one agreed start, and the
-                // capacity is theirs together (each shard then derives the same rates from it).
-                const label = `probe ${plan.design}/${plan.workload.name}`;
-                probe = await probeCapacity(cfg, plan.design, plan.workload, server ?? target, shared!, openShard(() => hooks.shard!.start(label)));
-                if (hooks.shard) probe = combineProbes(await hooks.shard.gather(`${label} result`, probeValues(probe)));
-              } finally {
-                current = null;
-              }
-              probes.set(key, probe);
-              if (probe.errors > 0) warn(`${plan.design} × ${plan.workload.name}: the capacity probe had ${probe.errors} error(s); its ${probe.throughputPerSec} requests/s may understate the capacity`);
-            }
-            cell.open = cellRate(plan.open, probes.get(key) ?? null);
-          }
-          if (cell.open) position.rate = cell.open.rate;
-          if (abortReason) break;
-          emit({ type: 'run-start', position });
-          const runStartedAt = performance.now();
-          const run = await measureQuietest(cfg, () => abortReason !== null, async () => {
-            current = cfg.clientMode === 'process' ? await ClientProcesses.start(plan.clients, Math.max(cfg.startTimeoutMs, plan.clients * 200)) : shared!;
-            try {
-              const releaseGate = hooks.shard && (() => hooks.shard!.release(position));
-              if (cell.open) return await executeOpenRun(cfg, plan.design, plan.workload, cell.open.rate, r, server ?? target, cell.servers.length - 1, current, () => abortReason !== null, openShard(releaseGate!));
-              const share = hooks.shard && { ...hooks.shard.share(plan.clients), releaseGate: releaseGate! };
-              return await executeRun(cfg, plan.design, plan.workload, plan.clients, r, server ?? target, cell.servers.length - 1, current, () => abortReason !== null, share);
-            } finally {
-              if (cfg.clientMode === 'process') await current.close();
-              current = null;
-            }
-          }, exclude);
-          if (hooks.shard) run.sync = hooks.shard.sync(run);
-          cell.runs.push(run);
-          if (run.noise?.noisy) warn(`${plan.design} × ${plan.workload.name} × N=${plan.clients} run ${r + 1}: other processes used ${Math.round((run.noise.foreignCpuShare ?? 0) * 100)} % of the machine's CPU in the quietest of ${run.noise.attempts} attempt(s) (threshold ${Math.round((cfg.noiseThreshold ?? 0) * 100)} %): flagged noisy`);
-          if ((cfg.serverLifecycle === 'run' || freshPerRun(plan.design)) && server) {
-            await stopServer(server);
-            server = null;
-          }
-          eta.learn(plan.design, plan.estimateMs, performance.now() - runStartedAt);
-          const elapsedMs = performance.now() - t0;
-          const remainingMs = eta.remainingMs(plans, runNumber, cfg.runs, elapsedMs);
-          emit({ type: 'run-end', position, totalMs: run.totalMs, errors: run.errors.total, saturated: run.loadgen.saturated, noisy: run.noise?.noisy === true, elapsedMs, remainingMs });
-        }
-      } catch (err) {
-        if (!(err instanceof ServerStartError)) throw err;
-        warn(`${plan.design} × ${plan.workload.name} × N=${plan.clients}: ${err.message}; cell skipped`);
-        // A ServerStartError's message has the server's own words (its stderr) escaped and capped already.
-        firstSkip ??= `${plan.design}: ${err.message}`;
-      } finally {
-        if (server) {
-          await stopServer(server);
-          server = null;
-        }
-        cell.complete = cell.runs.length === cfg.runs && cell.runs.every((x) => x.complete);
-        cell.summary = summarize(cell);
-      }
+      await runCell(plan, cell, cfg.runs);
+    }
+    // Time left in the budget: one more run of each cell of a pair the comparison rule cannot yet separate.
+    const planOf = (c: CellResult) => plans[cells.indexOf(c)]!;
+    if (budgetPlan) {
+      await spendExtraRuns(cells, {
+        costMs: (c) => oneRunMs(cfg, c.design, cfg.workloads.indexOf(planOf(c).workload), c.clients, true) * eta.ratio(c.design),
+        timeLeftMs: () => cfg.budgetMs! - (performance.now() - t0),
+        aborted: () => abortReason !== null,
+        runOnce: (c) => {
+          totalRuns++;
+          return runCell(planOf(c), c, c.runs.length + 1);
+        },
+      });
     }
   } catch (err) {
     // Unexpected failures (a client process died, …) end the sweep, but what was measured is kept.
@@ -237,6 +261,7 @@ export async function runSweep(config: SweepOptions | ResolvedSweepConfig = {}, 
     config: cfg,
     cells,
     warnings,
+    ...(budgetPlan ? { budget: finishBudget(budgetRecord(cfg, budgetPlan, requested), cells, cfg.runs) } : {}),
   };
 }
 

@@ -2,7 +2,7 @@ import { runDefinitionOf, type RunDefinition } from '@socketlab/results';
 import type { Analysis } from '../analysis.ts';
 import { list, percent } from '../format.ts';
 import { SCALING_RULE } from '../analysis.ts';
-import { COMPARISON_RULE } from '../compare-rule.ts';
+import { COMPARISON_RULE } from '@socketlab/results';
 import { PROSE_RULES } from '../prose.ts';
 import type { MarkdownContext } from './context.ts';
 

@@ -1,6 +1,7 @@
 /**
  * The one rule by which the report (and `compare`) says that one design is faster than another at one N,
- * from the runs' total times, never from the medians alone. The README of @socketlab/report states it:
+ * from the runs' total times, never from the medians alone; loadgen's --budget spends its extra runs where
+ * it cannot yet separate two designs. The README of @socketlab/report states it:
  * - fewer than `minRuns` clean runs on either side: **tie** (too few runs to tell);
  * - fewer than `rankTestMinRuns` on either side (the lesson's 3 runs): faster only when the ranges do not
  *   overlap (every run of one is faster than every run of the other);
