@@ -11,7 +11,8 @@
 // every round, 1 otherwise, 2 on bad usage. Prints each suite's time and failing tests as it goes.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { join } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -122,8 +123,14 @@ for (let round = 1; round <= rounds; round++) {
     console.log(`stress: round ${round}/${rounds} ${pkg}: ${r.ok ? 'pass' : `FAIL (${r.code})`} in ${r.seconds.toFixed(0)} s`);
     if (!r.ok) {
       failures.push(`round ${round} ${pkg}`);
-      for (const name of r.failed) console.log(`  ${name}`);
-      if (r.failed.length === 0) console.log(r.out.split('\n').slice(-40).join('\n'));
+      // The runner's own summary of the failures (names, assertion messages, diagnostics), and the whole
+      // output in a file under results/ (git ignores it).
+      const at = r.out.lastIndexOf('failing tests:');
+      console.log(at === -1 ? r.out.split('\n').slice(-60).join('\n') : r.out.slice(at).split('\n').filter((l) => !/^\s+at /.test(l)).slice(0, 80).join('\n'));
+      const file = join(ROOT, 'results', 'stress', `round-${round}-${pkg}.log`);
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(file, r.out);
+      console.log(`  (whole output: ${file})`);
     }
   }
 }
