@@ -8,7 +8,7 @@ export const N = 7;
 export const SHARDS = 3;
 
 /** A real sharded sweep, in this process: three shards meet at a rendezvous on 127.0.0.1 and load one server. */
-export async function shardedSweep(target: string, config: ResolvedSweepConfig = resolveConfig({ target, clients: [N], workloads: ['wait'], timeScale: 0.01, runs: 2, quietWaitMs: 0, noiseRetries: 0, loadgenWorkers: 1 })): Promise<SweepResults[]> {
+export async function shardedSweep(target: string, config: ResolvedSweepConfig = resolveConfig({ target, clients: [N], workloads: ['wait'], timeScale: 0.01, runs: 2, quietWaitMs: 0, noiseRetries: 0, loadgenWorkers: 1, budgetMs: 0 })): Promise<SweepResults[]> {
   const port = await (async () => {
     const { createServer } = await import('node:net');
     const s = createServer();
