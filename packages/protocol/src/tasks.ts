@@ -130,9 +130,32 @@ function latin(bytes: Uint8Array): string {
 // One shared cell for Atomics.wait: nobody ever notifies it, so a wait always runs to its timeout.
 const SLEEP_CELL = new Int32Array(new SharedArrayBuffer(4));
 
-/** Blocks the calling thread for `ms` milliseconds, like time.sleep in the lesson. */
+/** A SLEEP blocks in slices of at most this many ms, calling the slice hook between them (see onSleepSlice). */
+export const SLEEP_SLICE_MS = 100;
+
+let sliceHook: (() => void) | null = null;
+
+/**
+ * Sets what a blocking SLEEP calls between its slices, on this thread (null: nothing). A blocked thread
+ * runs no event loop, so it sees no event; this is how a child process notices its parent's death in
+ * the middle of a long SLEEP (watchParent installs it) instead of after it.
+ */
+export function onSleepSlice(hook: (() => void) | null): void {
+  sliceHook = hook;
+}
+
+/** Blocks the calling thread for `ms` milliseconds, like time.sleep in the lesson (in slices: see onSleepSlice). */
 export function blockingSleep(ms: number): void {
-  if (ms > 0) Atomics.wait(SLEEP_CELL, 0, 0, ms);
+  if (!(ms > 0)) return;
+  if (sliceHook === null) {
+    Atomics.wait(SLEEP_CELL, 0, 0, ms);
+    return;
+  }
+  const end = performance.now() + ms;
+  for (let left = ms; left > 0; left = end - performance.now()) {
+    Atomics.wait(SLEEP_CELL, 0, 0, Math.min(left, SLEEP_SLICE_MS));
+    sliceHook?.();
+  }
 }
 
 /** Naive recursive Fibonacci: deliberately exponential, the CPU-bound task. */

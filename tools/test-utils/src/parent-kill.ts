@@ -98,6 +98,8 @@ export function runParentKillSuite(families: ParentKillFamily[]): void {
             }
           }),
         );
+        // A family whose server never starts (a wrong flag) would pass every trial: it must listen at least once.
+        assert.ok(results.some((r) => r.listening), `${family.name}: the server never printed its listening line (check the family's flags)`);
         const bad = results.filter((r) => r.survivors.length > 0);
         t.diagnostic(`${family.name}: ${results.length} trials (${results.filter((r) => r.listening).length} killed after the listening line), ${bad.length} with survivors`);
         assert.deepEqual(bad.map((r) => `killed at ${r.delayMs} ms${r.listening ? ' (listening)' : ''}: ${r.survivors.join('; ')}`), []);

@@ -8,10 +8,14 @@
  * - a last resort that needs no event: the parent pid is polled (`process.ppid` is read afresh each
  *   time), so a child whose parent died before the `disconnect` handler was registered, or whose channel
  *   closed without the event reaching it, or that has no channel at all, still sees itself re-parented
- *   (to init or a subreaper) within one interval.
+ *   (to init or a subreaper) within one interval; and between the slices of a SLEEP, which blocks the
+ *   event loop (onSleepSlice). A FIB or HASH still runs to its end first (at most a few seconds within
+ *   the default limits).
  * The parent may name itself in the environment ({@link PARENT_PID_ENV}); then a child that starts
  * after its parent already died is caught too (its `process.ppid` is already the new parent's).
  */
+
+import { onSleepSlice } from '../tasks.ts';
 
 /** Environment variable a parent sets to its own pid for the children it starts (see watchParent). */
 export const PARENT_PID_ENV = 'SOCKETLAB_PARENT_PID';
@@ -55,6 +59,7 @@ export function watchParent(onGone: () => void, options: ParentWatchOptions = {}
     if (timer) clearInterval(timer);
     timer = null;
     process.off('disconnect', gone);
+    onSleepSlice(null);
   };
   function gone(): void {
     if (done) return;
@@ -67,10 +72,13 @@ export function watchParent(onGone: () => void, options: ParentWatchOptions = {}
     gone();
     return watch;
   }
-  timer = setInterval(() => {
+  const check = (): void => {
     if (process.ppid !== parent) gone();
-  }, options.intervalMs ?? PARENT_POLL_MS);
+  };
+  timer = setInterval(check, options.intervalMs ?? PARENT_POLL_MS);
   timer.unref();
+  // A SLEEP blocks the event loop, and with it the timer above: it checks between its slices too.
+  onSleepSlice(check);
   return watch;
 }
 
