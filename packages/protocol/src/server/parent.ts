@@ -9,7 +9,7 @@
  *   time), so a child whose parent died before the `disconnect` handler was registered, or whose channel
  *   closed without the event reaching it, or that has no channel at all, still sees itself re-parented
  *   (to init or a subreaper) within one interval; and between the slices of a SLEEP, which blocks the
- *   event loop (onSleepSlice). A FIB or HASH still runs to its end first (at most a few seconds within
+ *   event loop (onSleepSlice). A FIB or HASH still runs to its end first (up to several seconds at
  *   the default limits).
  * The parent may name itself in the environment ({@link PARENT_PID_ENV}); then a child that starts
  * after its parent already died is caught too (its `process.ppid` is already the new parent's).
