@@ -110,7 +110,7 @@ function runSuite(pkg) {
         child.stderr.destroy();
         const failed = [...new Set(out.split('\n').filter((l) => /^\s*✖ /.test(l)).map((l) => l.trim().replace(/ \(\d+(\.\d+)?ms\)$/, '')))];
         resolve({ pkg, ok: code === 0, code: code ?? signal, seconds: (Date.now() - t0) / 1000, failed, out });
-      }, 200).unref();
+      }, 200); // not unref: with no burner, this timer is what keeps the loop alive until the result is in
     });
   });
 }
